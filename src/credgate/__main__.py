@@ -1,0 +1,3 @@
+from credgate.cli import main
+
+main()

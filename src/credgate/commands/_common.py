@@ -1,0 +1,92 @@
+"""What the scanning commands share: options, the scanner, the exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Callable, TextIO
+
+import click
+
+from credgate import config as config_mod
+from credgate.engine.rules import RuleError, load
+from credgate.engine.scanner import Scanner
+from credgate.errors import CLEAN, FINDINGS, InternalError, UsageError
+from credgate.report import Report, Stats, to_json, write_text
+
+FORMATS = ("text", "json")
+
+
+def scan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file to use "
+                      "instead of .credgate.toml at the repository root.")(fn)  # fmt: skip
+    fn = click.option(
+        "-v", "--verbose", is_flag=True, help="Say what was scanned: files, bytes, binaries, skips."
+    )(fn)
+    fn = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)(fn)
+    return fn
+
+
+def cache_dir() -> str | None:
+    """Where parsed rules are cached: $CREDGATE_CACHE_DIR, else the XDG cache ("" disables)."""
+    explicit = os.environ.get("CREDGATE_CACHE_DIR")
+    if explicit is not None:
+        return explicit or None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "credgate")
+
+
+def build_scanner(cfg: config_mod.Config) -> Scanner:
+    try:
+        ruleset = load(cfg.rule_files, cache_dir())
+        if cfg.disable_rules:
+            ruleset = ruleset.without(cfg.disable_rules)
+        # Custom rules are compiled now, so a broken one is a config error, not a mid-scan crash.
+        for path in cfg.rule_files:
+            for rule in ruleset.rules:
+                if rule.origin == os.path.basename(path):
+                    rule.secret_groups  # noqa: B018
+    except RuleError as exc:
+        where = cfg.path or "the rule files"
+        raise UsageError(str(exc), f"fix the rule or its entry in {where}") from None
+    return Scanner(ruleset)
+
+
+def emit(report: Report, fmt: str, verbose: bool, out: TextIO | None, err: TextIO | None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    if report.stats.unreadable:
+        raise InternalError(
+            f"{len(report.stats.unreadable)} file(s) could not be read, so the scan is incomplete",
+            "check file permissions, or run `git fsck` if blobs are missing",
+        )
+    rc = FINDINGS if report.findings else CLEAN
+    if fmt == "json":
+        print(to_json(report, rc), file=out)
+        for line in _warnings(report):
+            print(line, file=err)
+    else:
+        write_text(report, out, err, verbose)
+    return rc
+
+
+def _warnings(report: Report) -> list[str]:
+    from credgate.report import warnings
+
+    return warnings(report)
+
+
+def read_disk(path: str, max_size: int, stats: Stats, display: str) -> bytes | None:
+    """A file's bytes as on disk; a symlink is scanned as its target path, never followed."""
+    try:
+        if os.path.islink(path):
+            return os.fsencode(os.readlink(path))
+        size = os.path.getsize(path)
+        if size > max_size:
+            stats.too_large.append((display, size))
+            return None
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError:
+        stats.unreadable.append(display)
+        return None

@@ -1,0 +1,131 @@
+"""Hook `credgate-secrets` / `credgate secrets`: the staged-secret gate.
+
+Scans what the commit will record: blobs in the index, whole (so pairs and
+multi-line keys are seen), blocking on findings that touch lines this commit
+adds. Files named on the command line that are not staged (pre-commit's
+`--all-files` and `--files`) are scanned from disk, every line.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Sequence, TextIO
+
+import click
+
+from credgate import config as config_mod
+from credgate import gitio
+from credgate.commands._common import build_scanner, emit, read_disk, scan_options
+from credgate.engine.finding import Finding
+from credgate.engine.scanner import Scanner
+from credgate.errors import UsageError
+from credgate.report import Report, Stats
+
+
+def run(
+    paths: Sequence[str] = (),
+    *,
+    all_lines: bool = False,
+    fmt: str = "text",
+    verbose: bool = False,
+    config_path: str | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    state = gitio.repo_state()
+    top = state.toplevel
+    cfg = config_mod.find(top, config_path)
+    scanner = build_scanner(cfg)
+    stats = Stats()
+    findings: list[Finding] = []
+    all_changes = gitio.staged_changes(state.diff_base, paths)
+    changes = [c for c in all_changes if c.scannable]
+    staged_paths = {c.path for c in all_changes}
+    new_files: set[str] = set()
+
+    todo = []
+    for change in changes:
+        display = os.fsdecode(change.path)
+        if cfg.is_excluded(display):
+            stats.excluded += 1
+            continue
+        todo.append(change)
+        if change.status in ("A", "C"):
+            new_files.add(display)
+    for change, blob in zip(todo, gitio.read_blobs([c.new_sha for c in todo], cfg.max_file_size)):
+        display = os.fsdecode(change.path)
+        if blob.data is None:
+            stats.too_large.append((display, blob.size))
+            continue
+        _scan(scanner, blob.data, display, change.added, all_lines, stats, findings)
+
+    # Named but not staged: pre-commit's --all-files / --files modes, or a user's explicit list.
+    from_disk = 0
+    for given in paths:
+        rel = os.fsencode(os.path.relpath(os.path.abspath(given), top))
+        if rel in staged_paths:
+            continue
+        display = os.fsdecode(rel)
+        if cfg.is_excluded(display):
+            stats.excluded += 1
+            continue
+        full = os.path.join(top, display)
+        if not os.path.lexists(full):
+            raise UsageError(f"{given}: no such file", "name files that exist, or run without arguments")
+        if os.path.isdir(full) and not os.path.islink(full):
+            continue
+        data = read_disk(full, cfg.max_file_size, stats, display)
+        if data is not None:
+            from_disk += 1
+            _scan(scanner, data, display, None, True, stats, findings)
+
+    scope = "staged changes" if not from_disk else "files" if not todo else "staged changes and files"
+    report = Report(scope, findings, stats, new_files=new_files, max_size=cfg.max_file_size)
+    return emit(report, fmt, verbose, out, err)
+
+
+def _scan(
+    scanner: Scanner,
+    data: bytes,
+    display: str,
+    added: set[int] | None,
+    all_lines: bool,
+    stats: Stats,
+    findings: list[Finding],
+) -> None:
+    result = scanner.scan(data, display)
+    stats.files += 1
+    stats.bytes += len(data)
+    stats.suppressed += len(result.suppressed)
+    if result.kind == "binary":
+        stats.binary.append(display)
+    for f in result.findings:
+        # UTF-16 line numbers do not map onto git's byte-level diff: any added line counts.
+        touched = range(f.line, f.end_line + 1)
+        if all_lines or added is None or (result.kind == "utf-16" and added) or not added.isdisjoint(touched):
+            findings.append(f)
+        else:
+            stats.not_blocking += 1
+
+
+@click.command("secrets")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--all-lines", is_flag=True, help="Block on any finding in a staged file, not only on added lines."
+)
+@scan_options
+@click.pass_context
+def command(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    all_lines: bool,
+    fmt: str,
+    verbose: bool,
+    config_path: str | None,
+) -> None:
+    """Scan staged changes (the git index) and fail if they add a secret.
+
+    With PATHS (as pre-commit passes them), staged files among them are scanned
+    from the index and any others from disk.
+    """
+    ctx.exit(run(paths, all_lines=all_lines, fmt=fmt, verbose=verbose, config_path=config_path))

@@ -1,0 +1,95 @@
+"""`.credgate.toml`: the few settings a repository can change.
+
+    max-file-size = "25MiB"          # larger files are reported as not scanned
+    exclude = ["tests/fixtures/**"]   # gitignore-style patterns (pathspec)
+    disable-rules = ["rule-id"]
+    rules = ["ci/extra-rules.toml"]   # extra rule files, relative to this file
+
+A broken config is a usage error (exit 2) that names the file and the key: a
+gate that silently ignored its config would scan something other than what the
+team agreed on.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from credgate.errors import UsageError
+
+CONFIG_NAME = ".credgate.toml"
+DEFAULT_MAX_FILE_SIZE = 25 * 1024 * 1024
+_SIZE_RE = re.compile(r"^\s*(\d+)\s*(B|KB|KiB|MB|MiB|GB|GiB)?\s*$", re.I)
+_UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3, "gib": 1024**3}
+
+
+@dataclass
+class Config:
+    path: str | None = None
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    exclude: list[str] = field(default_factory=list)
+    disable_rules: list[str] = field(default_factory=list)
+    rule_files: list[str] = field(default_factory=list)
+    _spec: Any = field(default=None, repr=False)
+
+    def is_excluded(self, path: str) -> bool:
+        if not self.exclude:
+            return False
+        if self._spec is None:
+            import pathspec  # only paid for by repositories that exclude something
+
+            self._spec = pathspec.GitIgnoreSpec.from_lines(self.exclude)
+        return bool(self._spec.match_file(path))
+
+
+def parse_size(value: Any, where: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    m = _SIZE_RE.match(value) if isinstance(value, str) else None
+    if not m:
+        raise UsageError(f'{where}: max-file-size must be a byte count or a size like "25MiB"')
+    return int(m.group(1)) * _UNITS[(m.group(2) or "b").lower()]
+
+
+def load(path: str) -> Config:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        with open(path, "rb") as fh:
+            doc = tomllib.load(fh)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read config: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: not valid TOML: {exc}", f"fix the syntax in {path}") from None
+    known = {"max-file-size", "exclude", "disable-rules", "rules"}
+    unknown = set(doc) - known
+    if unknown:
+        raise UsageError(
+            f"{path}: unknown setting(s) {', '.join(sorted(unknown))}",
+            f"the settings are: {', '.join(sorted(known))}",
+        )
+    cfg = Config(path=path)
+    if "max-file-size" in doc:
+        cfg.max_file_size = parse_size(doc["max-file-size"], path)
+    for key, attr in (("exclude", "exclude"), ("disable-rules", "disable_rules"), ("rules", "rule_files")):
+        value = doc.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise UsageError(f"{path}: {key} must be a list of strings")
+        setattr(cfg, attr, list(value))
+    base = os.path.dirname(os.path.abspath(path))
+    cfg.rule_files = [os.path.join(base, p) for p in cfg.rule_files]
+    return cfg
+
+
+def find(root: str, explicit: str | None = None) -> Config:
+    if explicit:
+        if not os.path.isfile(explicit):
+            raise UsageError(f"config file {explicit} does not exist")
+        return load(explicit)
+    candidate = os.path.join(root, CONFIG_NAME)
+    return load(candidate) if os.path.isfile(candidate) else Config()

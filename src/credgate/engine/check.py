@@ -1,0 +1,67 @@
+"""`credgate rules check`: every rule against its own examples.
+
+A positive example must produce a finding of that rule; a negative example must
+not. Examples are templates (see synth.py), expanded with a seed derived from
+the rule id, so the check is reproducible and the rule files hold no secrets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from credgate.engine.rules import RuleError, RuleSet
+from credgate.engine.scanner import Scanner
+from credgate.engine.synth import TemplateError, expand
+
+EXAMPLE_PATH = "example.txt"
+
+
+@dataclass(frozen=True)
+class Problem:
+    rule_id: str
+    origin: str
+    message: str
+
+
+def example_text(rule_id: str, kind: str, index: int, template: str) -> str:
+    return expand(template, f"{rule_id}:{kind}:{index}")
+
+
+def check(ruleset: RuleSet) -> list[Problem]:
+    problems: list[Problem] = []
+    for rule in ruleset.rules:
+        # Each rule is checked alone (with its `near` partner), so one broken rule
+        # cannot hide or break the check of another.
+        own = [rule] + ([ruleset.by_id[rule.near.rule]] if rule.near else [])
+        scanner = Scanner(RuleSet(own), include_hidden=True)
+
+        def bad(message: str, rule_id: str = rule.id, origin: str = rule.origin) -> None:
+            problems.append(Problem(rule_id, origin, message))
+
+        try:
+            rule.secret_groups  # noqa: B018 - compiles and validates the regex
+        except RuleError as exc:
+            bad(str(exc))
+            continue
+        if not rule.examples:
+            bad("has no examples: add at least one positive example")
+        if not rule.negative_examples:
+            bad("has no negative_examples: add at least one text the rule must not match")
+        if not rule.references:
+            bad("has no references: cite the provider's documentation of the token format")
+        for kind, templates, want in (
+            ("example", rule.examples, True),
+            ("negative", rule.negative_examples, False),
+        ):
+            for i, template in enumerate(templates):
+                try:
+                    text = example_text(rule.id, kind, i, template)
+                except TemplateError as exc:
+                    bad(f"{kind} #{i + 1}: bad template: {exc}")
+                    continue
+                found = any(f.rule_id == rule.id for f in scanner.scan(text.encode(), EXAMPLE_PATH).findings)
+                if want and not found:
+                    bad(f"example #{i + 1} is not found by the rule")
+                elif not want and found:
+                    bad(f"negative example #{i + 1} is matched by the rule")
+    return problems

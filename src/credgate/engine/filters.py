@@ -1,0 +1,209 @@
+"""Decoy filters: small named predicates that turn a regex hit into a non-finding.
+
+Each returns True when the candidate is *not* a secret. They are kept separate,
+named and individually tested, so a suppression can always say why it happened
+(`credgate scan -v`) and a bad filter can be fixed without touching the rules.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable
+
+from credgate.engine.rules import Rule
+
+ALLOW_MARKER = b"credgate:allow"
+ALLOW_NEXT_LINE = b"credgate:allow-next-line"
+DETECT_SECRETS_PRAGMA = b"pragma: allowlist secret"  # honoured so migrating repos keep their markers
+
+CODE_EXTENSIONS = frozenset(
+    "py pyi js jsx mjs cjs ts tsx go java kt kts scala rb php cs c h cc cpp hpp rs swift m mm dart lua pl"
+    " groovy vue svelte ex exs erl clj fs vb r jl".split()
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    rule: Rule
+    secret: bytes
+    line: bytes
+    prev_line: bytes
+    path: str
+    key: bytes | None = None
+    quoted: bool = True
+
+
+def shannon_entropy(data: bytes) -> float:
+    if not data:
+        return 0.0
+    n = len(data)
+    return -sum(c / n * math.log2(c / n) for c in Counter(data).values())
+
+
+def is_inline_allowed(c: Candidate) -> bool:
+    if DETECT_SECRETS_PRAGMA in c.line or ALLOW_NEXT_LINE in c.prev_line:
+        return True
+    pos = c.line.find(ALLOW_MARKER)
+    while pos != -1:
+        rest = c.line[pos + len(ALLOW_MARKER) :]
+        if rest.startswith(b"-next-line"):
+            pass
+        elif not rest.startswith(b"="):
+            return True  # a bare marker allows every rule on the line
+        else:
+            ids = re.split(rb"[,\s]", rest[1:].split(None, 1)[0] if rest[1:].strip() else b"")
+            if c.rule.id.encode() in ids:
+                return True
+        pos = c.line.find(ALLOW_MARKER, pos + 1)
+    return False
+
+
+def is_vendor_example(c: Candidate) -> bool:
+    """Documentation keys, such as AWS's AKIAIOSFODNN7EXAMPLE, carry the word in capitals."""
+    return b"EXAMPLE" in c.secret
+
+
+_PLACEHOLDER_WORDS = frozenset(
+    b"""changeme change_me change-me changeit password passwd secret token apikey api_key api-key
+    your_api_key your-api-key yourapikey your_token your-token your_secret your-secret example sample
+    placeholder dummy fake test testing redacted removed hidden none null nil undefined todo tbd fixme
+    xxx replace_me replaceme insert_here secret_here token_here key_here notasecret not-a-secret
+    mysecret mypassword my_password mytoken s3cr3t p@ssw0rd p4ssw0rd letmein default""".split()
+)
+_PLACEHOLDER_RE = re.compile(
+    rb"(?i)^(?:<[^<>]*>|\[[^\[\]]*\]|\{[^{}]*\}|\(+[^()]*\)+|\*+|\.+|-+|_+|#+)$"  # <token>, [key], {x}, ****
+    rb"|x{4,}|\*{3,}|\.\.\."
+    rb"|(?:^|[-_])(?:your|my|insert|enter|replace|put|add)[-_ ]?\w*(?:here|key|token|secret|password)"
+    rb"|(?:api[-_]?key|token|secret|password)[-_ ]?here"
+)
+
+
+def is_placeholder(c: Candidate) -> bool:
+    value = c.secret.strip(b"\"'`")
+    if value.lower() in _PLACEHOLDER_WORDS:
+        return True
+    return _PLACEHOLDER_RE.search(value) is not None
+
+
+_SEQUENCES = (b"0123456789abcdefghijklmnopqrstuvwxyz", b"zyxwvutsrqponmlkjihgfedcba9876543210", b"qwertyuiop")
+
+
+def is_repeated_or_sequential(c: Candidate) -> bool:
+    value = c.secret.lower()
+    if len(value) >= 6 and Counter(value).most_common(1)[0][1] >= 0.6 * len(value):
+        return True
+    for seq in _SEQUENCES:
+        for i in range(len(seq) - 7):
+            if seq[i : i + 8] in value:
+                return True
+    return False
+
+
+_REFERENCE_RE = re.compile(
+    rb"\$\{|\$\(|\{\{|\}\}|<%|%\(|#\{|^\$[A-Za-z_][A-Za-z0-9_]*$|^%[A-Za-z_][A-Za-z0-9_]*%$"
+    rb"|os\.environ|process\.env|getenv|\bENV\[|System\.getenv|secrets\.|vault:|env\("
+    rb"|%%[a-z0-9-]+(?::[^%\s]*)?%%"  # credgate's own example templates (synth.py)
+)
+
+
+_INTERPOLATION_RE = re.compile(rb"\{[A-Za-z_][A-Za-z0-9_.\[\]'\"()]*(?:![rsa])?(?::[^{}]*)?\}")
+
+
+def is_reference(c: Candidate) -> bool:
+    """`${VAR}`, `{{ secrets.X }}`, `os.environ[...]`: a pointer to a secret, not one."""
+    if _REFERENCE_RE.search(c.secret):
+        return True
+    if not c.rule.generic:
+        return False
+    # `f"{prefix}{name}"` interpolates; a "value" opening with `)` or `,` began inside another string.
+    if _INTERPOLATION_RE.search(c.secret) or c.secret[:1] in b")]},;+.":
+        return True
+    # Unquoted brackets are code (`get()`, `cfg[key]`, `Optional[str]`), not a literal.
+    return not c.quoted and any(ch in c.secret for ch in b"()[]{}<>")
+
+
+_IDENTIFIER_RE = re.compile(rb"^[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|->|::)[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+def is_code_identifier(c: Candidate) -> bool:
+    """An unquoted value in source code is an expression (a variable), not a literal."""
+    if not c.rule.generic or c.quoted:
+        return False
+    ext = c.path.rsplit(".", 1)[-1].lower() if "." in c.path.rsplit("/", 1)[-1] else ""
+    if ext in CODE_EXTENSIONS:
+        return True
+    return _IDENTIFIER_RE.match(c.secret) is not None and (b"." in c.secret or b"->" in c.secret)
+
+
+CONFIG_EXTENSIONS = frozenset("env ini cfg conf properties toml yaml yml json xml tfvars".split())
+
+
+def _is_config_file(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1].lower()
+    return name.startswith(".env") or name.endswith(".env") or name.rsplit(".", 1)[-1] in CONFIG_EXTENSIONS
+
+
+def is_prose_word(c: Candidate) -> bool:
+    """`tokens: create a new one` in prose or comments: a bare word outside config files."""
+    return c.rule.generic and not c.quoted and c.secret.isalpha() and not _is_config_file(c.path)
+
+
+_NON_SECRET_KEY_RE = re.compile(
+    rb"(?i)(?:file|path|dir|url|uri|endpoint|name|type|length|len|size|count|max|min|ttl|expir\w*|timeout"
+    rb"|header|field|param|prefix|suffix|format|policy|regex|pattern|mode|enabled|required|label|hint"
+    rb"|description|message|id|ref|arn|version|location|store|provider|manager|strategy|validator|reset|hash)"
+    rb"s?[\"']?$"
+)
+
+
+def is_non_secret_key(c: Candidate) -> bool:
+    """`password_file`, `token_url`, `secret_name`: the key says the value is not the secret."""
+    return c.rule.generic and c.key is not None and _NON_SECRET_KEY_RE.search(c.key) is not None
+
+
+def is_key_echo(c: Candidate) -> bool:
+    """`"secrets": "secrets"`, `PASSWORD=password`: the value only repeats the name."""
+    if not c.rule.generic or c.key is None:
+        return False
+    squash = re.compile(rb"[^a-z0-9]")
+    value = squash.sub(b"", c.secret.lower())
+    return bool(value) and value in squash.sub(b"", c.key.lower())
+
+
+_LITERAL_RE = re.compile(rb"(?i)^(?:true|false|yes|no|on|off|null|none|nil|undefined|[-+]?\d+(?:\.\d+)?)$")
+
+
+def is_literal_constant(c: Candidate) -> bool:
+    return c.rule.generic and _LITERAL_RE.match(c.secret) is not None
+
+
+def is_below_entropy(c: Candidate) -> bool:
+    return c.rule.entropy is not None and shannon_entropy(c.secret) < c.rule.entropy
+
+
+Predicate = Callable[[Candidate], bool]
+
+# Order is cheapest-and-most-decisive first; the first that fires names the reason.
+FILTERS: tuple[tuple[str, Predicate], ...] = (
+    ("inline-allow", is_inline_allowed),
+    ("vendor-example", is_vendor_example),
+    ("placeholder", is_placeholder),
+    ("reference", is_reference),
+    ("code-identifier", is_code_identifier),
+    ("prose-word", is_prose_word),
+    ("non-secret-key", is_non_secret_key),
+    ("literal-constant", is_literal_constant),
+    ("key-echo", is_key_echo),
+    ("repeated-or-sequential", is_repeated_or_sequential),
+    ("low-entropy", is_below_entropy),
+)
+
+
+def why_not_secret(c: Candidate) -> str | None:
+    for name, predicate in FILTERS:
+        if predicate(c):
+            return name
+    return None

@@ -1,0 +1,45 @@
+"""The one record the engine produces. The secret is held for filtering and
+pairing only: it is never part of repr() and leaves only through `redacted()`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+def redact(secret: bytes) -> str:
+    """A few leading characters then asterisks; short values reveal less.
+
+    Four asterisks whatever the length, so the output does not leak it either.
+    """
+    text = secret.decode("utf-8", "replace")
+    shown = min(4, len(text) // 5)
+    return _printable(text[:shown]) + "****"
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    rule_name: str
+    severity: str
+    confidence: str
+    path: str
+    line: int
+    col: int
+    end_line: int
+    hint: str
+    url: str
+    secret: bytes = field(repr=False, compare=False)
+    offset: int = field(default=0, repr=False, compare=False)
+    note: str = ""
+
+    def redacted(self) -> str:
+        return redact(self.secret)
+
+    def with_note(self, note: str, confidence: str | None = None) -> Finding:
+        from dataclasses import replace
+
+        return replace(self, note=note, confidence=confidence or self.confidence)

@@ -1,0 +1,315 @@
+"""Declarative rules: loading, validation and the keyword prefilter.
+
+A rule file is TOML with one `[[rule]]` table per rule (see rules/README.md).
+Regexes are compiled with RE2 so no rule can take super-linear time on
+attacker-controlled content, and only when the prefilter says a keyword of the
+rule is present: a clean commit compiles almost nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+SEVERITIES = ("critical", "high", "medium", "low")
+CONFIDENCES = ("high", "medium", "low")
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_KNOWN_KEYS = {
+    "id", "name", "description", "keywords", "regex", "entropy", "severity", "confidence",
+    "hint", "url", "references", "examples", "negative_examples", "near", "generic", "visible",
+}  # fmt: skip
+
+
+class RuleError(ValueError):
+    """A rule file that cannot be used; the message names the file and rule."""
+
+
+@dataclass(frozen=True)
+class Near:
+    rule: str
+    lines: int
+
+
+@dataclass
+class Rule:
+    id: str
+    name: str
+    keywords: tuple[bytes, ...]
+    regex: str
+    severity: str
+    confidence: str
+    hint: str
+    url: str = ""
+    description: str = ""
+    entropy: float | None = None
+    references: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    negative_examples: tuple[str, ...] = ()
+    near: Near | None = None
+    generic: bool = False
+    visible: bool = True  # False: an identifier that only serves as another rule's `near` partner
+    origin: str = ""
+    _compiled: Any = field(default=None, repr=False, compare=False)
+    # (group index, quoted?) for each `secret*` group; a `secret_bare` group is an unquoted value.
+    _secret_groups: tuple[tuple[int, bool], ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def compiled(self) -> Any:
+        if self._compiled is None:
+            self._compile()
+        return self._compiled
+
+    @property
+    def secret_groups(self) -> tuple[tuple[int, bool], ...]:
+        if self._compiled is None:
+            self._compile()
+        return self._secret_groups
+
+    def _compile(self) -> None:
+        import re2
+
+        options = re2.Options()
+        options.log_errors = False  # errors are reported as RuleError, not on stderr
+        try:
+            compiled = re2.compile(self.regex.encode(), options)
+        except Exception as exc:  # re2 raises its own error type
+            raise RuleError(f"{self.origin}: rule {self.id}: regex does not compile in RE2: {exc}") from None
+        groups = tuple(
+            sorted(
+                (idx, not bytes(name).endswith(b"_bare"))
+                for name, idx in compiled.groupindex.items()
+                if bytes(name).startswith(b"secret")
+            )
+        )
+        if not groups:
+            raise RuleError(f"{self.origin}: rule {self.id}: regex needs a named group (?P<secret>...)")
+        self._compiled = compiled
+        self._secret_groups = groups
+
+
+class RuleSet:
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules: list[Rule] = list(rules)
+        self.by_id: dict[str, Rule] = {}
+        for rule in self.rules:
+            if rule.id in self.by_id:
+                raise RuleError(
+                    f"{rule.origin}: duplicate rule id {rule.id!r} (also in {self.by_id[rule.id].origin})"
+                )
+            self.by_id[rule.id] = rule
+        for rule in self.rules:
+            if rule.near and rule.near.rule not in self.by_id:
+                raise RuleError(
+                    f"{rule.origin}: rule {rule.id}: near.rule {rule.near.rule!r} is not a rule id"
+                )
+        self._by_keyword: dict[bytes, list[Rule]] = {}
+        self._hidden_by_keyword: dict[bytes, list[Rule]] = {}
+        for rule in self.rules:
+            index = self._by_keyword if rule.visible else self._hidden_by_keyword
+            for kw in rule.keywords:
+                index.setdefault(kw, []).append(rule)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def without(self, ids: Iterable[str]) -> RuleSet:
+        drop = set(ids)
+        unknown = drop - set(self.by_id)
+        if unknown:
+            raise RuleError(f"unknown rule id(s) to disable: {', '.join(sorted(unknown))}")
+        return RuleSet(r for r in self.rules if r.id not in drop)
+
+    def candidates(self, lowered: bytes, include_hidden: bool = False) -> list[Rule]:
+        """Rules with at least one keyword in the (lower-cased) content, in file order.
+
+        Hidden rules are run only as partners of a `near` rule that is a candidate,
+        so an identifier's weak keyword never costs a regex run on its own.
+        """
+        hit: dict[str, Rule] = {}
+        indexes = [self._by_keyword, self._hidden_by_keyword] if include_hidden else [self._by_keyword]
+        for index in indexes:
+            for kw, rules in index.items():
+                if kw in lowered:
+                    for rule in rules:
+                        hit[rule.id] = rule
+        # A `near` rule needs its partner's matches to decide.
+        for rule in list(hit.values()):
+            if rule.near and rule.near.rule not in hit:
+                partner = self.by_id[rule.near.rule]
+                hit[partner.id] = partner
+        return [r for r in self.rules if r.id in hit]
+
+
+def _load_toml(path: str) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on older interpreters only
+        import tomli as tomllib
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except OSError as exc:
+        raise RuleError(f"{path}: cannot read rule file: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _str_list(value: Any, what: str, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RuleError(f"{where}: {what} must be a list of strings")
+    return tuple(value)
+
+
+def parse_rule(raw: dict[str, Any], origin: str) -> Rule:
+    rid = raw.get("id")
+    where = f"{origin}: rule {rid!r}"
+    if not isinstance(rid, str) or not ID_RE.match(rid):
+        raise RuleError(f"{where}: id must be kebab-case ([a-z0-9] words joined by '-')")
+    unknown = set(raw) - _KNOWN_KEYS
+    if unknown:
+        raise RuleError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    for key in ("name", "regex", "hint"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise RuleError(f"{where}: '{key}' is required and must be a non-empty string")
+    keywords = _str_list(raw.get("keywords"), "keywords", where)
+    if not keywords or any(not k for k in keywords):
+        raise RuleError(f"{where}: keywords must be a non-empty list of non-empty strings (the prefilter)")
+    severity = raw.get("severity", "high")
+    if severity not in SEVERITIES:
+        raise RuleError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
+    confidence = raw.get("confidence", "medium")
+    if confidence not in CONFIDENCES:
+        raise RuleError(f"{where}: confidence must be one of {', '.join(CONFIDENCES)}")
+    entropy = raw.get("entropy")
+    if entropy is not None and (not isinstance(entropy, (int, float)) or not 0 <= entropy <= 8):
+        raise RuleError(f"{where}: entropy must be a number of bits per byte between 0 and 8")
+    near = None
+    if "near" in raw:
+        n = raw["near"]
+        if (
+            not isinstance(n, dict)
+            or not isinstance(n.get("rule"), str)
+            or not isinstance(n.get("lines"), int)
+        ):
+            raise RuleError(f"{where}: near must be a table with 'rule' (an id) and 'lines' (an integer)")
+        near = Near(n["rule"], n["lines"])
+    generic = raw.get("generic", False)
+    visible = raw.get("visible", True)
+    if not isinstance(generic, bool) or not isinstance(visible, bool):
+        raise RuleError(f"{where}: generic and visible must be true or false")
+    return Rule(
+        id=rid,
+        name=raw["name"],
+        keywords=tuple(k.lower().encode() for k in keywords),
+        regex=raw["regex"],
+        severity=severity,
+        confidence=confidence,
+        hint=raw["hint"].strip(),
+        url=str(raw.get("url", "")),
+        description=str(raw.get("description", "")),
+        entropy=float(entropy) if entropy is not None else None,
+        references=_str_list(raw.get("references", []), "references", where),
+        examples=_str_list(raw.get("examples", []), "examples", where),
+        negative_examples=_str_list(raw.get("negative_examples", []), "negative_examples", where),
+        near=near,
+        generic=generic,
+        visible=visible,
+        origin=origin,
+    )
+
+
+def load_file(path: str) -> list[Rule]:
+    return _rules_of(_load_toml(path), path)
+
+
+def _rules_of(doc: dict[str, Any], path: str) -> list[Rule]:
+    unknown = set(doc) - {"rule"}
+    if unknown:
+        raise RuleError(
+            f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))}; rules go in [[rule]]"
+        )
+    raw_rules = doc.get("rule", [])
+    if not isinstance(raw_rules, list):
+        raise RuleError(f"{path}: 'rule' must be an array of tables ([[rule]])")
+    return [parse_rule(r, os.path.basename(path)) for r in raw_rules]
+
+
+def builtin_dir() -> str:
+    import importlib
+
+    # `credgate.rules` is the rules/ folder mapped in as a package (see pyproject.toml).
+    package = importlib.import_module("credgate.rules")
+    return os.path.dirname(os.path.abspath(str(package.__file__)))
+
+
+def builtin_files() -> list[str]:
+    d = builtin_dir()
+    return sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".toml"))
+
+
+def load(extra_files: Iterable[str] = (), cache_dir: str | None = None) -> RuleSet:
+    """The built-in rules plus extra files, parsed once and then served from a cache.
+
+    Parsing a few hundred TOML rules costs tens of milliseconds on every commit;
+    the cache (JSON, keyed by each file's path, size and mtime) costs about one.
+    The engine itself stays pure: the cache location is passed in.
+    """
+    paths = [*builtin_files(), *extra_files]
+    docs = _cached_docs(paths, cache_dir) if cache_dir else None
+    rules: list[Rule] = []
+    if docs is None:
+        docs = []
+        for path in paths:
+            docs.append(_load_toml(path))
+        if cache_dir:
+            _store_docs(paths, docs, cache_dir)
+    for path, doc in zip(paths, docs):
+        rules.extend(_rules_of(doc, path))
+    return RuleSet(rules)
+
+
+def _cache_file(paths: list[str], cache_dir: str) -> str | None:
+    import hashlib
+
+    from credgate import __version__
+
+    try:
+        stamp = [(p, st.st_size, st.st_mtime_ns) for p in paths for st in [os.stat(p)]]
+    except OSError:
+        return None
+    key = hashlib.sha256(repr((__version__, stamp)).encode()).hexdigest()[:24]
+    return os.path.join(cache_dir, f"rules-{key}.json")
+
+
+def _cached_docs(paths: list[str], cache_dir: str) -> list[dict[str, Any]] | None:
+    import json
+
+    target = _cache_file(paths, cache_dir)
+    if target is None:
+        return None
+    try:
+        with open(target, encoding="utf-8") as fh:
+            docs = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    return docs if isinstance(docs, list) and len(docs) == len(paths) else None
+
+
+def _store_docs(paths: list[str], docs: list[dict[str, Any]], cache_dir: str) -> None:
+    import json
+    import tempfile
+
+    target = _cache_file(paths, cache_dir)
+    if target is None:
+        return
+    try:
+        os.makedirs(cache_dir, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(docs, fh)
+        os.replace(tmp, target)
+    except (OSError, TypeError, ValueError):
+        pass  # a cache that cannot be written only costs speed

@@ -1,0 +1,123 @@
+"""Synthetic, structurally valid credentials, generated on demand.
+
+Rule examples and tests name a shape (`%%github:ghp_%%`, `%%rand:hex:40%%`)
+instead of carrying a literal token, so this repository never holds anything
+that trips its own hook or a host's push protection. Generation is seeded, so a
+rule's examples expand to the same text on every run.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import zlib
+from collections import Counter
+from typing import Callable
+
+ALPHABETS = {
+    "upper": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "lower": "abcdefghijklmnopqrstuvwxyz",
+    "digit": "0123456789",
+    "alnum": "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+    "alnumlower": "0123456789abcdefghijklmnopqrstuvwxyz",
+    "alnumupper": "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "hex": "0123456789abcdef",
+    "HEX": "0123456789ABCDEF",
+    "base32": "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
+    "base64": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+    "base64url": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+}
+BASE62 = ALPHABETS["alnum"]
+
+
+class TemplateError(ValueError):
+    pass
+
+
+def base62(number: int, width: int) -> str:
+    digits = []
+    while number:
+        number, rem = divmod(number, 62)
+        digits.append(BASE62[rem])
+    return "".join(reversed(digits)).rjust(width, "0")
+
+
+def crc32_base62(body: str) -> str:
+    """GitHub's and npm's token checksum: CRC32 of the random part, base62, 6 wide."""
+    return base62(zlib.crc32(body.encode()) & 0xFFFFFFFF, 6)
+
+
+def rand(rng: random.Random, alphabet: str, length: int) -> str:
+    chars = ALPHABETS.get(alphabet)
+    if chars is None:
+        raise TemplateError(f"unknown alphabet {alphabet!r}; known: {', '.join(sorted(ALPHABETS))}")
+    while True:
+        value = "".join(rng.choice(chars) for _ in range(length))
+        # One dominant character would look like a placeholder and be filtered as one.
+        if length < 8 or Counter(value).most_common(1)[0][1] < length // 2:
+            return value
+
+
+def checksummed(rng: random.Random, prefix: str, body_length: int = 30) -> str:
+    body = rand(rng, "alnum", body_length)
+    return prefix + body + crc32_base62(body)
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def jwt(rng: random.Random) -> str:
+    header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    payload = _b64url(
+        json.dumps({"sub": rand(rng, "digit", 10), "name": "synthetic", "iat": 1700000000}).encode()
+    )
+    signature = _b64url(rng.randbytes(32))
+    return f"{header}.{payload}.{signature}"
+
+
+def pem(rng: random.Random, label: str) -> str:
+    body = base64.b64encode(rng.randbytes(48 * 12)).decode()
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    return f"-----BEGIN {label}-----\n" + "\n".join(lines) + f"\n-----END {label}-----"
+
+
+def _gen(name: str, args: list[str], rng: random.Random) -> str:
+    generators: dict[str, Callable[[], str]] = {
+        "rand": lambda: rand(rng, args[0], int(args[1])),
+        "github": lambda: checksummed(rng, args[0]),
+        "npm": lambda: checksummed(rng, "npm_"),
+        "jwt": lambda: jwt(rng),
+        "pem": lambda: pem(rng, args[0].replace("_", " ")),
+        "aws-key-id": lambda: (args[0] if args else "AKIA") + rand(rng, "base32", 16),
+    }
+    if name not in generators:
+        raise TemplateError(f"unknown generator {name!r}; known: {', '.join(sorted(generators))}")
+    try:
+        return generators[name]()
+    except (IndexError, ValueError) as exc:
+        raise TemplateError(f"bad arguments for %%{name}:{':'.join(args)}%%: {exc}") from None
+
+
+def expand(template: str, seed: str) -> str:
+    """Replace every `%%generator:arg:...%%` in template with generated text.
+
+    `%%` is the marker because `{{ }}`, `${ }` and `<...>` are what references and
+    placeholders look like, and rule examples need to show those literally.
+    """
+    rng = random.Random(seed)
+    out: list[str] = []
+    pos = 0
+    while True:
+        start = template.find("%%", pos)
+        if start == -1:
+            out.append(template[pos:])
+            return "".join(out)
+        end = template.find("%%", start + 2)
+        if end == -1:
+            raise TemplateError(f"unclosed '%%' at character {start}")
+        out.append(template[pos:start])
+        name, *args = template[start + 2 : end].strip().split(":")
+        out.append(_gen(name, args, rng))
+        pos = end + 2

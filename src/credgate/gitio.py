@@ -1,0 +1,299 @@
+"""The one module that talks to git.
+
+Plumbing only, NUL-separated output, and every setting that changes what git
+prints pinned on the command line: a user's `color.ui=always`, `core.quotePath`,
+`diff.noprefix`, `diff.relative`, external diff drivers or pagers must never
+change what credgate scans. Blobs come from `git cat-file --batch`, so the
+index (not the working tree) is what a commit is judged on.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from typing import IO, Iterable, Iterator, Sequence
+
+from credgate.errors import InternalError, UsageError
+
+ZERO_SHA_CHARS = frozenset(b"0")
+
+_PINNED = (
+    "-c", "core.quotePath=false",
+    "-c", "color.ui=never",
+    "-c", "diff.noprefix=false",
+    "-c", "diff.mnemonicPrefix=false",
+    "-c", "diff.relative=false",
+    "-c", "diff.external=",
+    "-c", "core.fsmonitor=false",
+)  # fmt: skip
+_DROPPED_ENV = ("GIT_EXTERNAL_DIFF", "GIT_DIFF_OPTS", "GIT_PAGER", "PAGER", "GIT_TRACE", "GIT_FLUSH")
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env["GIT_OPTIONAL_LOCKS"] = "0"  # a scan must not take the index lock or refresh it
+    env["LC_ALL"] = "C"
+    return env
+
+
+def git_cmd(*args: str) -> list[str]:
+    return ["git", *_PINNED, "--no-pager", "--literal-pathspecs", *args]
+
+
+def run(*args: str, cwd: str | None = None, check: bool = True, input: bytes | None = None) -> bytes:
+    try:
+        proc = subprocess.run(
+            git_cmd(*args), cwd=cwd, input=input, env=_env(), capture_output=True, check=False
+        )
+    except FileNotFoundError:
+        raise UsageError(
+            "git is not installed or not on PATH", "install git, then run credgate again"
+        ) from None
+    if check and proc.returncode != 0:
+        raise GitCommandError(args, proc.returncode, proc.stderr)
+    return proc.stdout
+
+
+class GitCommandError(InternalError):
+    def __init__(self, args: Sequence[str], returncode: int, stderr: bytes) -> None:
+        from credgate.report import safe
+
+        detail = safe(
+            stderr.decode("utf-8", "replace").strip().splitlines()[-1:][0] if stderr.strip() else ""
+        )
+        super().__init__(f"git {args[0]} failed (exit {returncode}): {detail}")
+        self.stderr = stderr
+
+
+EMPTY_TREE = {
+    "sha1": "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+    "sha256": "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321",
+}
+
+
+@dataclass(frozen=True)
+class RepoState:
+    toplevel: str
+    object_format: str
+    head: str | None  # None on an unborn branch (the first commit)
+
+    @property
+    def diff_base(self) -> str:
+        return self.head or EMPTY_TREE[self.object_format]
+
+
+def repo_state(cwd: str | None = None) -> RepoState:
+    """Work tree root, hash algorithm and HEAD in one git call (this is on every commit)."""
+    try:
+        proc = subprocess.run(
+            git_cmd("rev-parse", "--show-toplevel", "--show-object-format", "HEAD^{commit}"),
+            cwd=cwd, env=_env(), capture_output=True, check=False,
+        )  # fmt: skip
+    except FileNotFoundError:
+        raise UsageError(
+            "git is not installed or not on PATH", "install git, then run credgate again"
+        ) from None
+    lines = proc.stdout.split(b"\n")
+    if proc.returncode == 0 and len(lines) >= 3:
+        return RepoState(os.fsdecode(lines[0]), lines[1].decode(), lines[2].decode())
+    if len(lines) >= 3 and b"unknown revision" in proc.stderr:
+        return RepoState(os.fsdecode(lines[0]), lines[1].decode(), None)
+    _raise_not_repo(proc.stderr)
+    raise GitCommandError(["rev-parse"], proc.returncode, proc.stderr)
+
+
+def _raise_not_repo(stderr: bytes) -> None:
+    if b"not a git repository" in stderr:
+        raise UsageError(
+            "not inside a git repository",
+            "run credgate from inside your repository, or use `credgate scan PATH` for plain files",
+        )
+    if b"must be run in a work tree" in stderr:
+        raise UsageError("this is a bare repository: there is no index to scan", "use the pre-receive hook")
+
+
+def toplevel(cwd: str | None = None) -> str:
+    try:
+        out = run("rev-parse", "--show-toplevel", cwd=cwd)
+    except GitCommandError as exc:
+        _raise_not_repo(exc.stderr)
+        raise
+    return os.fsdecode(out.rstrip(b"\n"))
+
+
+@dataclass
+class Change:
+    status: str  # A, C, M, R, T, D, U, X
+    old_mode: str
+    new_mode: str
+    old_sha: str
+    new_sha: str
+    path: bytes
+    old_path: bytes | None = None
+    added: set[int] = field(default_factory=set)  # line numbers in the new blob
+
+    @property
+    def scannable(self) -> bool:
+        # Deleted files have nothing to scan; gitlinks (160000) are other repositories.
+        return (
+            self.status not in ("D", "U", "X")
+            and self.new_mode != "160000"
+            and set(self.new_sha.encode()) != ZERO_SHA_CHARS
+        )
+
+
+def staged_changes(base: str, paths: Sequence[str] = (), cwd: str | None = None) -> list[Change]:
+    """What `git commit` would record, with the line numbers each change adds.
+
+    One `diff-index --cached` gives both the raw entries (modes, blob ids, NUL-
+    separated paths) and a zero-context patch in the same order; `--text` keeps a
+    `binary` or `-diff` attribute from hiding a text file's lines.
+    """
+    out = run(
+        "diff-index", "--cached", "--raw", "-p", "-z", "-U0", "--inter-hunk-context=0",
+        "--no-color", "--no-ext-diff", "--no-textconv", "--text", "--find-renames",
+        "--diff-algorithm=myers", "--ignore-submodules=none", "-O/dev/null",
+        "--src-prefix=a/", "--dst-prefix=b/", base, "--", *paths, cwd=cwd,
+    )  # fmt: skip
+    changes, patch = parse_raw(out)
+    attach_added_lines(changes, patch)
+    return changes
+
+
+def parse_raw(out: bytes) -> tuple[list[Change], bytes]:
+    """Parse `--raw -z` entries; returns them and whatever follows (the patch)."""
+    changes: list[Change] = []
+    pos = 0
+    while pos < len(out) and out[pos : pos + 1] == b":":
+        end = out.index(b"\0", pos)
+        meta = out[pos + 1 : end].decode("ascii").split(" ")
+        old_mode, new_mode, old_sha, new_sha, status = meta[0], meta[1], meta[2], meta[3], meta[4]
+        pos = end + 1
+        end = out.index(b"\0", pos)
+        first = out[pos:end]
+        pos = end + 1
+        change = Change(status[0], old_mode, new_mode, old_sha, new_sha, first)
+        if status[0] in ("R", "C"):
+            end = out.index(b"\0", pos)
+            change.old_path, change.path = first, out[pos:end]
+            pos = end + 1
+        changes.append(change)
+    if out[pos : pos + 1] == b"\0":
+        pos += 1
+    return changes, out[pos:]
+
+
+def attach_added_lines(changes: list[Change], patch: bytes) -> None:
+    """Record the new-side line number of every `+` line, file by file.
+
+    Git prints one `diff --git` section per raw entry, in the same order; a
+    content line always starts with a prefix character, so the header cannot be
+    forged by file content.
+    """
+    sections = patch.split(b"\ndiff --git ")
+    if sections and sections[0].startswith(b"diff --git "):
+        sections[0] = sections[0][len(b"diff --git ") :]
+    sections = [s for s in sections if s]
+    if len(sections) != len(changes):
+        raise InternalError(
+            "could not match git's patch to its file list "
+            f"({len(sections)} sections for {len(changes)} files)"
+        )
+    for change, section in zip(changes, sections):
+        new_line = 0
+        in_hunk = False
+        for line in section.split(b"\n"):
+            if line.startswith(b"@@ "):
+                # @@ -a[,b] +c[,d] @@
+                plus = line.split(b" ", 3)[2]
+                new_line = int(plus[1:].split(b",")[0])
+                in_hunk = True
+            elif not in_hunk:
+                continue
+            elif line.startswith(b"+"):
+                change.added.add(new_line)
+                new_line += 1
+            elif line.startswith(b" "):
+                new_line += 1
+
+
+@dataclass
+class Blob:
+    sha: str
+    size: int
+    data: bytes | None  # None when larger than the limit (not read into memory)
+
+
+def read_blobs(shas: Sequence[str], max_size: int, cwd: str | None = None) -> Iterator[Blob]:
+    """Stream blobs through one `git cat-file --batch`; oversized ones are skipped unread."""
+    if not shas:
+        return
+    proc = subprocess.Popen(
+        git_cmd("cat-file", "--batch"),
+        cwd=cwd, env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def feed(stdin: IO[bytes]) -> None:
+        try:
+            for sha in shas:
+                stdin.write(sha.encode() + b"\n")
+            stdin.close()
+        except BrokenPipeError:
+            pass
+
+    writer = threading.Thread(target=feed, args=(proc.stdin,), daemon=True)
+    writer.start()
+    out = proc.stdout
+    try:
+        for sha in shas:
+            header = out.readline()
+            parts = header.split()
+            if len(parts) != 3:
+                raise InternalError(f"git cat-file: object {sha} is missing or unreadable; run `git fsck`")
+            size = int(parts[2])
+            if size > max_size:
+                remaining = size + 1
+                while remaining > 0:
+                    chunk = out.read(min(remaining, 1 << 20))
+                    if not chunk:
+                        raise InternalError(f"git cat-file ended early while reading {sha}")
+                    remaining -= len(chunk)
+                yield Blob(sha, size, None)
+                continue
+            data = out.read(size + 1)  # contents and the newline after them
+            if len(data) != size + 1:
+                raise InternalError(f"git cat-file ended early while reading {sha}")
+            yield Blob(sha, size, data[:-1])
+    finally:
+        out.close()
+        writer.join()
+        proc.wait()
+
+
+def list_files(paths: Iterable[str], cwd: str | None = None, include_ignored: bool = False) -> list[bytes]:
+    """Tracked and untracked files under paths; ignored ones only when asked."""
+    args = ["ls-files", "-z", "--cached", "--others", "--full-name"]
+    if not include_ignored:
+        args.append("--exclude-standard")
+    out = run(*args, "--", *paths, cwd=cwd)
+    return sorted(set(p for p in out.split(b"\0") if p))
+
+
+def hooks_dir(cwd: str | None = None) -> str:
+    """Where git looks for hooks in this clone (core.hooksPath honoured), via GitPython."""
+    import git as gitpython  # heavy: only for install-time commands
+
+    try:
+        repo = gitpython.Repo(cwd or os.getcwd(), search_parent_directories=True)
+    except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):
+        raise UsageError("not inside a git repository", "run this from inside the repository") from None
+    with repo.config_reader() as cfg:
+        custom = cfg.get_value("core", "hooksPath", default="")
+    if custom:
+        base = repo.working_tree_dir or repo.git_dir
+        return os.path.join(str(base), os.path.expanduser(str(custom)))
+    return os.path.join(repo.common_dir, "hooks")

@@ -1,0 +1,179 @@
+"""Rendering findings for people (text) and machines (JSON).
+
+Two invariants hold on every path out of here: a secret only ever appears as
+`Finding.redacted()`, and file names and messages pass through `safe()`, so an
+escape sequence in a file name or in scanned content cannot drive the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from credgate import __version__
+from credgate.engine.finding import Finding
+
+_C1 = range(0x80, 0xA0)
+
+
+def safe(text: str) -> str:
+    """Escape control characters, C1 controls, bidi overrides and undecodable bytes."""
+    out = []
+    for ch in text:
+        o = ord(ch)
+        if 0xDC80 <= o <= 0xDCFF:  # surrogateescape: a byte that was not UTF-8
+            out.append(f"\\x{o - 0xDC00:02x}")
+        elif o < 0x20 or o == 0x7F or o in _C1:
+            out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(ch, f"\\x{o:02x}"))
+        elif 0x202A <= o <= 0x202E or 0x2066 <= o <= 0x2069 or 0xD800 <= o <= 0xDFFF:
+            out.append(f"\\u{o:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+@dataclass
+class Stats:
+    files: int = 0
+    bytes: int = 0
+    binary: list[str] = field(default_factory=list)
+    too_large: list[tuple[str, int]] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    excluded: int = 0
+    suppressed: int = 0
+    not_blocking: int = 0  # findings on lines this commit does not add
+
+
+@dataclass
+class Report:
+    scope: str  # "staged changes" or "files"
+    findings: list[Finding]
+    stats: Stats
+    new_files: set[str] = field(default_factory=set)  # staged as added: `git rm --cached` applies
+    max_size: int = 0
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+def summary(report: Report) -> str:
+    s = report.stats
+    parts = [f"scanned {s.files} file{'s' * (s.files != 1)} ({_size(s.bytes)}) in {report.scope}"]
+    if s.binary:
+        parts.append(f"{len(s.binary)} binary (searched for high-confidence tokens only)")
+    if s.excluded:
+        parts.append(f"{s.excluded} excluded by config")
+    if s.suppressed:
+        parts.append(f"{s.suppressed} match(es) suppressed as decoys or allowed inline")
+    if s.not_blocking:
+        parts.append(f"{s.not_blocking} finding(s) on lines this commit does not add (see --all-lines)")
+    return "credgate: " + "; ".join(parts)
+
+
+def warnings(report: Report) -> list[str]:
+    out = []
+    for path, size in report.stats.too_large:
+        out.append(
+            f"credgate: warning: {safe(path)} was NOT scanned: {_size(size)} is over the "
+            f"{_size(report.max_size)} limit (raise max-file-size in .credgate.toml to scan it)"
+        )
+    for path in report.stats.unreadable:
+        out.append(f"credgate: warning: {safe(path)} could not be read and was NOT scanned")
+    return out
+
+
+def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
+    for line in warnings(report):
+        print(line, file=err)
+    if verbose:
+        for path in report.stats.binary:
+            print(f"credgate: binary file {safe(path)}: searched for high-confidence tokens only", file=err)
+    if not report.findings:
+        if verbose:
+            print(summary(report), file=err)
+        return
+    n = len(report.findings)
+    print(f"credgate: {n} secret{'s' * (n != 1)} found in {report.scope}\n", file=out)
+    for f in report.findings:
+        extra = f"severity {f.severity}, confidence {f.confidence}"
+        if f.note:
+            extra += f"; {f.note}"
+        print(f"  {safe(f.path)}:{f.line}:{f.col}  {f.rule_id}  {safe(f.rule_name)}  ({extra})", file=out)
+        print(f"      secret  {f.redacted()}", file=out)
+        print(f"      rotate  {safe(f.hint)}", file=out)
+        if f.url:
+            print(f"              {safe(f.url)}", file=out)
+    steps = [
+        "Rotate first: assume anything that reached a commit or a shared file is exposed (see 'rotate')."
+    ]
+    if report.scope != "files":
+        for path in sorted({f.path for f in report.findings}):
+            quoted = shlex.quote(safe(path))
+            if path in report.new_files:
+                steps.append(f"Unstage the file: git rm --cached -- {quoted}  (then add it to .gitignore)")
+            else:
+                steps.append(f"Remove the value from {safe(path)}, then re-stage it: git add -- {quoted}")
+    steps.append("Read the value from an environment variable or a secret manager instead of the file.")
+    steps.append(
+        "Not a secret? Add `credgate:allow` (or `credgate:allow=RULE-ID`) in a comment on that line."
+    )
+    print("\nHow to fix:", file=out)
+    for i, step in enumerate(steps, 1):
+        print(f"  {i}. {step}", file=out)
+    if verbose:
+        print(summary(report), file=err)
+
+
+def to_json(report: Report, exit_code: int) -> str:
+    s = report.stats
+    doc = {
+        "tool": "credgate",
+        "version": __version__,
+        "scope": report.scope,
+        "exit_code": exit_code,
+        "findings": [
+            {
+                "path": safe(f.path),
+                "line": f.line,
+                "col": f.col,
+                "end_line": f.end_line,
+                "rule": f.rule_id,
+                "rule_name": f.rule_name,
+                "severity": f.severity,
+                "confidence": f.confidence,
+                "secret": f.redacted(),
+                "note": f.note,
+                "hint": f.hint,
+                "url": f.url,
+            }
+            for f in report.findings
+        ],
+        "stats": {
+            "files": s.files,
+            "bytes": s.bytes,
+            "binary": [safe(p) for p in s.binary],
+            "too_large": [{"path": safe(p), "size": n} for p, n in s.too_large],
+            "unreadable": [safe(p) for p in s.unreadable],
+            "excluded": s.excluded,
+            "suppressed": s.suppressed,
+            "not_blocking": s.not_blocking,
+        },
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def redact_message(message: str) -> str:
+    """An exception text may quote scanned content: mask every token-like run in it."""
+    import re
+
+    def mask(m: re.Match[str]) -> str:
+        return m.group(0)[:4] + "****"
+
+    return safe(re.sub(r"[A-Za-z0-9+/=_\-.]{12,}", mask, message[:300]))

@@ -1,0 +1,82 @@
+"""`credgate scan PATH...`: files on disk, every line."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from credgate.commands import scan
+from credgate.errors import UsageError
+from tests.conftest import PROJECT, Repo, env_file_with_aws, secret
+
+
+def run(*paths: str, **kw: object) -> tuple[int, str]:
+    out, err = io.StringIO(), io.StringIO()
+    rc = scan.run(paths, out=out, err=err, **kw)  # type: ignore[arg-type]
+    return rc, out.getvalue() + err.getvalue()
+
+
+def test_directory_outside_git_is_walked(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.env").write_text(env_file_with_aws())
+    (tmp_path / "clean.txt").write_text("hello\n")
+    rc, out = run(str(tmp_path), fmt="json")
+    doc = json.loads(out)
+    assert rc == 1
+    assert {f["path"] for f in doc["findings"]} == {str(tmp_path / "sub" / "a.env")}
+    assert doc["stats"]["files"] == 2
+
+
+def test_gitignored_files_are_skipped_inside_a_repo_unless_no_ignore(repo: Repo) -> None:
+    repo.write(".gitignore", "secrets/\n")
+    repo.write("secrets/prod.env", env_file_with_aws())
+    repo.write("src/app.py", "print(1)\n")
+    assert run(".")[0] == 0
+    assert run(".", no_ignore=True)[0] == 1
+    assert run(".", no_git=True)[0] == 1
+
+
+def test_single_file_and_missing_path(tmp_path: Path) -> None:
+    f = tmp_path / "token.txt"
+    f.write_text(f"{secret('%%github:ghp_%%')}\n")
+    rc, out = run(str(f))
+    assert rc == 1 and "github-pat" in out
+    with pytest.raises(UsageError):
+        run(str(tmp_path / "nope"))
+
+
+def test_symlinks_are_not_followed(tmp_path: Path) -> None:
+    target = tmp_path / "outside"
+    target.mkdir()
+    (target / "leak.env").write_text(env_file_with_aws())
+    scanned = tmp_path / "scanned"
+    scanned.mkdir()
+    (scanned / "link").symlink_to(target)
+    (scanned / "file-link.env").symlink_to(target / "leak.env")
+    assert run(str(scanned), no_git=True)[0] == 0
+
+
+def test_cli_exit_codes(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("nothing\n")
+    ok = subprocess.run([sys.executable, "-m", "credgate", "scan", str(tmp_path)], capture_output=True)
+    assert ok.returncode == 0
+    usage = subprocess.run([sys.executable, "-m", "credgate", "scan"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "name at least one file" in usage.stderr
+    bad_opt = subprocess.run(
+        [sys.executable, "-m", "credgate", "scan", "--bogus"], capture_output=True, text=True
+    )
+    assert bad_opt.returncode == 2
+
+
+def test_this_repository_is_clean_by_its_own_rules() -> None:
+    """Dogfood: the project's tracked and untracked files hold no secret, tests and rule examples included."""
+    out = io.StringIO()
+    rc = scan.run([str(PROJECT)], out=out, err=io.StringIO())
+    assert rc == 0, out.getvalue()
+    assert not os.environ.get("CREDGATE_SKIP_DOGFOOD")

@@ -1,0 +1,87 @@
+"""Fixtures: real git repositories in temporary directories, never the user's home."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from credgate.engine.synth import expand
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh HOME and git global config for every test: the user's config must not leak in."""
+    home = tmp_path_factory.mktemp("home")
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text(
+        "[user]\n\tname = Test User\n\temail = test@example.invalid\n[init]\n\tdefaultBranch = main\n"
+    )
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("CREDGATE_CACHE_DIR", str(home / "credgate-cache"))
+    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "PRE_COMMIT", "GIT_CONFIG_PARAMETERS"):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+class Repo:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def git(self, *args: str, check: bool = True, env: dict[str, str] | None = None) -> str:
+        proc = subprocess.run(
+            ["git", *args], cwd=self.path, capture_output=True, text=True, check=False,
+            env={**os.environ, **(env or {})},
+        )  # fmt: skip
+        if check and proc.returncode != 0:
+            raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}")
+        return proc.stdout
+
+    def write(self, name: str | bytes, content: str | bytes) -> Path:
+        target = self.path / os.fsdecode(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content.encode() if isinstance(content, str) else content)
+        return target
+
+    def stage(self, name: str, content: str | bytes) -> None:
+        self.write(name, content)
+        self.git("add", "--", name)
+
+    def commit(self, message: str = "commit") -> None:
+        self.git("commit", "-q", "--no-verify", "-m", message)
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Repo]:
+    path = tmp_path / "repo"
+    path.mkdir()
+    r = Repo(path)
+    r.git("init", "-q")
+    monkeypatch.chdir(path)
+    yield r
+
+
+_counter = iter(range(10**9))
+
+
+def secret(template: str) -> str:
+    """A synthetic, structurally valid credential made at test time (never stored in the repo)."""
+    return expand(template, f"test-{next(_counter)}-{os.getpid()}")
+
+
+def aws_pair() -> tuple[str, str]:
+    return secret("%%aws-key-id:AKIA%%"), secret("%%rand:base64:40%%")
+
+
+def env_file_with_aws() -> str:
+    key_id, key = aws_pair()
+    return f"APP_ENV=production\nAWS_ACCESS_KEY_ID={key_id}\nAWS_SECRET_ACCESS_KEY={key}\nDEBUG=false\n"

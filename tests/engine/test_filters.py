@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import pytest
+
+from credgate.engine import filters
+from credgate.engine.filters import Candidate
+from credgate.engine.rules import load
+from tests.conftest import secret
+
+
+@pytest.fixture(scope="module")
+def rules():  # type: ignore[no-untyped-def]
+    return load().by_id
+
+
+def cand(rules, secret: bytes, rule: str = "generic-password-assignment", **kw):  # type: ignore[no-untyped-def]
+    defaults = dict(line=b"", prev_line=b"", path="config.env", key=b"password", quoted=True)
+    defaults.update(kw)
+    return Candidate(rule=rules[rule], secret=secret, **defaults)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("predicate", "secret", "expected"),
+    [
+        (filters.is_placeholder, b"your-api-key-here", True),
+        (filters.is_placeholder, b"<TOKEN>", True),
+        (filters.is_placeholder, b"xxxxxxxxxxxx", True),
+        (filters.is_placeholder, b"changeme", True),
+        (filters.is_placeholder, b"Zq8vPf3kLm2N", False),
+        (filters.is_reference, b"${DB_PASSWORD}", True),
+        (filters.is_reference, b"{{ secrets.TOKEN }}", True),
+        (filters.is_reference, b"os.environ['X']", True),
+        (filters.is_reference, b"hunter2x", False),
+        (filters.is_vendor_example, b"AKIAIOSFODNN7EXAMPLE", True),
+        (filters.is_vendor_example, secret("%%aws-key-id:AKIA%%").encode(), False),
+        (filters.is_repeated_or_sequential, b"aaaaaaaaaaab", True),
+        (filters.is_repeated_or_sequential, b"abcdefgh1234", True),
+        (filters.is_repeated_or_sequential, b"k3Jd9sQ1vB7x", False),
+        (filters.is_literal_constant, b"true", True),
+        (filters.is_literal_constant, b"3600", True),
+        (filters.is_literal_constant, b"s3cr3tvalue", False),
+    ],
+)
+def test_value_predicates(rules, predicate, secret: bytes, expected: bool) -> None:  # type: ignore[no-untyped-def]
+    assert predicate(cand(rules, secret)) is expected
+
+
+def test_code_identifier_only_for_unquoted_values_in_code(rules) -> None:  # type: ignore[no-untyped-def]
+    assert filters.is_code_identifier(cand(rules, b"user_password", quoted=False, path="app.py"))
+    assert not filters.is_code_identifier(cand(rules, b"hunter2x", quoted=False, path="prod.env"))
+    assert not filters.is_code_identifier(cand(rules, b"hunter2x", quoted=True, path="app.py"))
+
+
+def test_non_secret_key_names(rules) -> None:  # type: ignore[no-untyped-def]
+    assert filters.is_non_secret_key(cand(rules, b"/run/secrets/db", key=b"password_file"))
+    assert filters.is_non_secret_key(cand(rules, b"https://x/token", key=b"TOKEN_URL"))
+    assert not filters.is_non_secret_key(cand(rules, b"hunter2x", key=b"DB_PASSWORD"))
+
+
+def test_inline_allow_is_rule_specific(rules) -> None:  # type: ignore[no-untyped-def]
+    line = b"x = 1  # credgate:allow=github-pat"
+    assert filters.is_inline_allowed(cand(rules, b"v", rule="github-pat", line=line))
+    assert not filters.is_inline_allowed(cand(rules, b"v", rule="aws-access-key-id", line=line))
+
+
+def test_entropy() -> None:
+    assert filters.shannon_entropy(b"") == 0
+    assert filters.shannon_entropy(b"aaaa") == 0
+    assert filters.shannon_entropy(b"abcd") == pytest.approx(2.0)
+
+
+def test_prose_words_only_count_in_config_files(rules) -> None:  # type: ignore[no-untyped-def]
+    assert filters.is_prose_word(cand(rules, b"create", quoted=False, path="docs/guide.md"))
+    assert not filters.is_prose_word(cand(rules, b"create", quoted=False, path=".env.production"))
+    assert not filters.is_prose_word(cand(rules, b"create2", quoted=False, path="docs/guide.md"))

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from credgate.engine import rules
+from credgate.engine.check import check
+from credgate.engine.rules import RuleError, RuleSet, load_file
+
+GOOD = """
+[[rule]]
+id = "acme-token"
+name = "Acme token"
+keywords = ["acme_"]
+regex = 'acme_(?P<secret>[a-z0-9]{16})'
+hint = "Revoke it in the Acme console."
+references = ["https://acme.invalid/docs/tokens"]
+examples = ["t = acme_%%rand:alnumlower:16%%"]
+negative_examples = ["t = acme_short"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> str:
+    p = tmp_path / "custom.toml"
+    p.write_text(text)
+    return str(p)
+
+
+def test_builtin_rules_pass_their_own_check() -> None:
+    ruleset = rules.load()
+    assert len(ruleset) >= 40
+    assert check(ruleset) == []
+
+
+def test_builtin_rule_set_covers_the_issue_providers() -> None:
+    ids = set(rules.load().by_id)
+    for prefix in (
+        "aws-",
+        "github-",
+        "gitlab-",
+        "slack-",
+        "stripe-",
+        "openai-",
+        "anthropic-",
+        "google-",
+        "private-key",
+        "npm-",
+        "pypi-",
+        "twilio-",
+        "sendgrid-",
+        "jwt",
+        "database-url",
+        "generic-",
+    ):
+        assert any(i.startswith(prefix) for i in ids), prefix
+
+
+def test_custom_rule_file_loads_and_checks(tmp_path: Path) -> None:
+    ruleset = RuleSet(load_file(write(tmp_path, GOOD)))
+    assert check(ruleset) == []
+
+
+def test_check_reports_a_rule_that_misses_its_example(tmp_path: Path) -> None:
+    bad = GOOD.replace("[a-z0-9]{16}", "[a-z0-9]{17}")
+    problems = check(RuleSet(load_file(write(tmp_path, bad))))
+    assert [p.message for p in problems] == ["example #1 is not found by the rule"]
+
+
+def test_check_reports_a_rule_that_hits_its_negative(tmp_path: Path) -> None:
+    bad = GOOD.replace(
+        'negative_examples = ["t = acme_short"]', 'negative_examples = ["acme_%%rand:digit:16%%"]'
+    )
+    problems = check(RuleSet(load_file(write(tmp_path, bad))))
+    assert [p.message for p in problems] == ["negative example #1 is matched by the rule"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('id = "acme-token"', 'id = "Acme_Token"'), "kebab-case"),
+        (('keywords = ["acme_"]', "keywords = []"), "keywords"),
+        (('hint = "Revoke it in the Acme console."', ""), "'hint' is required"),
+        (('name = "Acme token"', 'name = "Acme token"\ncolour = "red"'), "unknown key"),
+    ],
+)
+def test_malformed_rules_are_rejected_with_the_reason(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    with pytest.raises(RuleError, match=message):
+        load_file(write(tmp_path, GOOD.replace(*change)))
+
+
+def test_regex_without_secret_group_or_not_re2_is_reported(tmp_path: Path) -> None:
+    no_group = GOOD.replace("(?P<secret>[a-z0-9]{16})", "[a-z0-9]{16}")
+    assert "named group" in check(RuleSet(load_file(write(tmp_path, no_group))))[0].message
+    lookahead = GOOD.replace("(?P<secret>[a-z0-9]{16})", "(?P<secret>(?=x)[a-z0-9]{16})")
+    assert "RE2" in check(RuleSet(load_file(write(tmp_path, lookahead))))[0].message
+
+
+def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
+    with pytest.raises(RuleError, match="custom.toml: not valid TOML"):
+        load_file(write(tmp_path, "[[rule]\nid="))
+
+
+def test_rule_ids_are_unique_across_files(tmp_path: Path) -> None:
+    with pytest.raises(RuleError, match="duplicate rule id"):
+        RuleSet(load_file(write(tmp_path, GOOD)) + load_file(write(tmp_path, GOOD)))
+
+
+def test_prefilter_selects_rules_by_keyword() -> None:
+    ruleset = rules.load()
+    assert ruleset.candidates(b"nothing to see here") == []
+    ids = [r.id for r in ruleset.candidates(b"x = ghp_abc")]
+    assert ids == ["github-pat"]
+
+
+def test_cache_round_trip_gives_the_same_rules(tmp_path: Path) -> None:
+    first = rules.load(cache_dir=str(tmp_path))
+    assert list(tmp_path.glob("rules-*.json"))
+    second = rules.load(cache_dir=str(tmp_path))
+    assert [(r.id, r.regex, r.keywords) for r in first.rules] == [
+        (r.id, r.regex, r.keywords) for r in second.rules
+    ]
