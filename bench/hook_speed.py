@@ -8,9 +8,16 @@ each tool runs as a pre-commit hook:
     credgate secrets
     gitleaks git --pre-commit --staged --no-banner
     betterleaks git --pre-commit --staged --no-banner
+    <site-packages>/betterleaks/bin/betterleaks git --pre-commit --staged --no-banner
 
 (--pre-commit is dropped, with a note in the report, for a tool whose `git --help`
 does not list it: betterleaks 2.x, where `git --staged` is the pre-commit scan.)
+
+The last one, "betterleaks-bin", is the Go binary bundled in the betterleaks wheel, which
+the `betterleaks` console script (a Python wrapper) execs: timing both shows betterleaks
+as installed from PyPI and as the bare binary. It is located through the interpreter named
+in the wrapper's shebang (importlib.util.find_spec), else by globbing the venv's
+lib/python3*/site-packages, and skipped with a note if neither finds it.
 
 A second scenario stages the same change with a synthetic AWS key pair in one file;
 every tool must block it (exit code != 0) and pass the clean one (exit code 0).
@@ -341,6 +348,51 @@ def is_python_script(exe: Path) -> bool:
     return first.startswith(b"#!") and b"python" in first
 
 
+# Run by the wrapper's own interpreter. find_spec locates the package without importing it:
+# betterleaks/__init__.py loads a ~23 MB shared library we do not need.
+FIND_BUNDLED_CODE = (
+    "import importlib.util, sys; s = importlib.util.find_spec('betterleaks'); "
+    "sys.stdout.write(s.submodule_search_locations[0] + '/bin/betterleaks' "
+    "if s and s.submodule_search_locations else '')"
+)
+
+
+def find_bundled_betterleaks(wrapper: Path) -> tuple[str, str] | None:
+    """The Go binary a pip-installed `betterleaks` wrapper execs, and how it was found; None if not.
+
+    The wrapper (`from betterleaks.cli import main`) execs <package dir>/bin/betterleaks. Asking
+    the interpreter named in its shebang finds the package wherever that interpreter's sys.path
+    puts it; globbing the venv layout is the fallback for wrappers without a usable shebang
+    (pip writes a `#!/bin/sh` trampoline when the interpreter path is too long or has spaces).
+    """
+    real = Path(os.path.realpath(wrapper))
+    candidates: list[tuple[str, str]] = []
+    if is_python_script(real):
+        with open(real, "rb") as fh:
+            shebang = fh.readline().decode(errors="replace")[2:].strip()
+        try:
+            # cwd = the script's real directory, because `-c` puts cwd first on sys.path where the
+            # wrapper has its own (symlink-resolved) directory: both then see the same packages.
+            proc = subprocess.run(
+                [*shlex.split(shebang), "-c", FIND_BUNDLED_CODE],
+                cwd=real.parent,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            if proc.returncode == 0 and proc.stdout:
+                candidates.append((proc.stdout, f"find_spec via `{shebang}`"))
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            pass  # an unrunnable shebang: the glob below may still find it
+    # sorted() so that a venv holding several python3.X dirs gives the same pick on every run.
+    for path in sorted(real.parent.parent.glob("lib/python3*/site-packages/betterleaks/bin/betterleaks")):
+        candidates.append((str(path), f"glob under {real.parent.parent}"))
+    for path, how in candidates:
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path, how
+    return None
+
+
 def first_line(argv: list[str], env: dict[str, str], cwd: Path) -> str:
     try:
         proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
@@ -443,6 +495,26 @@ def main(argv: list[str] | None = None) -> int:
                 "one Python interpreter start-up"
             )
         tools.append(Tool(name, argv, [str(exe), *version_argv]))
+        if name == "betterleaks":
+            # The PyPI install (wrapper + binary) is what a pip user gets; the bare binary is how a
+            # binary install runs. Timing both separates betterleaks' own speed from the wrapper's
+            # Python start-up.
+            found = find_bundled_betterleaks(exe)
+            if found is None:
+                notes.append(
+                    f"betterleaks-bin: no bundled binary found for {exe} (neither find_spec via its "
+                    "shebang nor a lib/python3*/site-packages glob; it may be the binary itself): skipped"
+                )
+                print(f"warning: {notes[-1]}", file=sys.stderr)
+            elif os.path.realpath(found[0]) == os.path.realpath(exe):
+                notes.append(f"betterleaks-bin: {exe} is itself the binary, already timed: skipped")
+            else:
+                binary, how = found
+                notes.append(
+                    f"betterleaks-bin is the binary the betterleaks wrapper execs, {binary} "
+                    f"(found by {how}), run with the same arguments: no Python start-up"
+                )
+                tools.append(Tool("betterleaks-bin", [binary, *argv[1:]], [binary, *version_argv]))
 
     scenarios = ["clean"] if args.no_secret else list(SCENARIOS)
     tmp = Path(tempfile.mkdtemp(prefix="credgate-hook-speed-"))

@@ -16,6 +16,7 @@ from credgate.errors import INTERNAL, USAGE, CredgateError
 COMMANDS = {
     "secrets": "secrets",
     "scan": "scan",
+    "scan-range": "scan_range",
     "rules": "rules",
     "install-hooks": "install_hooks",
 }

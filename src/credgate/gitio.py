@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from typing import IO, Iterable, Iterator, Sequence
@@ -134,6 +135,7 @@ class Change:
     path: bytes
     old_path: bytes | None = None
     added: set[int] = field(default_factory=set)  # line numbers in the new blob
+    all_added: bool = False  # the patch could not be mapped to lines: treat every line as added
 
     @property
     def scannable(self) -> bool:
@@ -186,7 +188,7 @@ def parse_raw(out: bytes) -> tuple[list[Change], bytes]:
     return changes, out[pos:]
 
 
-def attach_added_lines(changes: list[Change], patch: bytes) -> None:
+def attach_added_lines(changes: list[Change], patch: bytes, strict: bool = True) -> None:
     """Record the new-side line number of every `+` line, file by file.
 
     Git prints one `diff --git` section per raw entry, in the same order; a
@@ -198,6 +200,12 @@ def attach_added_lines(changes: list[Change], patch: bytes) -> None:
         sections[0] = sections[0][len(b"diff --git ") :]
     sections = [s for s in sections if s]
     if len(sections) != len(changes):
+        if not strict:
+            # A merge's remerge diff can carry sections without a raw entry: judge
+            # every line of its files as added rather than guess.
+            for change in changes:
+                change.all_added = True
+            return
         raise InternalError(
             "could not match git's patch to its file list "
             f"({len(sections)} sections for {len(changes)} files)"
@@ -297,3 +305,181 @@ def hooks_dir(cwd: str | None = None) -> str:
         base = repo.working_tree_dir or repo.git_dir
         return os.path.join(str(base), os.path.expanduser(str(custom)))
     return os.path.join(repo.common_dir, "hooks")
+
+
+# ---------------------------------------------------------------- history
+
+_LOG_HEADER = b"\x01CG "
+
+
+@dataclass
+class Commit:
+    sha: str
+    parents: list[str]
+    time: int
+    changes: list[Change]
+
+
+class _Stream:
+    """Incremental reader over git's output with delimiter search that never rescans."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self._buf = b""
+        self._pos = 0
+        self._eof = False
+        self.found = False  # whether the last until() met its delimiter
+
+    def _more(self) -> bool:
+        if self._eof:
+            return False
+        chunk = self._raw.read(1 << 20)
+        if not chunk:
+            self._eof = True
+            return False
+        self._buf = self._buf[self._pos :] + chunk
+        self._pos = 0
+        return True
+
+    def peek(self, n: int) -> bytes:
+        while len(self._buf) - self._pos < n and self._more():
+            pass
+        return self._buf[self._pos : self._pos + n]
+
+    def skip(self, n: int) -> None:
+        self._pos += n
+
+    def until(self, delim: bytes) -> bytes:
+        """Bytes up to delim (consumed); the rest of the stream at EOF."""
+        start = self._pos
+        while True:
+            at = self._buf.find(delim, start)
+            if at != -1:
+                out = self._buf[self._pos : at]
+                self._pos = at + len(delim)
+                self.found = True
+                return out
+            start = max(self._pos, len(self._buf) - len(delim) + 1)
+            offset = self._pos
+            if not self._more():
+                out = self._buf[self._pos :]
+                self._pos = len(self._buf)
+                self.found = False
+                return out
+            start -= offset  # _more() re-based the buffer at the old position
+
+
+def iter_commits(revs: Sequence[str], cwd: str | None = None) -> Iterator[Commit]:
+    """Each commit in revs, oldest first, with what it adds.
+
+    One streaming `git log`: raw entries (NUL-separated paths) and a zero-context
+    patch per commit. Merges use `--diff-merges=remerge`: the diff between git's
+    automatic merge and the recorded result, which is exactly what a merge
+    introduces (conflict resolutions, evil merges) without re-scanning the
+    merged branch. The header marker starts with \x01, which cannot begin a patch
+    line, and raw entries are read by count, so file names cannot forge one.
+    """
+    args = git_cmd(
+        "log", "--format=%x01CG %H %P%x02%at", "--raw", "-p", "-z", "-U0", "--no-abbrev", "--reverse",
+        "--inter-hunk-context=0", "--no-color", "--no-ext-diff", "--no-textconv", "--text", "--find-renames",
+        "--diff-merges=remerge", "--diff-algorithm=myers", "--ignore-submodules=none", "-O/dev/null",
+        "--src-prefix=a/", "--dst-prefix=b/", *revs, "--",
+    )  # fmt: skip
+    with tempfile.TemporaryFile() as errfile:
+        proc = subprocess.Popen(args, cwd=cwd, env=_env(), stdout=subprocess.PIPE, stderr=errfile)
+        assert proc.stdout is not None
+        try:
+            yield from _parse_log(_Stream(proc.stdout))
+        finally:
+            proc.stdout.close()
+            rc = proc.wait()
+        if rc != 0:
+            errfile.seek(0)
+            raise GitCommandError(["log", *revs], rc, errfile.read())
+
+
+def _parse_log(s: _Stream) -> Iterator[Commit]:
+    while True:
+        head = s.peek(len(_LOG_HEADER))
+        if not head:
+            return
+        if head != _LOG_HEADER:
+            raise InternalError("unexpected output from git log (a commit header was expected)")
+        s.skip(len(_LOG_HEADER))
+        ids, _, when = s.until(b"\0").partition(b"\x02")
+        sha, *parents = ids.decode("ascii").split()
+        if s.peek(1) == b"\n":
+            s.skip(1)
+        changes: list[Change] = []
+        while s.peek(1) == b":":
+            s.skip(1)
+            meta = s.until(b"\0").decode("ascii").split(" ")
+            status = meta[4]
+            first = s.until(b"\0")
+            change = Change(status[0], meta[0], meta[1], meta[2], meta[3], first)
+            if status[0] in ("R", "C"):
+                change.old_path, change.path = first, s.until(b"\0")
+            changes.append(change)
+        if s.peek(1) == b"\0":
+            s.skip(1)
+        nxt = s.peek(len(_LOG_HEADER))
+        patch = b""
+        if nxt and nxt != _LOG_HEADER:
+            patch = s.until(b"\n" + _LOG_HEADER)
+            if s.found:
+                s.skip(-len(_LOG_HEADER))  # until() consumed the next header's marker: step back onto it
+        attach_added_lines(changes, patch, strict=len(parents) < 2)
+        yield Commit(sha, parents, int(when or 0), changes)
+
+
+class BlobReader:
+    """One long-lived `git cat-file --batch` answering blob requests one at a time."""
+
+    def __init__(self, max_size: int, cwd: str | None = None) -> None:
+        self.max_size = max_size
+        self._proc = subprocess.Popen(
+            git_cmd("cat-file", "--batch"),
+            cwd=cwd, env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    def read(self, sha: str) -> Blob:
+        stdin, stdout = self._proc.stdin, self._proc.stdout
+        assert stdin is not None and stdout is not None
+        stdin.write(sha.encode() + b"\n")
+        stdin.flush()
+        parts = stdout.readline().split()
+        if len(parts) != 3:
+            raise InternalError(f"git cat-file: object {sha} is missing or unreadable; run `git fsck`")
+        size = int(parts[2])
+        data = stdout.read(size + 1)
+        if len(data) != size + 1:
+            raise InternalError(f"git cat-file ended early while reading {sha}")
+        return Blob(sha, size, data[:-1] if size <= self.max_size else None)
+
+    def close(self) -> None:
+        if self._proc.stdin:
+            self._proc.stdin.close()
+        if self._proc.stdout:
+            self._proc.stdout.close()
+        self._proc.wait()
+
+
+def rev_list(revs: Sequence[str], cwd: str | None = None) -> list[str]:
+    out = run("rev-list", *revs, "--", cwd=cwd)
+    return out.decode("ascii").split()
+
+
+def commit_exists(rev: str, cwd: str | None = None) -> bool:
+    return bool(run("rev-parse", "-q", "--verify", f"{rev}^{{commit}}", cwd=cwd, check=False).strip())
+
+
+def shallow_commits(cwd: str | None = None) -> set[str]:
+    """Commits whose parents this clone does not have (empty when not shallow)."""
+    path = run("rev-parse", "--git-path", "shallow", cwd=cwd).decode().strip()
+    if cwd and not os.path.isabs(path):
+        path = os.path.join(cwd, path)
+    try:
+        with open(path, encoding="ascii") as fh:
+            return {line.strip() for line in fh if line.strip()}
+    except FileNotFoundError:
+        return set()

@@ -41,6 +41,7 @@ class Stats:
     binary: list[str] = field(default_factory=list)
     too_large: list[tuple[str, int]] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
+    commits: int = 0  # for range scans
     excluded: int = 0
     suppressed: int = 0
     not_blocking: int = 0  # findings on lines this commit does not add
@@ -53,6 +54,7 @@ class Report:
     stats: Stats
     new_files: set[str] = field(default_factory=set)  # staged as added: `git rm --cached` applies
     max_size: int = 0
+    base: str = ""  # for range scans: the commit the range starts after, for the rewrite hint
 
 
 def _size(n: int) -> str:
@@ -65,7 +67,12 @@ def _size(n: int) -> str:
 
 def summary(report: Report) -> str:
     s = report.stats
-    parts = [f"scanned {s.files} file{'s' * (s.files != 1)} ({_size(s.bytes)}) in {report.scope}"]
+    if report.scope.startswith("commits "):
+        where = report.scope[len("commits ") :]
+        changed = f"{s.files} changed file{'s' * (s.files != 1)}, {_size(s.bytes)}"
+        parts = [f"scanned {s.commits} commit{'s' * (s.commits != 1)} ({changed}) {where}"]
+    else:
+        parts = [f"scanned {s.files} file{'s' * (s.files != 1)} ({_size(s.bytes)}) in {report.scope}"]
     if s.binary:
         parts.append(f"{len(s.binary)} binary (searched for high-confidence tokens only)")
     if s.excluded:
@@ -103,6 +110,8 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
     print(f"credgate: {n} secret{'s' * (n != 1)} found in {report.scope}\n", file=out)
     for f in report.findings:
         extra = f"severity {f.severity}, confidence {f.confidence}"
+        if f.commit:
+            extra = f"commit {f.commit[:12]}, " + extra
         if f.note:
             extra += f"; {f.note}"
         print(f"  {safe(f.path)}:{f.line}:{f.col}  {f.rule_id}  {safe(f.rule_name)}  ({extra})", file=out)
@@ -113,7 +122,16 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
     steps = [
         "Rotate first: assume anything that reached a commit or a shared file is exposed (see 'rotate')."
     ]
-    if report.scope != "files":
+    if report.scope.startswith("commits"):
+        first = report.base[:12] if report.base else "<the last pushed commit>"
+        steps.append(
+            f"Rewrite the commits that add it before they leave this machine: git rebase -i {first} "
+            "(edit each commit named above; for the last commit alone: git commit --amend)."
+        )
+        steps.append(
+            "If any of these commits was already pushed elsewhere, rewriting does not unpublish it: rotate."
+        )
+    elif report.scope != "files":
         for path in sorted({f.path for f in report.findings}):
             quoted = shlex.quote(safe(path))
             if path in report.new_files:
@@ -150,6 +168,7 @@ def to_json(report: Report, exit_code: int) -> str:
                 "confidence": f.confidence,
                 "secret": f.redacted(),
                 "note": f.note,
+                **({"commit": f.commit} if f.commit else {}),
                 "hint": f.hint,
                 "url": f.url,
             }
@@ -161,6 +180,7 @@ def to_json(report: Report, exit_code: int) -> str:
             "binary": [safe(p) for p in s.binary],
             "too_large": [{"path": safe(p), "size": n} for p, n in s.too_large],
             "unreadable": [safe(p) for p in s.unreadable],
+            "commits": s.commits,
             "excluded": s.excluded,
             "suppressed": s.suppressed,
             "not_blocking": s.not_blocking,

@@ -117,3 +117,35 @@ def test_all_files_and_files_modes_scan_committed_content(framework_repo: Repo) 
     assert one.returncode == 0, one.stdout
     other = precommit("run", "credgate-secrets", "--files", "legacy.env")
     assert other.returncode == 1 and "legacy.env:2" in other.stdout
+
+
+def test_pre_push_stage_blocks_a_push_of_a_secret_committed_with_no_verify(
+    repo: Repo,
+    hook_repo: tuple[str, str],
+    precommit_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(precommit_home))
+    path, rev = hook_repo
+    repo.write(
+        ".pre-commit-config.yaml",
+        f"repos:\n  - repo: {path}\n    rev: {rev}\n    hooks:\n      - id: credgate-secrets\n"
+        "      - id: credgate-range\n",
+    )
+    repo.git("add", ".pre-commit-config.yaml")
+    repo.commit("config")
+    bare = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
+    repo.git("remote", "add", "origin", str(bare))
+    assert precommit("install", "--hook-type", "pre-commit", "--hook-type", "pre-push").returncode == 0
+    pushed = subprocess.run(
+        ["git", "push", "-q", "origin", "main"], cwd=repo.path, capture_output=True, text=True
+    )
+    assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+    repo.stage("leak.env", env_file_with_aws())
+    repo.commit("skipped the commit hook")  # --no-verify
+    blocked = subprocess.run(["git", "push", "origin", "main"], cwd=repo.path, capture_output=True, text=True)
+    output = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0, output
+    assert "credgate scan-range" in output and "leak.env:2:19" in output

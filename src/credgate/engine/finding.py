@@ -35,11 +35,12 @@ class Finding:
     secret: bytes = field(repr=False, compare=False)
     offset: int = field(default=0, repr=False, compare=False)
     note: str = ""
+    commit: str = ""  # set by history and range scans: the commit that added the secret
 
     def redacted(self) -> str:
         return redact(self.secret)
 
-    def with_note(self, note: str, confidence: str | None = None) -> Finding:
+    def in_commit(self, sha: str) -> Finding:
         from dataclasses import replace
 
-        return replace(self, note=note, confidence=confidence or self.confidence)
+        return replace(self, commit=sha)

@@ -1,0 +1,264 @@
+"""Hook `credgate-range` / `credgate scan-range`: every commit in a push or range.
+
+Each commit is judged on what it adds, so a secret added and removed inside the
+range still blocks, and merges are judged on what the merge itself introduces.
+Ranges come from `--from-ref/--to-ref`, from pre-commit's PRE_COMMIT_FROM_REF /
+PRE_COMMIT_TO_REF, from git's pre-push stdin (`--pre-push`) or from a bare
+repository's pre-receive stdin (`--pre-receive`). A range that cannot be
+resolved is an error, never a pass.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from typing import Sequence, TextIO
+
+import click
+
+from credgate import config as config_mod
+from credgate import gitio
+from credgate.commands._common import build_scanner, emit, scan_options
+from credgate.engine.finding import Finding
+from credgate.engine.scanner import Scanner
+from credgate.errors import CLEAN, InternalError, UsageError
+from credgate.report import Report, Stats, safe
+
+
+@dataclass(frozen=True)
+class Range:
+    """Commits reachable from `tip` and from none of `exclude` (git rev-list syntax)."""
+
+    tip: str
+    exclude: tuple[str, ...]
+    label: str
+
+    @property
+    def revs(self) -> list[str]:
+        return [self.tip, *self.exclude]
+
+
+def _is_zero(sha: str) -> bool:
+    return bool(sha) and set(sha) == {"0"}
+
+
+def _need_commit(rev: str, what: str, cwd: str | None) -> None:
+    if not gitio.commit_exists(rev, cwd):
+        raise UsageError(
+            f"{what} {safe(rev)} is not a commit in this repository",
+            "fetch it first (git fetch), or check the ref name",
+        )
+
+
+def from_refs(from_ref: str | None, to_ref: str, cwd: str | None = None) -> Range:
+    _need_commit(to_ref, "--to-ref", cwd)
+    if not from_ref or _is_zero(from_ref):
+        return Range(to_ref, ("--not", "--remotes"), f"{to_ref} (commits on no remote-tracking branch)")
+    _need_commit(from_ref, "--from-ref", cwd)
+    return Range(to_ref, (f"^{from_ref}",), f"{from_ref}..{to_ref}")
+
+
+def from_pre_push(lines: Sequence[str], remote: str, cwd: str | None = None) -> list[Range]:
+    """git's pre-push stdin: `<local ref> <local sha> <remote ref> <remote sha>` per line."""
+    ranges = []
+    for line in lines:
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 4:
+            raise UsageError(
+                f"unexpected pre-push input line: {safe(line)!r}", "run this from git's pre-push hook"
+            )
+        local_ref, local_sha, remote_ref, remote_sha = parts
+        if _is_zero(local_sha):
+            continue  # deleting a remote branch adds nothing
+        if _is_zero(remote_sha) or not gitio.commit_exists(remote_sha, cwd):
+            # A new branch, or a force-push over commits this clone never fetched:
+            # everything that no remote-tracking branch already has is new.
+            exclude: tuple[str, ...] = ("--not", "--remotes")
+            label = f"{local_ref} -> {remote}/{remote_ref} (new to the remote)"
+        else:
+            exclude = (f"^{remote_sha}", "--not", "--remotes")
+            label = f"{local_ref} -> {remote}/{remote_ref}"
+        ranges.append(Range(local_sha, exclude, label))
+    return ranges
+
+
+def from_pre_receive(lines: Sequence[str], cwd: str | None = None) -> list[Range]:
+    """A bare repository's pre-receive stdin: `<old sha> <new sha> <ref>` per line."""
+    ranges = []
+    for line in lines:
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 3:
+            raise UsageError(
+                f"unexpected pre-receive input line: {safe(line)!r}", "run this from pre-receive"
+            )
+        old, new, ref = parts
+        if _is_zero(new):
+            continue  # ref deletion
+        if _is_zero(old):
+            # New ref: the refs are not updated yet, so --all is what the server had.
+            ranges.append(Range(new, ("--not", "--all"), f"{ref} (new)"))
+        else:
+            ranges.append(Range(new, (f"^{old}",), f"{ref} {old[:12]}..{new[:12]}"))
+    return ranges
+
+
+def scan_ranges(
+    scanner: Scanner, ranges: Sequence[Range], max_size: int, stats: Stats, cwd: str | None = None
+) -> list[Finding]:
+    """Scan each commit once (ranges may overlap) and each blob once (blobs recur)."""
+    shallow = gitio.shallow_commits(cwd)
+    findings: list[Finding] = []
+    seen_commits: set[str] = set()
+    seen_secrets: set[tuple[str, str, bytes]] = set()
+    scanned_blobs: dict[str, list[Finding]] = {}
+    reader = gitio.BlobReader(max_size, cwd)
+    try:
+        for rng in ranges:
+            for commit in gitio.iter_commits(rng.revs, cwd):
+                if commit.sha in seen_commits:
+                    continue
+                seen_commits.add(commit.sha)
+                if commit.sha in shallow:
+                    raise UsageError(
+                        f"this clone is too shallow to scan {rng.label}: the parents of {commit.sha[:12]} "
+                        "were not fetched, so what it adds cannot be told apart from what it inherits",
+                        "fetch full history (git fetch --unshallow; in CI: fetch-depth: 0) and run again",
+                    )
+                stats.commits += 1
+                for change in commit.changes:
+                    if not change.scannable:
+                        continue
+                    display = os.fsdecode(change.path)
+                    if change.new_sha not in scanned_blobs:
+                        blob = reader.read(change.new_sha)
+                        if blob.data is None:
+                            stats.too_large.append((f"{commit.sha[:12]}:{display}", blob.size))
+                            scanned_blobs[change.new_sha] = []
+                            continue
+                        result = scanner.scan(blob.data, display)
+                        stats.files += 1
+                        stats.bytes += len(blob.data)
+                        stats.suppressed += len(result.suppressed)
+                        if result.kind == "binary":
+                            stats.binary.append(display)
+                        scanned_blobs[change.new_sha] = result.findings
+                    for f in scanned_blobs[change.new_sha]:
+                        touched = range(f.line, f.end_line + 1)
+                        if not change.all_added and change.added.isdisjoint(touched):
+                            continue
+                        key = (f.rule_id, display, f.secret)
+                        if key in seen_secrets:
+                            continue  # reported at the commit that first added it
+                        seen_secrets.add(key)
+                        # The same blob can sit under another name: report this path.
+                        findings.append(
+                            f.in_commit(commit.sha) if f.path == display else _repath(f, display, commit)
+                        )
+    finally:
+        reader.close()
+    return findings
+
+
+def _repath(f: Finding, display: str, commit: gitio.Commit) -> Finding:
+    from dataclasses import replace
+
+    return replace(f, path=display, commit=commit.sha)
+
+
+def run(
+    *,
+    from_ref: str | None = None,
+    to_ref: str | None = None,
+    pre_push: tuple[str, str] | None = None,
+    pre_receive: bool = False,
+    stdin: TextIO | None = None,
+    fmt: str = "text",
+    verbose: bool = False,
+    config_path: str | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    err = err or sys.stderr
+    stdin = stdin or sys.stdin
+    if pre_receive:
+        # Server side: the pusher controls the repository's .credgate.toml, so it is not read.
+        cfg = config_mod.Config() if not config_path else config_mod.find(".", config_path)
+        ranges = from_pre_receive(stdin.read().splitlines())
+    else:
+        top = gitio.toplevel()
+        cfg = config_mod.find(top, config_path)
+        if pre_push is not None:
+            ranges = from_pre_push(stdin.read().splitlines(), pre_push[0])
+        else:
+            to_ref = to_ref or os.environ.get("PRE_COMMIT_TO_REF")
+            from_ref = from_ref or os.environ.get("PRE_COMMIT_FROM_REF")
+            if not to_ref and not from_ref:
+                # pre-commit pushing a branch whose whole history is new sets no refs,
+                # only the branch: everything on no remote-tracking branch is new.
+                to_ref = os.environ.get("PRE_COMMIT_LOCAL_BRANCH")
+            if not to_ref:
+                raise UsageError(
+                    "no range to scan",
+                    "give --from-ref A --to-ref B, or --pre-push / --pre-receive from those hooks",
+                )
+            ranges = [from_refs(from_ref, to_ref)]
+    if not ranges:
+        if verbose:
+            print("credgate: nothing to scan: the push only deletes refs", file=err)
+        return CLEAN
+    scanner = build_scanner(cfg)
+    stats = Stats()
+    try:
+        findings = scan_ranges(scanner, ranges, cfg.max_file_size, stats)
+    except gitio.GitCommandError as exc:
+        raise InternalError(
+            f"could not read the commits of {', '.join(r.label for r in ranges)}: {exc.message}",
+            "the range may reference missing objects (a partial or shallow clone): fetch them and run again",
+        ) from None
+    base = ranges[0].exclude[0][1:] if ranges[0].exclude and ranges[0].exclude[0].startswith("^") else ""
+    scope = "commits " + ("being pushed" if pre_push or pre_receive else "in " + ranges[0].label)
+    findings = [f for f in findings if not cfg.is_excluded(f.path)]
+    report = Report(scope, findings, stats, max_size=cfg.max_file_size, base=base)
+    return emit(report, fmt, verbose, out, err)
+
+
+@click.command("scan-range")
+@click.option("--from-ref", help="Start of the range (exclusive). Default: $PRE_COMMIT_FROM_REF.")
+@click.option("--to-ref", help="End of the range (inclusive). Default: $PRE_COMMIT_TO_REF.")
+@click.option(
+    "--pre-push",
+    "pre_push",
+    nargs=2,
+    metavar="REMOTE URL",
+    help="Read git's pre-push hook input from stdin (pass the hook's two arguments).",
+)
+@click.option("--pre-receive", is_flag=True, help="Read a bare repository's pre-receive input from stdin.")
+@scan_options
+@click.pass_context
+def command(
+    ctx: click.Context,
+    from_ref: str | None,
+    to_ref: str | None,
+    pre_push: tuple[str, str] | None,
+    pre_receive: bool,
+    fmt: str,
+    verbose: bool,
+    config_path: str | None,
+) -> None:
+    """Scan every commit in a range, push or receive for secrets it adds."""
+    ctx.exit(
+        run(
+            from_ref=from_ref,
+            to_ref=to_ref,
+            pre_push=pre_push or None,
+            pre_receive=pre_receive,
+            fmt=fmt,
+            verbose=verbose,
+            config_path=config_path,
+        )
+    )
