@@ -4,6 +4,8 @@
     exclude = ["tests/fixtures/**"]   # gitignore-style patterns (pathspec)
     disable-rules = ["rule-id"]
     rules = ["ci/extra-rules.toml"]   # extra rule files, relative to this file
+    protect = ["*.secret"]            # more credential-file patterns for the env-file gate
+    unprotect = [".npmrc"]            # default patterns this repository does not protect
 
 A broken config is a usage error (exit 2) that names the file and the key: a
 gate that silently ignored its config would scan something other than what the
@@ -33,6 +35,8 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     disable_rules: list[str] = field(default_factory=list)
     rule_files: list[str] = field(default_factory=list)
+    protect: list[str] = field(default_factory=list)
+    unprotect: list[str] = field(default_factory=list)
     _spec: Any = field(default=None, repr=False)
 
     def is_excluded(self, path: str) -> bool:
@@ -66,7 +70,7 @@ def load(path: str) -> Config:
         raise UsageError(f"{path}: cannot read config: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}", f"fix the syntax in {path}") from None
-    known = {"max-file-size", "exclude", "disable-rules", "rules"}
+    known = {"max-file-size", "exclude", "disable-rules", "rules", "protect", "unprotect"}
     unknown = set(doc) - known
     if unknown:
         raise UsageError(
@@ -76,7 +80,14 @@ def load(path: str) -> Config:
     cfg = Config(path=path)
     if "max-file-size" in doc:
         cfg.max_file_size = parse_size(doc["max-file-size"], path)
-    for key, attr in (("exclude", "exclude"), ("disable-rules", "disable_rules"), ("rules", "rule_files")):
+    lists = (
+        ("exclude", "exclude"),
+        ("disable-rules", "disable_rules"),
+        ("rules", "rule_files"),
+        ("protect", "protect"),
+        ("unprotect", "unprotect"),
+    )
+    for key, attr in lists:
         value = doc.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise UsageError(f"{path}: {key} must be a list of strings")

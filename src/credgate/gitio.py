@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import threading
 from dataclasses import dataclass, field
-from typing import IO, Iterable, Iterator, Sequence
+from typing import IO, Callable, Iterable, Iterator, Sequence
 
 from credgate.errors import InternalError, UsageError
 
@@ -483,3 +483,172 @@ def shallow_commits(cwd: str | None = None) -> set[str]:
             return {line.strip() for line in fh if line.strip()}
     except FileNotFoundError:
         return set()
+
+
+# ---------------------------------------------------------------- ignore rules, config, history
+
+
+def config_path_value(key: str, cwd: str | None = None) -> str | None:
+    """A path-typed config value (`~` expanded by git), or None when unset."""
+    out = run("config", "--type=path", "--get", key, cwd=cwd, check=False).decode("utf-8", "surrogateescape")
+    return out.rstrip("\n") or None
+
+
+def config_value(key: str, cwd: str | None = None) -> str | None:
+    out = run("config", "--get", key, cwd=cwd, check=False).decode("utf-8", "surrogateescape")
+    return out.rstrip("\n") or None
+
+
+def git_path(name: str, cwd: str | None = None) -> str:
+    """Absolute path of a file inside the git directory (`info/exclude`, `hooks`, `shallow`...)."""
+    out = run("rev-parse", "--path-format=absolute", "--git-path", name, cwd=cwd)
+    return os.fsdecode(out.rstrip(b"\n"))
+
+
+@dataclass(frozen=True)
+class IgnoreSource:
+    """One file of ignore patterns and the directory its patterns are relative to."""
+
+    kind: str  # "gitignore", "info/exclude" or "core.excludesFile"
+    path: str  # as shown to the user: repo-relative for .gitignore files, absolute otherwise
+    base: str  # repo-relative directory the patterns apply under ("" for the root)
+    lines: tuple[str, ...]
+
+
+def _read_lines(path: str) -> tuple[str, ...] | None:
+    try:
+        with open(path, "rb") as fh:
+            return tuple(fh.read().decode("utf-8", "surrogateescape").splitlines())
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+def ignore_sources(top: str) -> list[IgnoreSource]:
+    """Every source of ignore rules git consults in this work tree, lowest priority first.
+
+    core.excludesFile (default: $XDG_CONFIG_HOME/git/ignore), then .git/info/exclude,
+    then each .gitignore, shallower before deeper (a deeper file overrides).
+    """
+    sources: list[IgnoreSource] = []
+    excludes = config_path_value("core.excludesFile", cwd=top)
+    if excludes is None:
+        xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+        excludes = os.path.join(xdg, "git", "ignore")
+    lines = _read_lines(excludes)
+    if lines is not None:
+        sources.append(IgnoreSource("core.excludesFile", excludes, "", lines))
+    info = git_path("info/exclude", cwd=top)
+    lines = _read_lines(info)
+    if lines is not None:
+        sources.append(IgnoreSource("info/exclude", info, "", lines))
+    listed = run("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--full-name", "--",
+                 ":(glob)**/.gitignore", cwd=top)  # fmt: skip
+    names = sorted({os.fsdecode(p) for p in listed.split(b"\0") if p}, key=lambda p: (p.count("/"), p))
+    for rel in names:
+        lines = _read_lines(os.path.join(top, rel))
+        if lines is not None:
+            sources.append(IgnoreSource("gitignore", rel, os.path.dirname(rel), lines))
+    return sources
+
+
+def check_ignore(
+    paths: Sequence[str], cwd: str | None = None, no_index: bool = True
+) -> dict[str, str | None]:
+    """git's own verdict, for comparison: path -> "source:line:pattern" of the deciding rule, or None.
+
+    A negated pattern that matched is reported with its `!`: the path is not ignored.
+    """
+    args = ["check-ignore", "-v", "-n", "-z", "--stdin"]
+    if no_index:
+        args.append("--no-index")
+    data = b"".join(os.fsencode(p) + b"\0" for p in paths)
+    out = run(*args, cwd=cwd, input=data, check=False)
+    fields = out.split(b"\0")
+    result: dict[str, str | None] = {}
+    for i in range(0, len(fields) - 3, 4):
+        source, line, pattern, path = fields[i : i + 4]
+        verdict = None
+        if source and not pattern.startswith(b"!"):
+            verdict = f"{os.fsdecode(source)}:{line.decode()}:{os.fsdecode(pattern)}"
+        result[os.fsdecode(path)] = verdict
+    return result
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    mode: str
+    sha: str
+    path: bytes
+
+
+def index_entries(cwd: str | None = None) -> list[IndexEntry]:
+    """Every tracked path in the index (stage 0), with its mode and blob id."""
+    out = run("ls-files", "-s", "-z", "--full-name", cwd=cwd)
+    entries = []
+    for record in out.split(b"\0"):
+        if not record:
+            continue
+        meta, _, path = record.partition(b"\t")
+        mode, sha, stage = meta.decode("ascii").split(" ")
+        if stage == "0":
+            entries.append(IndexEntry(mode, sha, path))
+    return entries
+
+
+@dataclass
+class PathHistory:
+    path: bytes
+    first_commit: str = ""  # the oldest commit that added it
+    first_time: int = 0
+    last_commit: str = ""  # the newest commit that touched it
+    last_time: int = 0
+    deleted: bool = False  # the newest change was a deletion
+
+
+def path_history(
+    matches: Callable[[bytes], bool], cwd: str | None = None, refs: Sequence[str] = ("--all",)
+) -> dict[bytes, PathHistory]:
+    """When each path for which matches(path) is true was added and last touched, across refs.
+
+    One streaming `git log --name-status -z` over every ref (and the reflog when asked),
+    no patches, so it stays fast on long histories.
+    """
+    args = git_cmd("log", *refs, "--format=%x01%H %at", "--name-status", "-z", "--no-renames", "--no-color",
+                   "--diff-merges=first-parent", "--topo-order", "--")  # fmt: skip
+    history: dict[bytes, PathHistory] = {}
+    with tempfile.TemporaryFile() as errfile:
+        proc = subprocess.Popen(args, cwd=cwd, env=_env(), stdout=subprocess.PIPE, stderr=errfile)
+        assert proc.stdout is not None
+        data = proc.stdout.read()
+        rc = proc.wait()
+        if rc != 0:
+            errfile.seek(0)
+            raise GitCommandError(["log", *refs], rc, errfile.read())
+    sha, when = "", 0
+    tokens = data.split(b"\0")
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i].lstrip(b"\n")
+        i += 1
+        if tok.startswith(b"\x01"):
+            head = tok[1:].split(b" ")
+            sha, when = head[0].decode(), int(head[1])
+            continue
+        if not tok:
+            continue
+        status, path = tok[:1], tokens[i] if i < len(tokens) else b""
+        i += 1
+        if not matches(path):
+            continue
+        h = history.get(path)
+        if h is None:
+            # git log is newest first: the first sighting is the latest change.
+            h = history[path] = PathHistory(path, last_commit=sha, last_time=when, deleted=status == b"D")
+        if status == b"A":
+            h.first_commit, h.first_time = sha, when
+    return history
+
+
+def refs_containing(commit: str, cwd: str | None = None) -> list[str]:
+    out = run("for-each-ref", "--format=%(refname)", "--contains", commit, cwd=cwd, check=False)
+    return out.decode("utf-8", "surrogateescape").split()
