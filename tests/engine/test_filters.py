@@ -72,4 +72,5 @@ def test_entropy() -> None:
 def test_prose_words_only_count_in_config_files(rules) -> None:  # type: ignore[no-untyped-def]
     assert filters.is_prose_word(cand(rules, b"create", quoted=False, path="docs/guide.md"))
     assert not filters.is_prose_word(cand(rules, b"create", quoted=False, path=".env.production"))
+    assert filters.is_prose_word(cand(rules, b"credgate/gitleaks", quoted=False, path="RESULTS.md"))
     assert not filters.is_prose_word(cand(rules, b"create2", quoted=False, path="docs/guide.md"))

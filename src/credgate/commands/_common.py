@@ -9,8 +9,9 @@ from typing import Any, Callable, TextIO
 import click
 
 from credgate import config as config_mod
+from credgate.engine.finding import Finding
 from credgate.engine.rules import RuleError, load
-from credgate.engine.scanner import Scanner
+from credgate.engine.scanner import Scanner, ScanResult
 from credgate.errors import CLEAN, FINDINGS, InternalError, UsageError
 from credgate.report import Report, Stats, to_json, write_text
 
@@ -90,3 +91,42 @@ def read_disk(path: str, max_size: int, stats: Stats, display: str) -> bytes | N
     except OSError:
         stats.unreadable.append(display)
         return None
+
+
+def scan_counted(scanner: Scanner, data: bytes, display: str, stats: Stats) -> ScanResult:
+    """Scan one file's bytes and account for them, so a report can say what it covered."""
+    result = scanner.scan(data, display)
+    stats.files += 1
+    stats.bytes += len(data)
+    stats.suppressed += len(result.suppressed)
+    if result.kind == "binary":
+        stats.binary.append(display)
+    return result
+
+
+def touches(f: Finding, added: set[int] | None, all_added: bool, kind: str) -> bool:
+    """Whether a finding lies on lines a change adds (None: the whole file counts as added)."""
+    if added is None or all_added:
+        return True
+    if kind == "utf-16":
+        # UTF-16 line numbers do not map onto git's byte-level diff: any added line counts.
+        return bool(added)
+    return not added.isdisjoint(range(f.line, f.end_line + 1))
+
+
+def scan_into(
+    scanner: Scanner,
+    data: bytes,
+    display: str,
+    added: set[int] | None,
+    all_lines: bool,
+    stats: Stats,
+    findings: list[Finding],
+) -> None:
+    """Scan and keep the findings on added lines; count the others as not blocking."""
+    result = scan_counted(scanner, data, display, stats)
+    for f in result.findings:
+        if touches(f, added, all_lines, result.kind):
+            findings.append(f)
+        else:
+            stats.not_blocking += 1

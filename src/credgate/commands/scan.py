@@ -15,8 +15,7 @@ import click
 
 from credgate import config as config_mod
 from credgate import gitio
-from credgate.commands._common import build_scanner, emit, read_disk, scan_options
-from credgate.commands.secrets import _scan
+from credgate.commands._common import build_scanner, emit, read_disk, scan_into, scan_options
 from credgate.engine.finding import Finding
 from credgate.errors import UsageError
 from credgate.report import Report, Stats
@@ -74,7 +73,7 @@ def run(
                 continue
             data = read_disk(file, cfg.max_file_size, stats, file)
             if data is not None:
-                _scan(scanner, data, file, None, True, stats, findings)
+                scan_into(scanner, data, file, None, True, stats, findings)
     return emit(Report("files", findings, stats, max_size=cfg.max_file_size), fmt, verbose, out, err)
 
 

@@ -19,7 +19,7 @@ import click
 
 from credgate import config as config_mod
 from credgate import gitio
-from credgate.commands._common import build_scanner, emit, scan_options
+from credgate.commands._common import build_scanner, emit, scan_counted, scan_options, touches
 from credgate.engine.finding import Finding
 from credgate.engine.scanner import Scanner
 from credgate.errors import CLEAN, InternalError, UsageError
@@ -115,7 +115,7 @@ def scan_ranges(
     findings: list[Finding] = []
     seen_commits: set[str] = set()
     seen_secrets: set[tuple[str, str, bytes]] = set()
-    scanned_blobs: dict[str, list[Finding]] = {}
+    scanned_blobs: dict[str, tuple[list[Finding], str]] = {}
     reader = gitio.BlobReader(max_size, cwd)
     try:
         for rng in ranges:
@@ -138,18 +138,13 @@ def scan_ranges(
                         blob = reader.read(change.new_sha)
                         if blob.data is None:
                             stats.too_large.append((f"{commit.sha[:12]}:{display}", blob.size))
-                            scanned_blobs[change.new_sha] = []
+                            scanned_blobs[change.new_sha] = ([], "text")
                             continue
-                        result = scanner.scan(blob.data, display)
-                        stats.files += 1
-                        stats.bytes += len(blob.data)
-                        stats.suppressed += len(result.suppressed)
-                        if result.kind == "binary":
-                            stats.binary.append(display)
-                        scanned_blobs[change.new_sha] = result.findings
-                    for f in scanned_blobs[change.new_sha]:
-                        touched = range(f.line, f.end_line + 1)
-                        if not change.all_added and change.added.isdisjoint(touched):
+                        result = scan_counted(scanner, blob.data, display, stats)
+                        scanned_blobs[change.new_sha] = (result.findings, result.kind)
+                    found, kind = scanned_blobs[change.new_sha]
+                    for f in found:
+                        if not touches(f, change.added, change.all_added, kind):
                             continue
                         key = (f.rule_id, display, f.secret)
                         if key in seen_secrets:

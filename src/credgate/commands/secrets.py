@@ -15,9 +15,8 @@ import click
 
 from credgate import config as config_mod
 from credgate import gitio
-from credgate.commands._common import build_scanner, emit, read_disk, scan_options
+from credgate.commands._common import build_scanner, emit, read_disk, scan_into, scan_options
 from credgate.engine.finding import Finding
-from credgate.engine.scanner import Scanner
 from credgate.errors import UsageError
 from credgate.report import Report, Stats
 
@@ -57,7 +56,7 @@ def run(
         if blob.data is None:
             stats.too_large.append((display, blob.size))
             continue
-        _scan(scanner, blob.data, display, change.added, all_lines, stats, findings)
+        scan_into(scanner, blob.data, display, change.added, all_lines, stats, findings)
 
     # Named but not staged: pre-commit's --all-files / --files modes, or a user's explicit list.
     from_disk = 0
@@ -77,35 +76,11 @@ def run(
         data = read_disk(full, cfg.max_file_size, stats, display)
         if data is not None:
             from_disk += 1
-            _scan(scanner, data, display, None, True, stats, findings)
+            scan_into(scanner, data, display, None, True, stats, findings)
 
     scope = "staged changes" if not from_disk else "files" if not todo else "staged changes and files"
     report = Report(scope, findings, stats, new_files=new_files, max_size=cfg.max_file_size)
     return emit(report, fmt, verbose, out, err)
-
-
-def _scan(
-    scanner: Scanner,
-    data: bytes,
-    display: str,
-    added: set[int] | None,
-    all_lines: bool,
-    stats: Stats,
-    findings: list[Finding],
-) -> None:
-    result = scanner.scan(data, display)
-    stats.files += 1
-    stats.bytes += len(data)
-    stats.suppressed += len(result.suppressed)
-    if result.kind == "binary":
-        stats.binary.append(display)
-    for f in result.findings:
-        # UTF-16 line numbers do not map onto git's byte-level diff: any added line counts.
-        touched = range(f.line, f.end_line + 1)
-        if all_lines or added is None or (result.kind == "utf-16" and added) or not added.isdisjoint(touched):
-            findings.append(f)
-        else:
-            stats.not_blocking += 1
 
 
 @click.command("secrets")

@@ -147,8 +147,13 @@ def _is_config_file(path: str) -> bool:
 
 
 def is_prose_word(c: Candidate) -> bool:
-    """`tokens: create a new one` in prose or comments: a bare word outside config files."""
-    return c.rule.generic and not c.quoted and c.secret.isalpha() and not _is_config_file(c.path)
+    """`tokens: create a new one`, `secret: credgate/gitleaks` in prose or comments.
+
+    Outside config files an unquoted value without a digit reads as words, not a credential.
+    """
+    if not c.rule.generic or c.quoted or _is_config_file(c.path):
+        return False
+    return not any(48 <= ch <= 57 for ch in c.secret)
 
 
 _NON_SECRET_KEY_RE = re.compile(

@@ -19,7 +19,7 @@ CONFIDENCES = ("high", "medium", "low")
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _KNOWN_KEYS = {
     "id", "name", "description", "keywords", "regex", "entropy", "severity", "confidence",
-    "hint", "url", "references", "examples", "negative_examples", "near", "generic", "visible",
+    "hint", "url", "references", "examples", "negative_examples", "near", "generic", "visible", "validate",
 }  # fmt: skip
 
 
@@ -51,6 +51,7 @@ class Rule:
     near: Near | None = None
     generic: bool = False
     visible: bool = True  # False: an identifier that only serves as another rule's `near` partner
+    validate: str | None = None  # name of an offline validator in engine/validate.py
     origin: str = ""
     _compiled: Any = field(default=None, repr=False, compare=False)
     # (group index, quoted?) for each `secret*` group; a `secret_bare` group is an unquoted value.
@@ -200,6 +201,12 @@ def parse_rule(raw: dict[str, Any], origin: str) -> Rule:
     visible = raw.get("visible", True)
     if not isinstance(generic, bool) or not isinstance(visible, bool):
         raise RuleError(f"{where}: generic and visible must be true or false")
+    validate = raw.get("validate")
+    if validate is not None:
+        from credgate.engine.validate import VALIDATORS
+
+        if validate not in VALIDATORS:
+            raise RuleError(f"{where}: validate must be one of {', '.join(sorted(VALIDATORS))}")
     return Rule(
         id=rid,
         name=raw["name"],
@@ -217,6 +224,7 @@ def parse_rule(raw: dict[str, Any], origin: str) -> Rule:
         near=near,
         generic=generic,
         visible=visible,
+        validate=validate,
         origin=origin,
     )
 

@@ -107,11 +107,20 @@ class Scanner:
                 quoted=quoted,
             )
             reason = why_not_secret(cand)
+            verdict = None
+            if not reason and rule.validate:
+                from credgate.engine.validate import VALIDATORS
+
+                verdict = VALIDATORS[rule.validate](secret)
+                if verdict is False:
+                    reason = f"failed-{rule.validate}"  # a wrong checksum is a typo or a made-up token
             if reason:
                 result.suppressed.append((rule.id, line, reason))
                 continue
             end_line = index.line_of(max(start, end - 1))
-            out.append(_Hit(rule, start, end, secret, line, end_line, col))
+            out.append(
+                _Hit(rule, start, end, secret, line, end_line, col, confidence="high" if verdict else "")
+            )
         return out
 
 

@@ -1,0 +1,70 @@
+"""Offline structural validation: turn a regex hit into a confirmed one, or reject it.
+
+A validator answers True (the structure checks out: report with high
+confidence), False (it cannot be a real token: a typo, a truncated paste, a
+made-up example; not reported) or None (nothing to check). Nothing here talks to
+the network: a checksum or a parse is all the proof available offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Callable, Optional
+
+from credgate.engine.synth import crc32_base62
+
+Validator = Callable[[bytes], Optional[bool]]
+
+
+def github_crc32(secret: bytes) -> bool | None:
+    """GitHub's `gh?_` tokens: 30 random base62 characters, then their CRC32 in base62 (6 wide)."""
+    try:
+        text = secret.decode("ascii")
+    except UnicodeDecodeError:
+        return False
+    _, sep, body = text.partition("_")
+    if not sep or len(body) != 36:
+        return None
+    return crc32_base62(body[:30]) == body[30:]
+
+
+def npm_crc32(secret: bytes) -> bool | None:
+    """npm's `npm_` tokens carry the same CRC32/base62 checksum as GitHub's."""
+    return github_crc32(secret)
+
+
+def _b64url_json(part: bytes) -> object:
+    padded = part + b"=" * (-len(part) % 4)
+    return json.loads(base64.urlsafe_b64decode(padded))
+
+
+def jwt_structure(secret: bytes) -> bool | None:
+    """A JWT's header and payload are base64url JSON objects, the header naming an `alg`."""
+    parts = secret.split(b".")
+    if len(parts) != 3:
+        return False
+    try:
+        header, payload = _b64url_json(parts[0]), _b64url_json(parts[1])
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return False
+    return isinstance(header, dict) and "alg" in header and isinstance(payload, dict)
+
+
+def pypi_macaroon(secret: bytes) -> bool | None:
+    """PyPI tokens are `pypi-` + a base64url macaroon whose location is pypi.org / test.pypi.org."""
+    body = secret.split(b"-", 1)[-1]
+    try:
+        raw = base64.urlsafe_b64decode(body + b"=" * (-len(body) % 4))
+    except (ValueError, binascii.Error):
+        return False
+    return b"pypi.org" in raw[:64]
+
+
+VALIDATORS: dict[str, Validator] = {
+    "github-crc32": github_crc32,
+    "npm-crc32": npm_crc32,
+    "jwt": jwt_structure,
+    "pypi-macaroon": pypi_macaroon,
+}

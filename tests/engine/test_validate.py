@@ -1,0 +1,43 @@
+"""Offline validators: checksums and structure confirm or reject a regex hit."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from credgate.engine import validate
+from tests.conftest import secret
+
+
+def flip_last(token: str) -> str:
+    return token[:-1] + ("A" if token[-1] != "A" else "B")
+
+
+@pytest.mark.parametrize("prefix", ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"])
+def test_github_checksum(prefix: str) -> None:
+    token = secret(f"%%github:{prefix}%%")
+    assert validate.github_crc32(token.encode()) is True
+    assert validate.github_crc32(flip_last(token).encode()) is False
+
+
+def test_npm_checksum() -> None:
+    token = secret("%%npm%%")
+    assert validate.npm_crc32(token.encode()) is True
+    assert validate.npm_crc32(flip_last(token).encode()) is False
+
+
+def test_jwt_structure() -> None:
+    assert validate.jwt_structure(secret("%%jwt%%").encode()) is True
+    not_json = b"eyJub3QganNvbg.eyJhIjoxfQ.c2lnbmF0dXJlc2lnbmF0dXJl"
+    assert validate.jwt_structure(not_json) is False
+    no_alg = base64.urlsafe_b64encode(json.dumps({"typ": "JWT"}).encode()).rstrip(b"=")
+    assert validate.jwt_structure(no_alg + b".eyJhIjoxfQ.c2lnbmF0dXJl") is False
+
+
+def test_pypi_macaroon_location() -> None:
+    body = base64.urlsafe_b64encode(b"\x02\x01\x08pypi.org\x02\x01" + bytes(range(40))).rstrip(b"=")
+    assert validate.pypi_macaroon(b"pypi-" + body) is True
+    other = base64.urlsafe_b64encode(b"\x02\x01\x08example.com" + bytes(range(40))).rstrip(b"=")
+    assert validate.pypi_macaroon(b"pypi-" + other) is False
