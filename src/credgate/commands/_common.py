@@ -15,7 +15,7 @@ from credgate.engine.scanner import Scanner, ScanResult
 from credgate.errors import CLEAN, FINDINGS, InternalError, UsageError
 from credgate.report import Report, Stats, to_json, write_text
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "github", "junit")
 
 
 def scan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -62,12 +62,18 @@ def emit(report: Report, fmt: str, verbose: bool, out: TextIO | None, err: TextI
             "check file permissions, or run `git fsck` if blobs are missing",
         )
     rc = FINDINGS if report.findings else CLEAN
+    if fmt == "text":
+        write_text(report, out, err, verbose)
+        return rc
     if fmt == "json":
         print(to_json(report, rc), file=out)
-        for line in _warnings(report):
-            print(line, file=err)
     else:
-        write_text(report, out, err, verbose)
+        from credgate import formats
+
+        render = {"sarif": formats.to_sarif, "github": formats.to_github, "junit": formats.to_junit}[fmt]
+        print(render(report), file=out)
+    for line in _warnings(report):
+        print(line, file=err)
     return rc
 
 

@@ -40,6 +40,17 @@ class Finding:
     def redacted(self) -> str:
         return redact(self.secret)
 
+    def fingerprint(self) -> str:
+        """A stable id for this secret under this rule, independent of where it sits.
+
+        Salted and slow (PBKDF2), because a plain hash of a weak password in a
+        SARIF file or a baseline can be reversed with a dictionary.
+        """
+        import hashlib
+
+        digest = hashlib.pbkdf2_hmac("sha256", self.secret, b"credgate-fp-v1:" + self.rule_id.encode(), 20_000)
+        return digest[:16].hex()
+
     def in_commit(self, sha: str) -> Finding:
         from dataclasses import replace
 

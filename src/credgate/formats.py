@@ -1,0 +1,117 @@
+"""Reports CI systems understand: SARIF 2.1.0, GitHub workflow annotations, JUnit XML.
+
+Same invariant as report.py: a secret appears only redacted, paths and messages
+pass through `safe()`, and no snippet of the scanned line is ever included.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+from credgate import __version__
+from credgate.engine.finding import Finding
+from credgate.report import Report, safe
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+
+
+def _message(f: Finding) -> str:
+    text = f"{safe(f.rule_name)}: secret {f.redacted()}."
+    if f.note:
+        text += f" ({safe(f.note)})"
+    if f.commit:
+        text += f" Added in commit {f.commit}."
+    return f"{text} Rotate it: {safe(f.hint)}"
+
+
+def to_sarif(report: Report) -> str:
+    rules: dict[str, int] = {}
+    rule_objs: list[dict[str, object]] = []
+    results: list[dict[str, object]] = []
+    for f in report.findings:
+        if f.rule_id not in rules:
+            rules[f.rule_id] = len(rule_objs)
+            rule: dict[str, object] = {
+                "id": f.rule_id,
+                "name": "".join(w.capitalize() for w in f.rule_id.split("-")),
+                "shortDescription": {"text": safe(f.rule_name)},
+                "help": {"text": safe(f.hint)},
+                "defaultConfiguration": {"level": _LEVEL[f.severity]},
+                "properties": {"tags": ["security", "secret"], "severity": f.severity},
+            }
+            if f.url:
+                rule["helpUri"] = f.url
+            rule_objs.append(rule)
+        region = {"startLine": f.line, "startColumn": f.col, "endLine": f.end_line}
+        result: dict[str, object] = {
+            "ruleId": f.rule_id,
+            "ruleIndex": rules[f.rule_id],
+            "level": _LEVEL[f.severity],
+            "message": {"text": _message(f)},
+            "locations": [
+                {"physicalLocation": {"artifactLocation": {"uri": quote(safe(f.path))}, "region": region}}
+            ],
+            # Stable across line moves and reformatting: keyed on the secret, never revealing it.
+            "partialFingerprints": {"credgateSecret/v1": f.fingerprint()},
+            "properties": {"confidence": f.confidence, **({"commit": f.commit} if f.commit else {})},
+        }
+        results.append(result)
+    doc = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "credgate", "version": __version__, "rules": rule_objs}},
+                "results": results,
+                "invocations": [{"executionSuccessful": not report.stats.unreadable}],
+            }
+        ],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_prop(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def to_github(report: Report) -> str:
+    """GitHub Actions workflow commands: one `::error` annotation per finding."""
+    lines = []
+    for f in report.findings:
+        props = (
+            f"file={_gh_prop(safe(f.path))},line={f.line},endLine={f.end_line},col={f.col},"
+            f"title={_gh_prop('credgate ' + f.rule_id)}"
+        )
+        lines.append(f"::error {props}::{_gh_data(_message(f))}")
+    n = len(report.findings)
+    lines.append(
+        f"credgate: {n} secret{'s' * (n != 1)} found in {report.scope}" if n else "credgate: no secrets"
+    )
+    return "\n".join(lines)
+
+
+def to_junit(report: Report) -> str:
+    import xml.etree.ElementTree as ET
+
+    n = len(report.findings)
+    suites = ET.Element("testsuites", name="credgate", tests=str(max(n, 1)), failures=str(n))
+    suite = ET.SubElement(
+        suites, "testsuite", name=f"credgate: {report.scope}", tests=str(max(n, 1)), failures=str(n)
+    )
+    for f in report.findings:
+        case = ET.SubElement(
+            suite, "testcase", classname=f"credgate.{f.rule_id}", name=f"{safe(f.path)}:{f.line}"
+        )
+        failure = ET.SubElement(
+            case, "failure", type=f.rule_id, message=f"{safe(f.rule_name)}: {f.redacted()}"
+        )
+        failure.text = _message(f)
+    if not n:
+        ET.SubElement(suite, "testcase", classname="credgate", name=f"no secrets in {report.scope}")
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True)
