@@ -43,3 +43,14 @@ def test_readme_fresh_machine_commands_match_ci() -> None:
     test_cmd = re.search(r"<!-- test-command -->\s*```sh\n(.+?)\n```", readme, re.S)
     assert test_cmd, "README must mark its test command"
     assert test_cmd.group(1).strip() in ci
+
+
+def test_github_action_runs_an_existing_command_with_valid_formats() -> None:
+    from credgate.commands._common import FORMATS
+
+    action = yaml.safe_load((PROJECT / "action.yml").read_text())
+    steps = action["runs"]["steps"]
+    assert action["runs"]["using"] == "composite"
+    assert any("credgate ci" in step["run"] for step in steps)
+    assert action["inputs"]["format"]["default"] in FORMATS
+    assert "${{" not in "".join(step["run"] for step in steps), "inputs must reach scripts through env"

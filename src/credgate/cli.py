@@ -17,6 +17,7 @@ COMMANDS = {
     "secrets": "secrets",
     "scan": "scan",
     "scan-range": "scan_range",
+    "ci": "ci",
     "rules": "rules",
     "install-hooks": "install_hooks",
 }

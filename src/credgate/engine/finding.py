@@ -48,7 +48,8 @@ class Finding:
         """
         import hashlib
 
-        digest = hashlib.pbkdf2_hmac("sha256", self.secret, b"credgate-fp-v1:" + self.rule_id.encode(), 20_000)
+        salt = b"credgate-fp-v1:" + self.rule_id.encode()
+        digest = hashlib.pbkdf2_hmac("sha256", self.secret, salt, 20_000)
         return digest[:16].hex()
 
     def in_commit(self, sha: str) -> Finding:
