@@ -18,6 +18,7 @@ COMMANDS = {
     "scan": "scan",
     "scan-range": "scan_range",
     "ci": "ci",
+    "history": "history",
     "rules": "rules",
     "install-hooks": "install_hooks",
 }

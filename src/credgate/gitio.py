@@ -652,3 +652,17 @@ def path_history(
 def refs_containing(commit: str, cwd: str | None = None) -> list[str]:
     out = run("for-each-ref", "--format=%(refname)", "--contains", commit, cwd=cwd, check=False)
     return out.decode("utf-8", "surrogateescape").split()
+
+
+def head_tree(cwd: str | None = None) -> dict[str, str]:
+    """Path -> blob id of every file at HEAD."""
+    out = run("ls-tree", "-r", "-z", "--full-tree", "HEAD", cwd=cwd)
+    tree = {}
+    for record in out.split(b"\0"):
+        if not record:
+            continue
+        meta, _, path = record.partition(b"\t")
+        mode, kind, sha = meta.decode("ascii").split(" ")
+        if kind == "blob":
+            tree[os.fsdecode(path)] = sha
+    return tree

@@ -55,6 +55,7 @@ class Report:
     new_files: set[str] = field(default_factory=set)  # staged as added: `git rm --cached` applies
     max_size: int = 0
     base: str = ""  # for range scans: the commit the range starts after, for the rewrite hint
+    kind: str = ""  # "staged", "files", "range" or "history": what the fix steps say
 
 
 def _size(n: int) -> str:
@@ -122,7 +123,17 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
     steps = [
         "Rotate first: assume anything that reached a commit or a shared file is exposed (see 'rotate')."
     ]
-    if report.scope.startswith("commits"):
+    if report.kind == "history":
+        paths = sorted({f.path for f in report.findings})
+        args = " ".join(f"--path {shlex.quote(safe(p))}" for p in paths[:5])
+        steps.append(
+            "Rotate every one of them, then purge history: whole files with "
+            f"git filter-repo --invert-paths {args}, values with git filter-repo --replace-text FILE."
+        )
+        steps.append(
+            "Force-push the rewritten refs and have every clone re-clone: old clones still hold them."
+        )
+    elif report.kind == "range":
         first = report.base[:12] if report.base else "<the last pushed commit>"
         steps.append(
             f"Rewrite the commits that add it before they leave this machine: git rebase -i {first} "
@@ -131,7 +142,7 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
         steps.append(
             "If any of these commits was already pushed elsewhere, rewriting does not unpublish it: rotate."
         )
-    elif report.scope != "files":
+    elif report.kind != "files":
         for path in sorted({f.path for f in report.findings}):
             quoted = shlex.quote(safe(path))
             if path in report.new_files:
@@ -169,6 +180,7 @@ def to_json(report: Report, exit_code: int) -> str:
                 "secret": f.redacted(),
                 "note": f.note,
                 **({"commit": f.commit} if f.commit else {}),
+                **dict(f.extra),
                 "hint": f.hint,
                 "url": f.url,
             }

@@ -129,7 +129,12 @@ def run(
     if verbose and err is not None:
         print(f"credgate: {ci.system} {ci.kind}: scanning {rng.label}", file=err)
     report = Report(
-        f"commits in the {rng.label}", findings, stats, max_size=cfg.max_file_size, base=ci.base or ""
+        f"commits in the {rng.label}",
+        findings,
+        stats,
+        kind="range",
+        max_size=cfg.max_file_size,
+        base=ci.base or "",
     )
     return emit(report, fmt, verbose, out, err)
 

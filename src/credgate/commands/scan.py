@@ -74,7 +74,9 @@ def run(
             data = read_disk(file, cfg.max_file_size, stats, file)
             if data is not None:
                 scan_into(scanner, data, file, None, True, stats, findings)
-    return emit(Report("files", findings, stats, max_size=cfg.max_file_size), fmt, verbose, out, err)
+    return emit(
+        Report("files", findings, stats, max_size=cfg.max_file_size, kind="files"), fmt, verbose, out, err
+    )
 
 
 @click.command("scan")

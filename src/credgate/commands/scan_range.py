@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
-from typing import Sequence, TextIO
+from dataclasses import dataclass, replace
+from typing import Iterator, Sequence, TextIO
 
 import click
 
@@ -107,14 +107,16 @@ def from_pre_receive(lines: Sequence[str], cwd: str | None = None) -> list[Range
     return ranges
 
 
-def scan_ranges(
+def iter_added_findings(
     scanner: Scanner, ranges: Sequence[Range], max_size: int, stats: Stats, cwd: str | None = None
-) -> list[Finding]:
-    """Scan each commit once (ranges may overlap) and each blob once (blobs recur)."""
+) -> Iterator[tuple[gitio.Commit, Finding]]:
+    """(commit, finding) for every finding on lines a commit adds, oldest commit first.
+
+    Each commit is read once even when ranges overlap, and each blob is scanned
+    once (blobs recur across commits and paths); memory holds only findings.
+    """
     shallow = gitio.shallow_commits(cwd)
-    findings: list[Finding] = []
     seen_commits: set[str] = set()
-    seen_secrets: set[tuple[str, str, bytes]] = set()
     scanned_blobs: dict[str, tuple[list[Finding], str]] = {}
     reader = gitio.BlobReader(max_size, cwd)
     try:
@@ -144,25 +146,25 @@ def scan_ranges(
                         scanned_blobs[change.new_sha] = (result.findings, result.kind)
                     found, kind = scanned_blobs[change.new_sha]
                     for f in found:
-                        if not touches(f, change.added, change.all_added, kind):
-                            continue
-                        key = (f.rule_id, display, f.secret)
-                        if key in seen_secrets:
-                            continue  # reported at the commit that first added it
-                        seen_secrets.add(key)
-                        # The same blob can sit under another name: report this path.
-                        findings.append(
-                            f.in_commit(commit.sha) if f.path == display else _repath(f, display, commit)
-                        )
+                        if touches(f, change.added, change.all_added, kind):
+                            # The same blob can sit under another name: report this path.
+                            yield commit, replace(f, path=display, commit=commit.sha)
     finally:
         reader.close()
+
+
+def scan_ranges(
+    scanner: Scanner, ranges: Sequence[Range], max_size: int, stats: Stats, cwd: str | None = None
+) -> list[Finding]:
+    """Findings in the ranges, each secret reported at the commit that first added it to a path."""
+    findings: list[Finding] = []
+    seen: set[tuple[str, str, bytes]] = set()
+    for _, f in iter_added_findings(scanner, ranges, max_size, stats, cwd):
+        key = (f.rule_id, f.path, f.secret)
+        if key not in seen:
+            seen.add(key)
+            findings.append(f)
     return findings
-
-
-def _repath(f: Finding, display: str, commit: gitio.Commit) -> Finding:
-    from dataclasses import replace
-
-    return replace(f, path=display, commit=commit.sha)
 
 
 def run(
@@ -218,7 +220,7 @@ def run(
     base = ranges[0].exclude[0][1:] if ranges[0].exclude and ranges[0].exclude[0].startswith("^") else ""
     scope = "commits " + ("being pushed" if pre_push or pre_receive else "in " + ranges[0].label)
     findings = [f for f in findings if not cfg.is_excluded(f.path)]
-    report = Report(scope, findings, stats, max_size=cfg.max_file_size, base=base)
+    report = Report(scope, findings, stats, kind="range", max_size=cfg.max_file_size, base=base)
     return emit(report, fmt, verbose, out, err)
 
 

@@ -79,7 +79,9 @@ def run(
             scan_into(scanner, data, display, None, True, stats, findings)
 
     scope = "staged changes" if not from_disk else "files" if not todo else "staged changes and files"
-    report = Report(scope, findings, stats, new_files=new_files, max_size=cfg.max_file_size)
+    # Files read from disk (pre-commit --all-files) are edited, not unstaged.
+    kind = "files" if from_disk and not todo else "staged"
+    report = Report(scope, findings, stats, new_files=new_files, max_size=cfg.max_file_size, kind=kind)
     return emit(report, fmt, verbose, out, err)
 
 

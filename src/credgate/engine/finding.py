@@ -36,6 +36,7 @@ class Finding:
     offset: int = field(default=0, repr=False, compare=False)
     note: str = ""
     commit: str = ""  # set by history and range scans: the commit that added the secret
+    extra: tuple[tuple[str, object], ...] = ()  # command-specific facts for machine output (history)
 
     def redacted(self) -> str:
         return redact(self.secret)

@@ -1,0 +1,120 @@
+"""`credgate history`: every secret ever committed on any ref, once each.
+
+Streams `git log` over all refs (oldest first), so memory holds findings, not
+history. Each secret is reported once, at the commit that introduced it, with
+its author date, every path it appeared in, and whether HEAD still has it: the
+questions a rotation and a history rewrite need answered.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import TextIO
+
+import click
+
+from credgate import config as config_mod
+from credgate import gitio
+from credgate.commands._common import build_scanner, emit, scan_options
+from credgate.commands.scan_range import Range, iter_added_findings
+from credgate.engine.finding import Finding
+from credgate.errors import InternalError, UsageError
+from credgate.report import Report, Stats
+
+
+@dataclass
+class Introduced:
+    finding: Finding  # where and when it first appeared
+    date: int
+    paths: list[str] = field(default_factory=list)
+    commits: int = 0
+
+
+def present_at_head(secrets: list[Introduced], max_size: int, cwd: str | None = None) -> dict[int, list[str]]:
+    """For each secret (by index), the paths at HEAD whose content still holds it."""
+    if not gitio.commit_exists("HEAD", cwd):
+        return {}
+    tree = gitio.head_tree(cwd)
+    wanted: dict[str, list[tuple[int, str]]] = {}
+    for i, s in enumerate(secrets):
+        for path in s.paths:
+            sha = tree.get(path)
+            if sha:
+                wanted.setdefault(sha, []).append((i, path))
+    still: dict[int, list[str]] = {}
+    shas = list(wanted)
+    for sha, blob in zip(shas, gitio.read_blobs(shas, max_size, cwd)):
+        for i, path in wanted[sha]:
+            if blob.data is None or secrets[i].finding.secret in blob.data:
+                still.setdefault(i, []).append(path)  # too large to check: assume it is still there
+    return still
+
+
+def run(
+    *,
+    include_reflog: bool = False,
+    fmt: str = "text",
+    verbose: bool = False,
+    config_path: str | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    try:
+        cfg = config_mod.find(gitio.toplevel(), config_path)
+    except UsageError:
+        if not gitio.commit_exists("HEAD"):
+            raise
+        cfg = config_mod.find(".", config_path) if config_path else config_mod.Config()  # a bare repository
+    scanner = build_scanner(cfg)
+    stats = Stats()
+    revs = ("--all", "--reflog") if include_reflog else ("--all",)
+    rng = Range(revs[0], revs[1:], "all refs" + (" and the reflog" if include_reflog else ""))
+    by_secret: dict[tuple[str, bytes], Introduced] = {}
+    try:
+        for commit, f in iter_added_findings(scanner, [rng], cfg.max_file_size, stats):
+            if cfg.is_excluded(f.path):
+                continue
+            entry = by_secret.get((f.rule_id, f.secret))
+            if entry is None:
+                entry = by_secret[(f.rule_id, f.secret)] = Introduced(f, commit.time)
+            entry.commits += 1
+            if f.path not in entry.paths:
+                entry.paths.append(f.path)
+    except gitio.GitCommandError as exc:
+        raise InternalError(
+            f"could not read the history: {exc.message}", "run `git fsck` and fetch missing objects"
+        ) from None
+    secrets = list(by_secret.values())
+    still = present_at_head(secrets, cfg.max_file_size)
+    findings = []
+    for i, s in enumerate(secrets):
+        date = datetime.fromtimestamp(s.date, timezone.utc).strftime("%Y-%m-%d")
+        at_head = still.get(i, [])
+        note = f"introduced {date}; in {len(s.paths)} path(s); " + (
+            "still at HEAD" if at_head else "not at HEAD (history only)"
+        )
+        extra = (
+            ("introduced_date", datetime.fromtimestamp(s.date, timezone.utc).isoformat()),
+            ("paths", s.paths),
+            ("commits_adding", s.commits),
+            ("present_at_head", bool(at_head)),
+            ("head_paths", at_head),
+        )
+        findings.append(
+            replace(s.finding, note=f"{s.finding.note}; {note}" if s.finding.note else note, extra=extra)
+        )
+    report = Report("commits of all refs", findings, stats, max_size=cfg.max_file_size, kind="history")
+    return emit(report, fmt, verbose, out, err or sys.stderr)
+
+
+@click.command("history")
+@click.option("--include-reflog", is_flag=True, help="Also scan commits reachable only from the reflog.")
+@scan_options
+@click.pass_context
+def command(
+    ctx: click.Context, include_reflog: bool, fmt: str, verbose: bool, config_path: str | None
+) -> None:
+    """Scan the whole history of every ref; report each secret once, where it was introduced."""
+    ctx.exit(run(include_reflog=include_reflog, fmt=fmt, verbose=verbose, config_path=config_path))

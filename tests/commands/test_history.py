@@ -1,0 +1,62 @@
+"""`credgate history`: every ref's history, each secret once, where it was introduced."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+from credgate.commands import history
+from tests.conftest import Repo, secret
+
+
+def run(**kw: object) -> tuple[int, dict[str, object]]:
+    out = io.StringIO()
+    rc = history.run(fmt="json", out=out, err=io.StringIO(), **kw)  # type: ignore[arg-type]
+    return rc, json.loads(out.getvalue())
+
+
+def test_each_secret_once_with_introduction_paths_and_head_presence(repo: Repo) -> None:
+    token, gone = secret("%%github:ghp_%%"), secret("%%github:gho_%%")
+    repo.stage("README.md", "hi\n")
+    repo.commit("base")
+    repo.stage("a.py", f"T = '{token}'\n")
+    repo.stage("tmp.env", f"OAUTH={gone}\n")
+    repo.commit("leak two")
+    introduced = repo.git("rev-parse", "HEAD").strip()
+    repo.git("mv", "a.py", "b.py")
+    repo.stage("copy.py", f"# copied\nT = '{token}'\n")
+    repo.git("rm", "-q", "tmp.env")
+    repo.commit("move, copy and delete")
+    rc, doc = run()
+    assert rc == 1
+    findings = {f["rule"]: f for f in doc["findings"]}  # type: ignore[union-attr]
+    assert set(findings) == {"github-pat", "github-oauth-token"}
+    pat = findings["github-pat"]
+    assert pat["commit"] == introduced
+    assert pat["path"] == "a.py"
+    assert sorted(pat["paths"]) == ["a.py", "copy.py"]  # the rename adds no line; the copy does
+    assert pat["present_at_head"] is True and sorted(pat["head_paths"]) == ["copy.py"]
+    assert findings["github-oauth-token"]["present_at_head"] is False
+
+
+def test_secrets_on_other_branches_and_only_in_the_reflog(repo: Repo) -> None:
+    repo.stage("a.txt", "a\n")
+    repo.commit()
+    repo.git("checkout", "-q", "-b", "topic")
+    repo.stage("k.env", f"T={secret('%%github:ghp_%%')}\n")
+    repo.commit("on a branch")
+    repo.git("checkout", "-q", "main")
+    assert run()[0] == 1  # other refs count, not just HEAD
+    repo.git("branch", "-q", "-D", "topic")
+    assert run()[0] == 0
+    assert run(include_reflog=True)[0] == 1  # dropped from refs, still in this clone's reflog
+
+
+def test_cli_text_output_says_how_to_purge(repo: Repo) -> None:
+    repo.stage(".env.master", f"T={secret('%%github:ghp_%%')}\n")
+    repo.commit()
+    proc = subprocess.run([sys.executable, "-m", "credgate", "history"], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "git filter-repo --invert-paths --path .env.master" in proc.stdout
