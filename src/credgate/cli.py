@@ -19,6 +19,7 @@ COMMANDS = {
     "scan-range": "scan_range",
     "ci": "ci",
     "history": "history",
+    "remediate": "remediate",
     "rules": "rules",
     "install-hooks": "install_hooks",
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -666,3 +667,37 @@ def head_tree(cwd: str | None = None) -> dict[str, str]:
         if kind == "blob":
             tree[os.fsdecode(path)] = sha
     return tree
+
+
+def work_tree_dirty(cwd: str | None = None) -> bool:
+    """Tracked files changed or staged (untracked files do not block a rewrite)."""
+    return bool(run("status", "--porcelain=v1", "-z", "--untracked-files=no", cwd=cwd).strip(b"\0"))
+
+
+def refs(patterns: Sequence[str], cwd: str | None = None) -> list[str]:
+    out = run("for-each-ref", "--format=%(refname)", *patterns, cwd=cwd)
+    return out.decode("utf-8", "surrogateescape").split()
+
+
+def backup_refs(names: Sequence[str], prefix: str, cwd: str | None = None) -> None:
+    """Point refs under prefix at what each named ref points at now, in one transaction."""
+    lines = "".join(f"create {prefix}/{name.removeprefix('refs/')} {name}\n" for name in names)
+    run("update-ref", "--stdin", cwd=cwd, input=lines.encode())
+
+
+def bundle_all(target: str, cwd: str | None = None) -> None:
+    run("bundle", "create", target, "--all", cwd=cwd)
+
+
+def filter_repo(args: Sequence[str], cwd: str | None = None) -> None:
+    """Run git-filter-repo (a separate install): the history rewrite itself."""
+    import shutil
+
+    # Installed beside credgate (`pip install credgate[remediate]`) even when that venv is not on PATH.
+    beside = os.path.join(os.path.dirname(sys.executable), "git-filter-repo")
+    exe = beside if os.access(beside, os.X_OK) else shutil.which("git-filter-repo")
+    if exe is None:
+        raise UsageError("git-filter-repo is not installed", "pip install git-filter-repo, then run again")
+    proc = subprocess.run([exe, *args], cwd=cwd, env=_env(), capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise GitCommandError(["filter-repo"], proc.returncode, proc.stderr or proc.stdout)

@@ -69,7 +69,8 @@ def run(
         cfg = config_mod.find(".", config_path) if config_path else config_mod.Config()  # a bare repository
     scanner = build_scanner(cfg)
     stats = Stats()
-    revs = ("--all", "--reflog") if include_reflog else ("--all",)
+    # Backups made by `credgate remediate --apply` hold the old history on purpose.
+    revs = ("--exclude=refs/credgate-backup/*", "--all") + (("--reflog",) if include_reflog else ())
     rng = Range(revs[0], revs[1:], "all refs" + (" and the reflog" if include_reflog else ""))
     by_secret: dict[tuple[str, bytes], Introduced] = {}
     try:

@@ -1,0 +1,83 @@
+"""`credgate remediate`: the plan, the owner-only expressions file, and a verified --apply."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import sys
+
+import pytest
+
+from credgate.commands import history, remediate
+from credgate.errors import UsageError
+from tests.conftest import Repo, env_file_with_aws, secret
+
+
+def leaky_history(repo: Repo) -> tuple[str, str]:
+    token = secret("%%github:ghp_%%")
+    env = env_file_with_aws()
+    repo.stage("README.md", "hello\n")
+    repo.commit("base")
+    repo.stage(".env.master", env)
+    repo.stage("app.py", f"TOKEN = '{token}'\nprint('app')\n")
+    repo.commit("leak")
+    repo.stage("app.py", "import os\nTOKEN = os.environ['TOKEN']\nprint('app')\n")
+    repo.git("rm", "-q", "--cached", ".env.master")
+    repo.commit("stop tracking the env file")
+    return token, env
+
+
+def run(**kw: object) -> tuple[int, str]:
+    out = io.StringIO()
+    rc = remediate.run(out=out, err=io.StringIO(), **kw)  # type: ignore[arg-type]
+    return rc, out.getvalue()
+
+
+def test_plan_names_every_step_without_the_secrets(repo: Repo) -> None:
+    token, env = leaky_history(repo)
+    rc, out = run()
+    assert rc == 1
+    assert "--invert-paths --path .env.master" in out
+    assert "--replace-text" in out
+    assert "git bundle create" in out and "git push --force --all" in out
+    for value in [token] + [line.split("=", 1)[1] for line in env.splitlines() if "AWS" in line]:
+        assert value not in out
+
+
+def test_expressions_file_is_owner_only_and_holds_only_values(repo: Repo, tmp_path: os.PathLike[str]) -> None:
+    token, _ = leaky_history(repo)
+    target = os.path.join(tmp_path, "expr.txt")
+    run(write_expressions=target)
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+    body = open(target, "rb").read()
+    assert body == f"literal:{token}==>***REMOVED***\n".encode()  # the env file goes whole, not by value
+
+
+def test_apply_refuses_a_dirty_work_tree(repo: Repo) -> None:
+    leaky_history(repo)
+    repo.write("README.md", "local edit\n")
+    with pytest.raises(UsageError, match="uncommitted changes"):
+        run(apply=True)
+
+
+@pytest.mark.skipif(
+    not os.access(os.path.join(os.path.dirname(sys.executable), "git-filter-repo"), os.X_OK),
+    reason="git-filter-repo is installed with the test extras",
+)
+def test_apply_rewrites_backs_up_and_verifies(repo: Repo) -> None:
+    token, _ = leaky_history(repo)
+    (repo.path / ".env.master").write_text("LOCAL=1\n")  # the developer's own copy, untracked now
+    rc, out = run(apply=True)
+    assert rc == 0, out
+    assert "verified: no secret remains" in out
+    # History of every ref is clean again; the backup refs, which keep the old history on purpose, are skipped.
+    assert history.run(fmt="json", out=io.StringIO(), err=io.StringIO()) == 0
+    backup_refs = repo.git("for-each-ref", "refs/credgate-backup").strip().splitlines()
+    assert backup_refs, "a backup ref points at the old history"
+    rewritten = repo.git("log", "-p", "--branches", "--tags").strip()
+    assert token not in rewritten and "***REMOVED***" in rewritten
+    assert ".env.master" not in repo.git("log", "--branches", "--name-only", "--format=")
+    assert list((repo.path / ".git").glob("credgate-backup-*.bundle"))
+    assert not list((repo.path / ".git").glob("credgate-*/expressions.txt"))
+    assert (repo.path / ".env.master").read_text() == "LOCAL=1\n"  # untracked local copy untouched
