@@ -20,8 +20,12 @@ COMMANDS = {
     "ci": "ci",
     "history": "history",
     "remediate": "remediate",
+    "incident": "incident",
     "rules": "rules",
     "install-hooks": "install_hooks",
+    "check-gitignore": "check_gitignore",
+    "files": "files",
+    "audit": "audit",
 }
 
 

@@ -41,15 +41,25 @@ def _env() -> dict[str, str]:
     return env
 
 
-def git_cmd(*args: str) -> list[str]:
-    return ["git", *_PINNED, "--no-pager", "--literal-pathspecs", *args]
+def git_cmd(*args: str, literal_pathspecs: bool = True) -> list[str]:
+    # check-ignore refuses --literal-pathspecs ("pathspec magic not supported by this command"):
+    # it alone opts out, and guards its own paths.
+    literal = ("--literal-pathspecs",) if literal_pathspecs else ()
+    return ["git", *_PINNED, "--no-pager", *literal, *args]
 
 
-def run(*args: str, cwd: str | None = None, check: bool = True, input: bytes | None = None) -> bytes:
+def run(
+    *args: str,
+    cwd: str | None = None,
+    check: bool = True,
+    input: bytes | None = None,
+    literal_pathspecs: bool = True,
+) -> bytes:
     try:
         proc = subprocess.run(
-            git_cmd(*args), cwd=cwd, input=input, env=_env(), capture_output=True, check=False
-        )
+            git_cmd(*args, literal_pathspecs=literal_pathspecs),
+            cwd=cwd, input=input, env=_env(), capture_output=True, check=False,
+        )  # fmt: skip
     except FileNotFoundError:
         raise UsageError(
             "git is not installed or not on PATH", "install git, then run credgate again"
@@ -519,9 +529,15 @@ class IgnoreSource:
 def _read_lines(path: str) -> tuple[str, ...] | None:
     try:
         with open(path, "rb") as fh:
-            return tuple(fh.read().decode("utf-8", "surrogateescape").splitlines())
+            text = fh.read().decode("utf-8", "surrogateescape")
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
+    # git splits on "\n" only (a lone "\r", "\f" or "\x85" belongs to the pattern, and line numbers
+    # must match git's); ignore.py drops the "\r" of a CRLF line and a UTF-8 BOM as git does.
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return tuple(lines)
 
 
 def ignore_sources(top: str) -> list[IgnoreSource]:
@@ -535,6 +551,7 @@ def ignore_sources(top: str) -> list[IgnoreSource]:
     if excludes is None:
         xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
         excludes = os.path.join(xdg, "git", "ignore")
+    excludes = os.path.join(top, excludes)  # git reads a relative one from the top of the work tree
     lines = _read_lines(excludes)
     if lines is not None:
         sources.append(IgnoreSource("core.excludesFile", excludes, "", lines))
@@ -542,10 +559,18 @@ def ignore_sources(top: str) -> list[IgnoreSource]:
     lines = _read_lines(info)
     if lines is not None:
         sources.append(IgnoreSource("info/exclude", info, "", lines))
-    listed = run("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--full-name", "--",
-                 ":(glob)**/.gitignore", cwd=top)  # fmt: skip
-    names = sorted({os.fsdecode(p) for p in listed.split(b"\0") if p}, key=lambda p: (p.count("/"), p))
+    # Every git call runs with --literal-pathspecs, so filter the listing here instead of
+    # with a `:(glob)` pathspec, which would be taken literally.
+    # git also reads a .gitignore that a pattern ignores (`.*`), so the ignored listing counts too;
+    # never one inside an excluded directory (--directory prints that as "dir/", which ends in "/").
+    listed = run("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--full-name", cwd=top)
+    listed += b"\0" + run("ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory",
+                          "--full-name", cwd=top)  # fmt: skip
+    found = {os.fsdecode(p) for p in listed.split(b"\0") if p == b".gitignore" or p.endswith(b"/.gitignore")}
+    names = sorted(found, key=lambda p: (p.count("/"), p))
     for rel in names:
+        if os.path.islink(os.path.join(top, rel)):
+            continue  # git does not follow a symlinked .gitignore in the work tree
         lines = _read_lines(os.path.join(top, rel))
         if lines is not None:
             sources.append(IgnoreSource("gitignore", rel, os.path.dirname(rel), lines))
@@ -562,8 +587,11 @@ def check_ignore(
     args = ["check-ignore", "-v", "-n", "-z", "--stdin"]
     if no_index:
         args.append("--no-index")
-    data = b"".join(os.fsencode(p) + b"\0" for p in paths)
-    out = run(*args, cwd=cwd, input=data, check=False)
+    # check-ignore reads its paths as pathspecs and refuses --literal-pathspecs: "./" keeps a name
+    # that starts with ":" from being taken for pathspec magic.
+    sent = {("./" + p if p.startswith(":") else p): p for p in paths}
+    data = b"".join(os.fsencode(p) + b"\0" for p in sent)
+    out = run(*args, cwd=cwd, input=data, check=False, literal_pathspecs=False)
     fields = out.split(b"\0")
     result: dict[str, str | None] = {}
     for i in range(0, len(fields) - 3, 4):
@@ -571,7 +599,9 @@ def check_ignore(
         verdict = None
         if source and not pattern.startswith(b"!"):
             verdict = f"{os.fsdecode(source)}:{line.decode()}:{os.fsdecode(pattern)}"
-        result[os.fsdecode(path)] = verdict
+        result[sent.get(os.fsdecode(path), os.fsdecode(path))] = verdict
+    if len(result) != len(sent):  # exit 1 only means "nothing ignored"; a fatal error answers nothing
+        raise InternalError("git check-ignore did not answer for every path")
     return result
 
 
@@ -648,6 +678,12 @@ def path_history(
         if status == b"A":
             h.first_commit, h.first_time = sha, when
     return history
+
+
+def blob_at(rev: str, path: str, cwd: str | None = None) -> str | None:
+    """The blob id of path at rev, or None when rev does not have it."""
+    out = run("rev-parse", "-q", "--verify", f"{rev}:{path}", cwd=cwd, check=False).strip()
+    return out.decode("ascii") if out else None
 
 
 def refs_containing(commit: str, cwd: str | None = None) -> list[str]:

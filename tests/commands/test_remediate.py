@@ -50,7 +50,8 @@ def test_expressions_file_is_owner_only_and_holds_only_values(repo: Repo, tmp_pa
     target = os.path.join(tmp_path, "expr.txt")
     run(write_expressions=target)
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
-    body = open(target, "rb").read()
+    with open(target, "rb") as fh:
+        body = fh.read()
     assert body == f"literal:{token}==>***REMOVED***\n".encode()  # the env file goes whole, not by value
 
 
@@ -71,7 +72,7 @@ def test_apply_rewrites_backs_up_and_verifies(repo: Repo) -> None:
     rc, out = run(apply=True)
     assert rc == 0, out
     assert "verified: no secret remains" in out
-    # History of every ref is clean again; the backup refs, which keep the old history on purpose, are skipped.
+    # Every ref's history is clean again; the backup refs keep the old history on purpose and are skipped.
     assert history.run(fmt="json", out=io.StringIO(), err=io.StringIO()) == 0
     backup_refs = repo.git("for-each-ref", "refs/credgate-backup").strip().splitlines()
     assert backup_refs, "a backup ref points at the old history"

@@ -122,3 +122,22 @@ def test_cache_round_trip_gives_the_same_rules(tmp_path: Path) -> None:
     assert [(r.id, r.regex, r.keywords) for r in first.rules] == [
         (r.id, r.regex, r.keywords) for r in second.rules
     ]
+
+
+def test_keyword_automaton_finds_exactly_what_substring_search_finds() -> None:
+    """Overlapping and nested keywords included: the prefilter must never drop a rule."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    ruleset = rules.load()
+    keywords = sorted({k for r in ruleset.rules for k in r.keywords})
+    pieces = st.sampled_from(keywords) | st.binary(max_size=6)
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(pieces, max_size=12))
+    def check(parts: list[bytes]) -> None:
+        # Joined without separators, keywords overlap and nest at the seams.
+        text = b"".join(parts).lower()
+        assert ruleset.keywords_in(text) == {k for k in keywords if k in text}
+
+    check()

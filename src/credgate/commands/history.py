@@ -52,23 +52,9 @@ def present_at_head(secrets: list[Introduced], max_size: int, cwd: str | None = 
     return still
 
 
-def run(
-    *,
-    include_reflog: bool = False,
-    fmt: str = "text",
-    verbose: bool = False,
-    config_path: str | None = None,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-) -> int:
-    try:
-        cfg = config_mod.find(gitio.toplevel(), config_path)
-    except UsageError:
-        if not gitio.commit_exists("HEAD"):
-            raise
-        cfg = config_mod.find(".", config_path) if config_path else config_mod.Config()  # a bare repository
+def collect(cfg: config_mod.Config, include_reflog: bool, stats: Stats) -> list[Finding]:
+    """Each secret once, at its introduction, with `extra` facts: date, paths, HEAD presence."""
     scanner = build_scanner(cfg)
-    stats = Stats()
     # Backups made by `credgate remediate --apply` hold the old history on purpose.
     revs = ("--exclude=refs/credgate-backup/*", "--all") + (("--reflog",) if include_reflog else ())
     rng = Range(revs[0], revs[1:], "all refs" + (" and the reflog" if include_reflog else ""))
@@ -91,13 +77,13 @@ def run(
     still = present_at_head(secrets, cfg.max_file_size)
     findings = []
     for i, s in enumerate(secrets):
-        date = datetime.fromtimestamp(s.date, timezone.utc).strftime("%Y-%m-%d")
+        when = datetime.fromtimestamp(s.date, timezone.utc)
         at_head = still.get(i, [])
-        note = f"introduced {date}; in {len(s.paths)} path(s); " + (
+        note = f"introduced {when:%Y-%m-%d}; in {len(s.paths)} path(s); " + (
             "still at HEAD" if at_head else "not at HEAD (history only)"
         )
         extra = (
-            ("introduced_date", datetime.fromtimestamp(s.date, timezone.utc).isoformat()),
+            ("introduced_date", when.isoformat()),
             ("paths", s.paths),
             ("commits_adding", s.commits),
             ("present_at_head", bool(at_head)),
@@ -106,6 +92,30 @@ def run(
         findings.append(
             replace(s.finding, note=f"{s.finding.note}; {note}" if s.finding.note else note, extra=extra)
         )
+    return findings
+
+
+def load_config(config_path: str | None) -> config_mod.Config:
+    try:
+        return config_mod.find(gitio.toplevel(), config_path)
+    except UsageError:
+        if not gitio.commit_exists("HEAD"):
+            raise
+        return config_mod.find(".", config_path) if config_path else config_mod.Config()  # a bare repository
+
+
+def run(
+    *,
+    include_reflog: bool = False,
+    fmt: str = "text",
+    verbose: bool = False,
+    config_path: str | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    cfg = load_config(config_path)
+    stats = Stats()
+    findings = collect(cfg, include_reflog, stats)
     report = Report("commits of all refs", findings, stats, max_size=cfg.max_file_size, kind="history")
     return emit(report, fmt, verbose, out, err or sys.stderr)
 

@@ -112,6 +112,8 @@ class RuleSet:
             index = self._by_keyword if rule.visible else self._hidden_by_keyword
             for kw in rule.keywords:
                 index.setdefault(kw, []).append(rule)
+        self._keyword_set: Any = None
+        self._keyword_list: list[bytes] = []
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -130,18 +132,43 @@ class RuleSet:
         so an identifier's weak keyword never costs a regex run on its own.
         """
         hit: dict[str, Rule] = {}
+        found = self.keywords_in(lowered)
         indexes = [self._by_keyword, self._hidden_by_keyword] if include_hidden else [self._by_keyword]
         for index in indexes:
-            for kw, rules in index.items():
-                if kw in lowered:
-                    for rule in rules:
-                        hit[rule.id] = rule
+            for kw in found:
+                for rule in index.get(kw, ()):
+                    hit[rule.id] = rule
         # A `near` rule needs its partner's matches to decide.
         for rule in list(hit.values()):
             if rule.near and rule.near.rule not in hit:
                 partner = self.by_id[rule.near.rule]
                 hit[partner.id] = partner
         return [r for r in self.rules if r.id in hit]
+
+    def keywords_in(self, lowered: bytes) -> set[bytes]:
+        """Every keyword that occurs in the text, found in one pass of an RE2 set.
+
+        An RE2 set reports every member pattern that matches anywhere, overlapping
+        and nested occurrences included, in time linear in the text.
+        """
+        if self._keyword_set is None:
+            self._compile_keywords()
+        hits = self._keyword_set.Match(lowered)
+        return {self._keyword_list[i] for i in hits} if hits else set()
+
+    def _compile_keywords(self) -> None:
+        import re as stdre
+
+        import re2
+
+        options = re2.Options()
+        options.log_errors = False
+        keyword_set = re2.Set.SearchSet(options)
+        self._keyword_list = sorted({*self._by_keyword, *self._hidden_by_keyword})
+        for word in self._keyword_list:
+            keyword_set.Add(stdre.escape(word))
+        keyword_set.Compile()
+        self._keyword_set = keyword_set
 
 
 def _load_toml(path: str) -> dict[str, Any]:
