@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from typing import IO, Callable, Iterable, Iterator, Sequence
@@ -396,6 +395,8 @@ def iter_commits(revs: Sequence[str], cwd: str | None = None) -> Iterator[Commit
         "--diff-merges=remerge", "--diff-algorithm=myers", "--ignore-submodules=none", "-O/dev/null",
         "--src-prefix=a/", "--dst-prefix=b/", *revs, "--",
     )  # fmt: skip
+    import tempfile  # only history commands need it; the commit hook does not pay for it
+
     with tempfile.TemporaryFile() as errfile:
         proc = subprocess.Popen(args, cwd=cwd, env=_env(), stdout=subprocess.PIPE, stderr=errfile)
         assert proc.stdout is not None
@@ -647,6 +648,8 @@ def path_history(
     args = git_cmd("log", *refs, "--format=%x01%H %at", "--name-status", "-z", "--no-renames", "--no-color",
                    "--diff-merges=first-parent", "--topo-order", "--")  # fmt: skip
     history: dict[bytes, PathHistory] = {}
+    import tempfile
+
     with tempfile.TemporaryFile() as errfile:
         proc = subprocess.Popen(args, cwd=cwd, env=_env(), stdout=subprocess.PIPE, stderr=errfile)
         assert proc.stdout is not None
