@@ -74,3 +74,42 @@ def test_prose_words_only_count_in_config_files(rules) -> None:  # type: ignore[
     assert not filters.is_prose_word(cand(rules, b"create", quoted=False, path=".env.production"))
     assert filters.is_prose_word(cand(rules, b"credgate/gitleaks", quoted=False, path="RESULTS.md"))
     assert not filters.is_prose_word(cand(rules, b"create2", quoted=False, path="docs/guide.md"))
+
+
+@pytest.mark.parametrize(
+    ("line", "path"),
+    [
+        ("credentials = '%s:%s' % (user, pw)", "net.py"),
+        ("password = '{}'.format(pw)", "db.py"),
+        ("sig = 'Credential=' + access_key + '/' + scope", "aws.py"),
+        ('Token.Keyword: "bold"', "style.py"),
+        ('Token.String.Escape: "#C46C6C"', "style.py"),
+        ("'secret': 'will be replaced'", "docs.py"),
+        ('token = " * [would prune] "', "remote.py"),
+        ("os.environ.update(PWD='/tmp')", "env.py"),
+        ("spwd: 3.0-3.12", "VERSIONS"),
+        ('Token: "#ddd0c0"', "style.py"),
+        ("# pragma: allowlist nextline secret\nAPI_KEY = '" + "WillAlso" + "BeIgnored7'", "README.md"),
+    ],
+)
+def test_generic_rule_ignores_code_that_only_looks_like_an_assignment(line: str, path: str) -> None:
+    from credgate.engine.scanner import Scanner
+
+    assert Scanner(load()).scan(line.encode() + b"\n", path).findings == []
+
+
+@pytest.mark.parametrize(
+    ("line", "path"),
+    [
+        # Built at run time, so this file holds no assignment the repository's own hook would flag.
+        ("db.password = " + repr(secret("%%rand:alnum:10%%") + "&3"), "settings.py"),
+        ("passphrase: " + '"' + " ".join(["correct", "horse", "battery", "staple"]) + '"', "vault.yml"),
+        ("DB_PASSWORD=" + "hunter2x", ".env.production"),
+        ("config.auth.token = " + repr(secret("%%rand:alnum:13%%")), "app.js"),
+    ],
+)
+def test_generic_rule_still_finds_real_assignments(line: str, path: str) -> None:
+    from credgate.engine.scanner import Scanner
+
+    ids = [f.rule_id for f in Scanner(load()).scan(line.encode() + b"\n", path).findings]
+    assert ids == ["generic-password-assignment"]

@@ -18,6 +18,7 @@ from credgate.engine.rules import Rule
 ALLOW_MARKER = b"credgate:allow"
 ALLOW_NEXT_LINE = b"credgate:allow-next-line"
 DETECT_SECRETS_PRAGMA = b"pragma: allowlist secret"  # honoured so migrating repos keep their markers
+DETECT_SECRETS_NEXTLINE = b"pragma: allowlist nextline secret"
 
 CODE_EXTENSIONS = frozenset(
     "py pyi js jsx mjs cjs ts tsx go java kt kts scala rb php cs c h cc cpp hpp rs swift m mm dart lua pl"
@@ -44,7 +45,11 @@ def shannon_entropy(data: bytes) -> float:
 
 
 def is_inline_allowed(c: Candidate) -> bool:
-    if DETECT_SECRETS_PRAGMA in c.line or ALLOW_NEXT_LINE in c.prev_line:
+    if (
+        DETECT_SECRETS_PRAGMA in c.line
+        or ALLOW_NEXT_LINE in c.prev_line
+        or DETECT_SECRETS_NEXTLINE in c.prev_line
+    ):
         return True
     pos = c.line.find(ALLOW_MARKER)
     while pos != -1:
@@ -71,7 +76,8 @@ _PLACEHOLDER_WORDS = frozenset(
     your_api_key your-api-key yourapikey your_token your-token your_secret your-secret example sample
     placeholder dummy fake test testing redacted removed hidden none null nil undefined todo tbd fixme
     xxx replace_me replaceme insert_here secret_here token_here key_here notasecret not-a-secret
-    mysecret mypassword my_password mytoken s3cr3t p@ssw0rd p4ssw0rd letmein default""".split()
+    mysecret mypassword my_password mytoken s3cr3t p@ssw0rd p4ssw0rd letmein default value string text
+    hunter2 foobar foo bar baz qwerty""".split()
 )
 _PLACEHOLDER_RE = re.compile(
     rb"(?i)^(?:<[^<>]*>|\[[^\[\]]*\]|\{[^{}]*\}|\(+[^()]*\)+|\*+|\.+|-+|_+|#+)$"  # <token>, [key], {x}, ****
@@ -112,6 +118,10 @@ _REFERENCE_RE = re.compile(
 _INTERPOLATION_RE = re.compile(rb"\{[A-Za-z_][A-Za-z0-9_.\[\]'\"()]*(?:![rsa])?(?::[^{}]*)?\}")
 
 
+_CONCAT_RE = re.compile(rb"[\"']\s*(?:\+|\.|\|\|)\s*[\"'A-Za-z_]")  # "a" + "b", 'a' . $b, "a" || x
+_FORMAT_RE = re.compile(rb"%[-#0 +]?\d*(?:\.\d+)?[sdrif]|%\([A-Za-z_]\w*\)[sdr]|\{\d*\}")
+
+
 def is_reference(c: Candidate) -> bool:
     """`${VAR}`, `{{ secrets.X }}`, `os.environ[...]`: a pointer to a secret, not one."""
     if _REFERENCE_RE.search(c.secret):
@@ -120,6 +130,12 @@ def is_reference(c: Candidate) -> bool:
         return False
     # `f"{prefix}{name}"` interpolates; a "value" opening with `)` or `,` began inside another string.
     if _INTERPOLATION_RE.search(c.secret) or c.secret[:1] in b")]},;+.":
+        return True
+    # '%s:%s' % (...), "{}".format(...), and "' + var + '" are built at run time.
+    stripped = c.secret.strip()
+    if _FORMAT_RE.search(c.secret) or stripped[:1] == b"+" or stripped[-1:] == b"+":
+        return True
+    if _CONCAT_RE.search(c.secret):
         return True
     # Unquoted brackets are code (`get()`, `cfg[key]`, `Optional[str]`), not a literal.
     return not c.quoted and any(ch in c.secret for ch in b"()[]{}<>")
@@ -146,6 +162,22 @@ def _is_config_file(path: str) -> bool:
     return name.startswith(".env") or name.endswith(".env") or name.rsplit(".", 1)[-1] in CONFIG_EXTENSIONS
 
 
+_PROSE_RE = re.compile(rb"^[\s\W]*[A-Za-z]+(?:\s+[\W]*[A-Za-z]+[\W]*)+\s*$")
+_PATH_RE = re.compile(rb"^(?:/|~/|\./|\.\./|[A-Za-z]:\\)[\w./\\-]*$")
+
+
+def is_prose_or_path(c: Candidate) -> bool:
+    """`'secret': 'will be replaced'`, `PWD='/tmp'`: a sentence or a file path, not a credential.
+
+    A passphrase is a sentence too, so keys that say "pass" keep their values.
+    """
+    if not c.rule.generic:
+        return False
+    if _PATH_RE.match(c.secret):
+        return True
+    return _PROSE_RE.match(c.secret) is not None and not (c.key and b"pass" in c.key.lower())
+
+
 def is_prose_word(c: Candidate) -> bool:
     """`tokens: create a new one`, `secret: credgate/gitleaks` in prose or comments.
 
@@ -164,9 +196,23 @@ _NON_SECRET_KEY_RE = re.compile(
 )
 
 
+_SENSITIVE_RE = re.compile(
+    rb"(?i)pass|pwd|secret|token|credential|auth|api.?key|private.?key|access.?key|^key$"
+)
+
+
 def is_non_secret_key(c: Candidate) -> bool:
-    """`password_file`, `token_url`, `secret_name`: the key says the value is not the secret."""
-    return c.rule.generic and c.key is not None and _NON_SECRET_KEY_RE.search(c.key) is not None
+    """`password_file`, `token_url`, `Token.Keyword`: the key says the value is not the secret.
+
+    In an attribute path only the last part names what is assigned: `Token.String`
+    is a string style, `db.password` a password.
+    """
+    if not c.rule.generic or c.key is None:
+        return False
+    if _NON_SECRET_KEY_RE.search(c.key):
+        return True
+    last = re.split(rb"\.|->|::", c.key.strip(b"\"'"))[-1]
+    return last != c.key.strip(b"\"'") and not _SENSITIVE_RE.search(last)
 
 
 def is_key_echo(c: Candidate) -> bool:
@@ -178,7 +224,10 @@ def is_key_echo(c: Candidate) -> bool:
     return bool(value) and value in squash.sub(b"", c.key.lower())
 
 
-_LITERAL_RE = re.compile(rb"(?i)^(?:true|false|yes|no|on|off|null|none|nil|undefined|[-+]?\d+(?:\.\d+)?)$")
+_LITERAL_RE = re.compile(
+    rb"(?i)^(?:true|false|yes|no|on|off|null|none|nil|undefined|[-+]?\d+(?:\.\d+)?|\d[\d.:-]*\d"
+    rb"|#[0-9a-f]{3,4}|#[0-9a-f]{6}|#[0-9a-f]{8})$"
+)  # booleans, numbers, versions and dates (3.0-3.12, 2024-01-31), colours (#ddd0c0)
 
 
 def is_literal_constant(c: Candidate) -> bool:
@@ -199,6 +248,7 @@ FILTERS: tuple[tuple[str, Predicate], ...] = (
     ("reference", is_reference),
     ("code-identifier", is_code_identifier),
     ("prose-word", is_prose_word),
+    ("prose-or-path", is_prose_or_path),
     ("non-secret-key", is_non_secret_key),
     ("literal-constant", is_literal_constant),
     ("key-echo", is_key_echo),
