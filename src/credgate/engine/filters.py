@@ -77,13 +77,16 @@ _PLACEHOLDER_WORDS = frozenset(
     placeholder dummy fake test testing redacted removed hidden none null nil undefined todo tbd fixme
     xxx replace_me replaceme insert_here secret_here token_here key_here notasecret not-a-secret
     mysecret mypassword my_password mytoken s3cr3t p@ssw0rd p4ssw0rd letmein default value string text
-    hunter2 foobar foo bar baz qwerty""".split()
+    hunter2 foobar foo bar baz qwerty pass user pwd""".split()
 )
 _PLACEHOLDER_RE = re.compile(
     rb"(?i)^(?:<[^<>]*>|\[[^\[\]]*\]|\{[^{}]*\}|\(+[^()]*\)+|\*+|\.+|-+|_+|#+)$"  # <token>, [key], {x}, ****
     rb"|x{4,}|\*{3,}|\.\.\."
     rb"|(?:^|[-_])(?:your|my|insert|enter|replace|put|add)[-_ ]?\w*(?:here|key|token|secret|password)"
     rb"|(?:api[-_]?key|token|secret|password)[-_ ]?here"
+    rb"|placeholder"
+    rb"|^(?:[a-z]+[-_])+(?:secret|token|password|key)(?:[-_][a-z]+)*$"  # very-secret-token: describes itself
+    rb"|^[A-Z_]+(?:\.[A-Z_]+)+$"
 )
 
 
@@ -166,16 +169,42 @@ _PROSE_RE = re.compile(rb"^[\s\W]*[A-Za-z]+(?:\s+[\W]*[A-Za-z]+[\W]*)+\s*$")
 _PATH_RE = re.compile(rb"^(?:/|~/|\./|\.\./|[A-Za-z]:\\)[\w./\\-]*$")
 
 
+def _is_dotenv_like(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1].lower()
+    return name.startswith(".env") or name.endswith((".env", ".ini", ".properties", ".cfg", ".conf"))
+
+
+def is_type_union(c: Candidate) -> bool:
+    """`type Mode = "optional" | "required"`: TypeScript literal unions name values, they hold none."""
+    if not c.rule.generic:
+        return False
+    for q in (b'"', b"'"):
+        quoted = q + c.secret + q
+        if (
+            quoted + b"|" in c.line
+            or quoted + b" |" in c.line
+            or b"|" + quoted in c.line
+            or b"| " + quoted in c.line
+        ):
+            return True
+    return False
+
+
 def is_prose_or_path(c: Candidate) -> bool:
     """`'secret': 'will be replaced'`, `PWD='/tmp'`: a sentence or a file path, not a credential.
 
-    A passphrase is a sentence too, so keys that say "pass" keep their values.
+    A passphrase is a sentence too, so keys that say "phrase" keep their values.
     """
     if not c.rule.generic:
         return False
     if _PATH_RE.match(c.secret):
         return True
-    return _PROSE_RE.match(c.secret) is not None and not (c.key and b"pass" in c.key.lower())
+    if c.secret.isalpha() and c.secret.islower() and (len(c.secret) < 6 or not _is_dotenv_like(c.path)):
+        # 'data', 'minutes': a lower-case word. In a dotenv file (DB_PASSWORD=postgres) it is kept.
+        return True
+    if c.key and b"phrase" in c.key.lower():
+        return False
+    return _PROSE_RE.match(c.secret) is not None or len(c.secret.split()) >= 4
 
 
 def is_prose_word(c: Candidate) -> bool:
@@ -188,11 +217,16 @@ def is_prose_word(c: Candidate) -> bool:
     return not any(48 <= ch <= 57 for ch in c.secret)
 
 
+_PAGINATION_KEY_RE = re.compile(
+    rb"(?i)(?:input|output|page|next|prev|previous|continuation|sync|cursor|resume|pagination|start|end)[-_.]?token"
+)
 _NON_SECRET_KEY_RE = re.compile(
     rb"(?i)(?:file|path|dir|url|uri|endpoint|name|type|length|len|size|count|max|min|ttl|expir\w*|timeout"
     rb"|header|field|param|prefix|suffix|format|policy|regex|pattern|mode|enabled|required|label|hint"
-    rb"|description|message|id|ref|arn|version|location|store|provider|manager|strategy|validator|reset|hash)"
-    rb"s?[\"']?$"
+    rb"|description|message|id|ref|arn|version|location|store|provider|manager|strategy|validator|reset|hash"
+    rb"|usage|status|state|kind|method|scheme|scope|level|flow|grant|env|var|variable|policy"
+    rb"|date|time|timestamp|lastused|last_used|created|updated|expires?)"
+    rb"s?\d*[\"']?$"
 )
 
 
@@ -209,25 +243,53 @@ def is_non_secret_key(c: Candidate) -> bool:
     """
     if not c.rule.generic or c.key is None:
         return False
-    if _NON_SECRET_KEY_RE.search(c.key):
+    if _NON_SECRET_KEY_RE.search(c.key) or _PAGINATION_KEY_RE.search(c.key):
         return True
     last = re.split(rb"\.|->|::", c.key.strip(b"\"'"))[-1]
     return last != c.key.strip(b"\"'") and not _SENSITIVE_RE.search(last)
 
 
+_CAMEL_IDENTIFIER_RE = re.compile(rb"^[A-Za-z][a-z]+(?:[A-Z][a-z]+)+$")
+_ENV_NAME_RE = re.compile(
+    rb"^_*[A-Z][A-Z0-9]*(?:_+[A-Z0-9]+)+_*$"
+)  # AWS_SHARED_CREDENTIALS_FILE: a variable's name
+
+
 def is_key_echo(c: Candidate) -> bool:
-    """`"secrets": "secrets"`, `PASSWORD=password`: the value only repeats the name."""
+    """`"secrets": "secrets"`, `PASSWORD=password`, `"output_token": "NextPageToken"`.
+
+    The value only repeats a name, or is itself a CamelCase identifier.
+    """
     if not c.rule.generic or c.key is None:
         return False
+    if _CAMEL_IDENTIFIER_RE.match(c.secret) or _ENV_NAME_RE.match(c.secret):
+        return True
     squash = re.compile(rb"[^a-z0-9]")
     value = squash.sub(b"", c.secret.lower())
-    return bool(value) and value in squash.sub(b"", c.key.lower())
+    key = squash.sub(b"", c.key.lower())
+    # Either contains the other: "secrets": "secrets", "client_secret": "provider-app-client-secret".
+    return bool(value) and bool(key) and (value in key or key in value)
 
 
 _LITERAL_RE = re.compile(
     rb"(?i)^(?:true|false|yes|no|on|off|null|none|nil|undefined|[-+]?\d+(?:\.\d+)?|\d[\d.:-]*\d"
-    rb"|#[0-9a-f]{3,4}|#[0-9a-f]{6}|#[0-9a-f]{8})$"
-)  # booleans, numbers, versions and dates (3.0-3.12, 2024-01-31), colours (#ddd0c0)
+    rb"|#[0-9a-f]{3,4}|#[0-9a-f]{6}|#[0-9a-f]{8}"
+    rb"|[~^<>=]{1,2}\s?\d+(?:\.[\dx*]+)*(?:[-+][\w.]+)?"  # ^8.0.0, ~> 1.2
+    rb"|\d{4}-\d\d-\d\dt\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:z|[+-]\d\d:?\d\d)?)$"
+)  # booleans, numbers, versions, dates and timestamps, colours (#ddd0c0), dependency ranges
+
+
+_UUID_RE = re.compile(rb"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_STRONG_KEY_RE = re.compile(rb"(?i)secret|passw|api[-_.]?key|private")
+
+
+def is_uuid_outside_secret_context(c: Candidate) -> bool:
+    """`"ClientRequestToken": "<uuid>"`: request and change tokens are ids; a UUID under `api_key` is not."""
+    return (
+        c.rule.generic
+        and _UUID_RE.match(c.secret) is not None
+        and not (c.key is not None and _STRONG_KEY_RE.search(c.key))
+    )
 
 
 def is_literal_constant(c: Candidate) -> bool:
@@ -249,8 +311,10 @@ FILTERS: tuple[tuple[str, Predicate], ...] = (
     ("code-identifier", is_code_identifier),
     ("prose-word", is_prose_word),
     ("prose-or-path", is_prose_or_path),
+    ("type-union", is_type_union),
     ("non-secret-key", is_non_secret_key),
     ("literal-constant", is_literal_constant),
+    ("uuid-outside-secret-context", is_uuid_outside_secret_context),
     ("key-echo", is_key_echo),
     ("repeated-or-sequential", is_repeated_or_sequential),
     ("low-entropy", is_below_entropy),
