@@ -380,7 +380,7 @@ class _Stream:
 
 
 def iter_commits(revs: Sequence[str], cwd: str | None = None) -> Iterator[Commit]:
-    """Each commit in revs, oldest first, with what it adds.
+    """Each commit in revs, newest first, with what it adds.
 
     One streaming `git log`: raw entries (NUL-separated paths) and a zero-context
     patch per commit. Merges use `--diff-merges=remerge`: the diff between git's
@@ -388,9 +388,14 @@ def iter_commits(revs: Sequence[str], cwd: str | None = None) -> Iterator[Commit
     introduces (conflict resolutions, evil merges) without re-scanning the
     merged branch. The header marker starts with \x01, which cannot begin a patch
     line, and raw entries are read by count, so file names cannot forge one.
+
+    Not `--reverse`: with `--diff-merges=remerge`, git before 2.48 loses the
+    parents of merges it buffers for reversing and diffs every merge against a
+    wrong base, which is slow (13x on 20,000 commits) and reports lines no merge
+    added. Callers that want "the commit that introduced it" pick the oldest.
     """
     args = git_cmd(
-        "log", "--format=%x01CG %H %P%x02%at", "--raw", "-p", "-z", "-U0", "--no-abbrev", "--reverse",
+        "log", "--format=%x01CG %H %P%x02%at", "--raw", "-p", "-z", "-U0", "--no-abbrev",
         "--inter-hunk-context=0", "--no-color", "--no-ext-diff", "--no-textconv", "--text", "--find-renames",
         "--diff-merges=remerge", "--diff-algorithm=myers", "--ignore-submodules=none", "-O/dev/null",
         "--src-prefix=a/", "--dst-prefix=b/", *revs, "--",

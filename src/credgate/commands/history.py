@@ -66,6 +66,9 @@ def collect(cfg: config_mod.Config, include_reflog: bool, stats: Stats) -> list[
             entry = by_secret.get((f.rule_id, f.secret))
             if entry is None:
                 entry = by_secret[(f.rule_id, f.secret)] = Introduced(f, commit.time)
+            elif commit.time <= entry.date:
+                # Commits arrive newest first: an older one that adds it is where it came in.
+                entry.finding, entry.date = f, commit.time
             entry.commits += 1
             if f.path not in entry.paths:
                 entry.paths.append(f.path)
@@ -73,7 +76,9 @@ def collect(cfg: config_mod.Config, include_reflog: bool, stats: Stats) -> list[
         raise InternalError(
             f"could not read the history: {exc.message}", "run `git fsck` and fetch missing objects"
         ) from None
-    secrets = list(by_secret.values())
+    secrets = sorted(by_secret.values(), key=lambda s: (s.date, s.finding.path, s.finding.line))
+    for s in secrets:
+        s.paths.sort(key=lambda p: (p != s.finding.path, p))  # the introducing path first
     still = present_at_head(secrets, cfg.max_file_size)
     findings = []
     for i, s in enumerate(secrets):

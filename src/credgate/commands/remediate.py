@@ -33,12 +33,13 @@ REPLACEMENT = b"***REMOVED***"
 def _secrets_in(revs: tuple[str, ...], cfg: config_mod.Config) -> list[Finding]:
     """Each distinct secret on the given refs, at the commit that introduced it."""
     scanner = build_scanner(cfg)
-    seen: dict[tuple[str, bytes], Finding] = {}
+    oldest: dict[tuple[str, bytes], tuple[int, Finding]] = {}
     rng = Range(revs[0], revs[1:], " ".join(revs))
-    for _, f in iter_added_findings(scanner, [rng], cfg.max_file_size, Stats()):
-        if not cfg.is_excluded(f.path):
-            seen.setdefault((f.rule_id, f.secret), f)
-    return list(seen.values())
+    for commit, f in iter_added_findings(scanner, [rng], cfg.max_file_size, Stats()):
+        key = (f.rule_id, f.secret)
+        if not cfg.is_excluded(f.path) and (key not in oldest or commit.time <= oldest[key][0]):
+            oldest[key] = (commit.time, f)
+    return [f for _, f in sorted(oldest.values(), key=lambda tf: tf[0])]
 
 
 def whole_file(path: str, cfg: config_mod.Config) -> bool:

@@ -110,7 +110,7 @@ def from_pre_receive(lines: Sequence[str], cwd: str | None = None) -> list[Range
 def iter_added_findings(
     scanner: Scanner, ranges: Sequence[Range], max_size: int, stats: Stats, cwd: str | None = None
 ) -> Iterator[tuple[gitio.Commit, Finding]]:
-    """(commit, finding) for every finding on lines a commit adds, oldest commit first.
+    """(commit, finding) for every finding on lines a commit adds, newest commit first.
 
     Each commit is read once even when ranges overlap, and each blob is scanned
     once (blobs recur across commits and paths); memory holds only findings.
@@ -156,15 +156,13 @@ def iter_added_findings(
 def scan_ranges(
     scanner: Scanner, ranges: Sequence[Range], max_size: int, stats: Stats, cwd: str | None = None
 ) -> list[Finding]:
-    """Findings in the ranges, each secret reported at the commit that first added it to a path."""
-    findings: list[Finding] = []
-    seen: set[tuple[str, str, bytes]] = set()
-    for _, f in iter_added_findings(scanner, ranges, max_size, stats, cwd):
+    """Findings in the ranges, each secret reported at the oldest commit that added it to a path."""
+    oldest: dict[tuple[str, str, bytes], tuple[int, Finding]] = {}
+    for commit, f in iter_added_findings(scanner, ranges, max_size, stats, cwd):
         key = (f.rule_id, f.path, f.secret)
-        if key not in seen:
-            seen.add(key)
-            findings.append(f)
-    return findings
+        if key not in oldest or commit.time <= oldest[key][0]:
+            oldest[key] = (commit.time, f)
+    return [f for _, f in sorted(oldest.values(), key=lambda tf: (tf[0], tf[1].path, tf[1].line))]
 
 
 def run(
