@@ -146,6 +146,7 @@ class Change:
     old_path: bytes | None = None
     added: set[int] = field(default_factory=set)  # line numbers in the new blob
     all_added: bool = False  # the patch could not be mapped to lines: treat every line as added
+    added_text: list[tuple[int, bytes]] = field(default_factory=list)  # (line, content) when asked for
 
     @property
     def scannable(self) -> bool:
@@ -198,7 +199,9 @@ def parse_raw(out: bytes) -> tuple[list[Change], bytes]:
     return changes, out[pos:]
 
 
-def attach_added_lines(changes: list[Change], patch: bytes, strict: bool = True) -> None:
+def attach_added_lines(
+    changes: list[Change], patch: bytes, strict: bool = True, keep_text: bool = False
+) -> None:
     """Record the new-side line number of every `+` line, file by file.
 
     Git prints one `diff --git` section per raw entry, in the same order; a
@@ -233,6 +236,8 @@ def attach_added_lines(changes: list[Change], patch: bytes, strict: bool = True)
                 continue
             elif line.startswith(b"+"):
                 change.added.add(new_line)
+                if keep_text:
+                    change.added_text.append((new_line, line[1:]))
                 new_line += 1
             elif line.startswith(b" "):
                 new_line += 1
@@ -379,7 +384,7 @@ class _Stream:
             start -= offset  # _more() re-based the buffer at the old position
 
 
-def iter_commits(revs: Sequence[str], cwd: str | None = None) -> Iterator[Commit]:
+def iter_commits(revs: Sequence[str], cwd: str | None = None, keep_text: bool = False) -> Iterator[Commit]:
     """Each commit in revs, newest first, with what it adds.
 
     One streaming `git log`: raw entries (NUL-separated paths) and a zero-context
@@ -406,7 +411,7 @@ def iter_commits(revs: Sequence[str], cwd: str | None = None) -> Iterator[Commit
         proc = subprocess.Popen(args, cwd=cwd, env=_env(), stdout=subprocess.PIPE, stderr=errfile)
         assert proc.stdout is not None
         try:
-            yield from _parse_log(_Stream(proc.stdout))
+            yield from _parse_log(_Stream(proc.stdout), keep_text)
         finally:
             proc.stdout.close()
             rc = proc.wait()
@@ -415,7 +420,7 @@ def iter_commits(revs: Sequence[str], cwd: str | None = None) -> Iterator[Commit
             raise GitCommandError(["log", *revs], rc, errfile.read())
 
 
-def _parse_log(s: _Stream) -> Iterator[Commit]:
+def _parse_log(s: _Stream, keep_text: bool = False) -> Iterator[Commit]:
     while True:
         head = s.peek(len(_LOG_HEADER))
         if not head:
@@ -445,7 +450,7 @@ def _parse_log(s: _Stream) -> Iterator[Commit]:
             patch = s.until(b"\n" + _LOG_HEADER)
             if s.found:
                 s.skip(-len(_LOG_HEADER))  # until() consumed the next header's marker: step back onto it
-        attach_added_lines(changes, patch, strict=len(parents) < 2)
+        attach_added_lines(changes, patch, strict=len(parents) < 2, keep_text=keep_text)
         yield Commit(sha, parents, int(when or 0), changes)
 
 

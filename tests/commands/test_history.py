@@ -60,3 +60,24 @@ def test_cli_text_output_says_how_to_purge(repo: Repo) -> None:
     proc = subprocess.run([sys.executable, "-m", "credgate", "history"], capture_output=True, text=True)
     assert proc.returncode == 1
     assert "git filter-repo --invert-paths --path .env.master" in proc.stdout
+
+
+def test_lines_are_those_of_the_file_not_of_the_patch(repo: Repo) -> None:
+    """History scans only added lines; reported lines must still be the file's own."""
+    body = "".join(f"line {i}\n" for i in range(1, 21))
+    repo.stage("conf.py", body)
+    repo.commit()
+    pem = secret("%%pem:RSA_PRIVATE_KEY%%")
+    lines = body.splitlines(keepends=True)
+    lines.insert(10, f"TOKEN = '{secret('%%github:ghp_%%')}'\n")
+    lines.insert(15, pem + "\n")
+    repo.stage("conf.py", "".join(lines))
+    repo.stage("blob.bin", b"\x00\x01" + secret("%%github:gho_%%").encode() + b"\x00")
+    repo.commit()
+    rc, doc = run()
+    assert rc == 1
+    found = {f["rule"]: f for f in doc["findings"]}  # type: ignore[union-attr]
+    assert found["github-pat"]["line"] == 11
+    key = found["private-key-pem"]
+    assert (key["line"], key["end_line"]) == (16, 16 + pem.count("\n"))
+    assert found["github-oauth-token"]["path"] == "blob.bin"  # binary: scanned from the blob

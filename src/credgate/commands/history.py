@@ -60,7 +60,7 @@ def collect(cfg: config_mod.Config, include_reflog: bool, stats: Stats) -> list[
     rng = Range(revs[0], revs[1:], "all refs" + (" and the reflog" if include_reflog else ""))
     by_secret: dict[tuple[str, bytes], Introduced] = {}
     try:
-        for commit, f in iter_added_findings(scanner, [rng], cfg.max_file_size, stats):
+        for commit, f in iter_added_findings(scanner, [rng], cfg.max_file_size, stats, patch_only=True):
             if cfg.is_excluded(f.path):
                 continue
             entry = by_secret.get((f.rule_id, f.secret))

@@ -108,12 +108,21 @@ def from_pre_receive(lines: Sequence[str], cwd: str | None = None) -> list[Range
 
 
 def iter_added_findings(
-    scanner: Scanner, ranges: Sequence[Range], max_size: int, stats: Stats, cwd: str | None = None
+    scanner: Scanner,
+    ranges: Sequence[Range],
+    max_size: int,
+    stats: Stats,
+    cwd: str | None = None,
+    patch_only: bool = False,
 ) -> Iterator[tuple[gitio.Commit, Finding]]:
     """(commit, finding) for every finding on lines a commit adds, newest commit first.
 
-    Each commit is read once even when ranges overlap, and each blob is scanned
-    once (blobs recur across commits and paths); memory holds only findings.
+    Each commit is read once even when ranges overlap. By default each changed
+    blob is scanned whole, once (blobs recur across commits and paths), so a key
+    pair split across an old and a new line is still seen. `patch_only` scans
+    just the lines each commit adds, as they come in the patch: a whole history
+    is several times less data, and no blob is read, except where the patch
+    cannot stand in for the file (binary or UTF-16 content, an unmapped merge).
     """
     shallow = gitio.shallow_commits(cwd)
     seen_commits: set[str] = set()
@@ -121,7 +130,7 @@ def iter_added_findings(
     reader = gitio.BlobReader(max_size, cwd)
     try:
         for rng in ranges:
-            for commit in gitio.iter_commits(rng.revs, cwd):
+            for commit in gitio.iter_commits(rng.revs, cwd, keep_text=patch_only):
                 if commit.sha in seen_commits:
                     continue
                 seen_commits.add(commit.sha)
@@ -136,6 +145,9 @@ def iter_added_findings(
                     if not change.scannable:
                         continue
                     display = os.fsdecode(change.path)
+                    if patch_only and _patch_stands_in(change):
+                        yield from ((commit, f) for f in _scan_patch(scanner, change, display, commit, stats))
+                        continue
                     if change.new_sha not in scanned_blobs:
                         blob = reader.read(change.new_sha)
                         if blob.data is None:
@@ -151,6 +163,28 @@ def iter_added_findings(
                             yield commit, replace(f, path=display, commit=commit.sha)
     finally:
         reader.close()
+
+
+def _patch_stands_in(change: gitio.Change) -> bool:
+    if change.all_added:
+        return False
+    return not any(b"\0" in text for _, text in change.added_text)
+
+
+def _scan_patch(
+    scanner: Scanner, change: gitio.Change, display: str, commit: gitio.Commit, stats: Stats
+) -> list[Finding]:
+    """Scan the added lines of one change as one text, and map lines back to the file's."""
+    if not change.added_text:
+        return []
+    numbers = [n for n, _ in change.added_text]
+    text = b"\n".join(t for _, t in change.added_text)
+    result = scan_counted(scanner, text, display, stats)
+    found = []
+    for f in result.findings:
+        line, end = numbers[f.line - 1], numbers[min(f.end_line, len(numbers)) - 1]
+        found.append(replace(f, path=display, line=line, end_line=end, commit=commit.sha))
+    return found
 
 
 def scan_ranges(
