@@ -134,6 +134,8 @@ def is_reference(c: Candidate) -> bool:
     # `f"{prefix}{name}"` interpolates; a "value" opening with `)` or `,` began inside another string.
     if _INTERPOLATION_RE.search(c.secret) or c.secret[:1] in b")]},;+.":
         return True
+    if c.secret[:1] == b"{" and b"}" not in c.secret:
+        return True  # f"X = '{call('a')}'": the quote ended inside an interpolation
     # '%s:%s' % (...), "{}".format(...), and "' + var + '" are built at run time.
     stripped = c.secret.strip()
     if _FORMAT_RE.search(c.secret) or stripped[:1] == b"+" or stripped[-1:] == b"+":
