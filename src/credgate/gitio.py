@@ -384,7 +384,9 @@ class _Stream:
             start -= offset  # _more() re-based the buffer at the old position
 
 
-def iter_commits(revs: Sequence[str], cwd: str | None = None, keep_text: bool = False) -> Iterator[Commit]:
+def iter_commits(
+    revs: Sequence[str], cwd: str | None = None, keep_text: bool = False, commits: Sequence[str] | None = None
+) -> Iterator[Commit]:
     """Each commit in revs, newest first, with what it adds.
 
     One streaming `git log`: raw entries (NUL-separated paths) and a zero-context
@@ -398,18 +400,29 @@ def iter_commits(revs: Sequence[str], cwd: str | None = None, keep_text: bool = 
     parents of merges it buffers for reversing and diffs every merge against a
     wrong base, which is slow (13x on 20,000 commits) and reports lines no merge
     added. Callers that want "the commit that introduced it" pick the oldest.
+
+    With `commits`, exactly those commits are shown (`--no-walk --stdin`), which
+    lets a history be split between workers.
     """
+    selection = ["--no-walk=unsorted", "--stdin"] if commits is not None else list(revs)
     args = git_cmd(
         "log", "--format=%x01CG %H %P%x02%at", "--raw", "-p", "-z", "-U0", "--no-abbrev",
         "--inter-hunk-context=0", "--no-color", "--no-ext-diff", "--no-textconv", "--text", "--find-renames",
         "--diff-merges=remerge", "--diff-algorithm=myers", "--ignore-submodules=none", "-O/dev/null",
-        "--src-prefix=a/", "--dst-prefix=b/", *revs, "--",
+        "--src-prefix=a/", "--dst-prefix=b/", *selection, "--",
     )  # fmt: skip
     import tempfile  # only history commands need it; the commit hook does not pay for it
 
     with tempfile.TemporaryFile() as errfile:
-        proc = subprocess.Popen(args, cwd=cwd, env=_env(), stdout=subprocess.PIPE, stderr=errfile)
+        stdin = subprocess.PIPE if commits is not None else subprocess.DEVNULL
+        proc = subprocess.Popen(
+            args, cwd=cwd, env=_env(), stdin=stdin, stdout=subprocess.PIPE, stderr=errfile
+        )
         assert proc.stdout is not None
+        if commits is not None:
+            assert proc.stdin is not None
+            data = "".join(f"{c}\n" for c in commits).encode()
+            threading.Thread(target=_feed, args=(proc.stdin, data), daemon=True).start()
         try:
             yield from _parse_log(_Stream(proc.stdout), keep_text)
         finally:
@@ -418,6 +431,14 @@ def iter_commits(revs: Sequence[str], cwd: str | None = None, keep_text: bool = 
         if rc != 0:
             errfile.seek(0)
             raise GitCommandError(["log", *revs], rc, errfile.read())
+
+
+def _feed(stdin: IO[bytes], data: bytes) -> None:
+    try:
+        stdin.write(data)
+        stdin.close()
+    except BrokenPipeError:
+        pass
 
 
 def _parse_log(s: _Stream, keep_text: bool = False) -> Iterator[Commit]:

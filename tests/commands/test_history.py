@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from credgate.commands import history
 from tests.conftest import Repo, secret
 
@@ -81,3 +83,30 @@ def test_lines_are_those_of_the_file_not_of_the_patch(repo: Repo) -> None:
     key = found["private-key-pem"]
     assert (key["line"], key["end_line"]) == (16, 16 + pem.count("\n"))
     assert found["github-oauth-token"]["path"] == "blob.bin"  # binary: scanned from the blob
+
+
+def test_parallel_workers_report_exactly_what_one_worker_does(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = secret("%%github:ghp_%%")
+    repo.stage("README.md", "hi\n")
+    repo.commit()
+    for i in range(6):
+        repo.stage(f"f{i}.py", f"x = {i}\n")
+        repo.commit()
+    repo.stage("a.py", f"T = '{token}'\n")
+    repo.commit("introduce")
+    introduced = repo.git("rev-parse", "HEAD").strip()
+    repo.git("checkout", "-q", "-b", "side")
+    repo.stage("b.py", f"# again\nT = '{token}'\n")
+    repo.commit("copy on a branch")
+    repo.git("checkout", "-q", "main")
+    repo.stage("c.env", f"K={secret('%%github:gho_%%')}\n")
+    repo.commit()
+    repo.git("merge", "-q", "--no-edit", "side")
+    single = run()[1]["findings"]
+    monkeypatch.setattr(history, "PARALLEL_MIN_COMMITS", 1)
+    monkeypatch.setattr(history.os, "cpu_count", lambda: 2)
+    parallel = run()[1]["findings"]
+    assert parallel == single
+    assert {f["commit"] for f in parallel if f["rule"] == "github-pat"} == {introduced}  # type: ignore[index]

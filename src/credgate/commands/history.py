@@ -8,6 +8,7 @@ questions a rotation and a history rewrite need answered.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -20,6 +21,7 @@ from credgate import gitio
 from credgate.commands._common import build_scanner, emit, scan_options
 from credgate.commands.scan_range import Range, iter_added_findings
 from credgate.engine.finding import Finding
+from credgate.engine.scanner import Scanner
 from credgate.errors import InternalError, UsageError
 from credgate.report import Report, Stats
 
@@ -52,6 +54,59 @@ def present_at_head(secrets: list[Introduced], max_size: int, cwd: str | None = 
     return still
 
 
+PARALLEL_MIN_COMMITS = 2000  # below this, starting a second process costs more than it saves
+
+
+Added = tuple[int, int, Finding]  # (commit time, rank: larger is older at equal times, finding)
+
+
+def _scan_part(args: tuple[Scanner, Range, int, int, int]) -> tuple[list[Added], Stats]:
+    """One worker's share of the history (every `stride`-th commit from `offset`) and what it scanned."""
+    scanner, rng, max_size, offset, stride = args
+    stats = Stats()
+    order = {sha: offset + i * stride for i, sha in enumerate(rng.commits or ())}
+    found: list[Added] = []
+    seen: dict[str, int] = {}
+    for c, f in iter_added_findings(scanner, [rng], max_size, stats, patch_only=True):
+        # git walks newest first: the later a commit comes, the older it is.
+        rank = order[c.sha] if c.sha in order else seen.setdefault(c.sha, len(seen))
+        found.append((c.time, rank, f))
+    return found, stats
+
+
+def _merge(total: Stats, part: Stats) -> None:
+    for name in ("files", "bytes", "commits", "suppressed", "excluded", "not_blocking"):
+        setattr(total, name, getattr(total, name) + getattr(part, name))
+    total.binary.extend(part.binary)
+    total.too_large.extend(part.too_large)
+    total.unreadable.extend(part.unreadable)
+
+
+def _added(scanner: Scanner, rng: Range, max_size: int, stats: Stats) -> list[Added]:
+    """Every (commit time, finding) in the range, split over the cores when the history is long."""
+    workers = min(os.cpu_count() or 1, 4)
+    shas = gitio.rev_list(rng.revs) if workers > 1 else []
+    if len(shas) < PARALLEL_MIN_COMMITS:
+        alone, part = _scan_part((scanner, rng, max_size, 0, 1))
+        _merge(stats, part)
+        return alone
+    import multiprocessing
+
+    # Interleaved shares keep old and new (small and large) commits spread evenly.
+    parts = [
+        (scanner, Range(rng.tip, rng.exclude, rng.label, tuple(shas[i::workers])), max_size, i, workers)
+        for i in range(workers)
+    ]
+    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    with context.Pool(workers) as pool:
+        results = pool.map(_scan_part, parts)
+    found: list[Added] = []
+    for part_found, part_stats in results:
+        found.extend(part_found)
+        _merge(stats, part_stats)
+    return found
+
+
 def collect(cfg: config_mod.Config, include_reflog: bool, stats: Stats) -> list[Finding]:
     """Each secret once, at its introduction, with `extra` facts: date, paths, HEAD presence."""
     scanner = build_scanner(cfg)
@@ -60,35 +115,39 @@ def collect(cfg: config_mod.Config, include_reflog: bool, stats: Stats) -> list[
     rng = Range(revs[0], revs[1:], "all refs" + (" and the reflog" if include_reflog else ""))
     by_secret: dict[tuple[str, bytes], Introduced] = {}
     try:
-        for commit, f in iter_added_findings(scanner, [rng], cfg.max_file_size, stats, patch_only=True):
-            if cfg.is_excluded(f.path):
-                continue
-            entry = by_secret.get((f.rule_id, f.secret))
-            if entry is None:
-                entry = by_secret[(f.rule_id, f.secret)] = Introduced(f, commit.time)
-            elif commit.time <= entry.date:
-                # Commits arrive newest first: an older one that adds it is where it came in.
-                entry.finding, entry.date = f, commit.time
-            entry.commits += 1
-            if f.path not in entry.paths:
-                entry.paths.append(f.path)
+        added = _added(scanner, rng, cfg.max_file_size, stats)
     except gitio.GitCommandError as exc:
         raise InternalError(
             f"could not read the history: {exc.message}", "run `git fsck` and fetch missing objects"
         ) from None
+    ranks: dict[tuple[str, bytes], int] = {}
+    for when, rank, f in added:
+        if cfg.is_excluded(f.path):
+            continue
+        key = (f.rule_id, f.secret)
+        entry = by_secret.get(key)
+        if entry is None:
+            entry = by_secret[key] = Introduced(f, when)
+            ranks[key] = rank
+        elif (when, -rank) < (entry.date, -ranks[key]):
+            # The oldest commit that adds it is where it came in; at equal times, the one git walked last.
+            entry.finding, entry.date, ranks[key] = f, when, rank
+        entry.commits += 1
+        if f.path not in entry.paths:
+            entry.paths.append(f.path)
     secrets = sorted(by_secret.values(), key=lambda s: (s.date, s.finding.path, s.finding.line))
     for s in secrets:
         s.paths.sort(key=lambda p: (p != s.finding.path, p))  # the introducing path first
     still = present_at_head(secrets, cfg.max_file_size)
     findings = []
     for i, s in enumerate(secrets):
-        when = datetime.fromtimestamp(s.date, timezone.utc)
+        intro = datetime.fromtimestamp(s.date, timezone.utc)
         at_head = still.get(i, [])
-        note = f"introduced {when:%Y-%m-%d}; in {len(s.paths)} path(s); " + (
+        note = f"introduced {intro:%Y-%m-%d}; in {len(s.paths)} path(s); " + (
             "still at HEAD" if at_head else "not at HEAD (history only)"
         )
         extra = (
-            ("introduced_date", when.isoformat()),
+            ("introduced_date", intro.isoformat()),
             ("paths", s.paths),
             ("commits_adding", s.commits),
             ("present_at_head", bool(at_head)),

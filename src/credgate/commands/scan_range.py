@@ -33,6 +33,7 @@ class Range:
     tip: str
     exclude: tuple[str, ...]
     label: str
+    commits: tuple[str, ...] | None = None  # exactly these commits, when a history is split
 
     @property
     def revs(self) -> list[str]:
@@ -130,7 +131,7 @@ def iter_added_findings(
     reader = gitio.BlobReader(max_size, cwd)
     try:
         for rng in ranges:
-            for commit in gitio.iter_commits(rng.revs, cwd, keep_text=patch_only):
+            for commit in gitio.iter_commits(rng.revs, cwd, keep_text=patch_only, commits=rng.commits):
                 if commit.sha in seen_commits:
                     continue
                 seen_commits.add(commit.sha)
