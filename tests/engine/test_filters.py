@@ -129,3 +129,19 @@ def test_generic_rule_still_finds_real_assignments(line: str, path: str) -> None
 
     ids = [f.rule_id for f in Scanner(load()).scan(line.encode() + b"\n", path).findings]
     assert ids == ["generic-password-assignment"]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("git clone https://deploy:" + "Zq8vPf3kLm2N7x" + "@git.acme-corp.io/app.git", True),
+        ("const options = new URL('http://abc:xyz@example.com');", False),
+        ("https://user:pw1x@docs.example.org/a", False),
+        ("'http://atpass:foo%40bar@127.0.0.1:8080/path'", False),
+        ("Server=db.internal;Database=app;User Id=app;Password=" + "Zq8vPf3kLm2N;", True),
+    ],
+)
+def test_credentials_in_urls_and_connection_strings(text: str, found: bool) -> None:
+    from credgate.engine.scanner import Scanner
+
+    assert bool(Scanner(load()).scan(text.encode() + b"\n", "config.txt").findings) is found

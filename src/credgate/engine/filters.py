@@ -90,8 +90,19 @@ _PLACEHOLDER_RE = re.compile(
 )
 
 
+_METASYNTACTIC_RE = re.compile(rb"(?i)^(?:foo|bar|baz|qux|quux)(?:\W*(?:foo|bar|baz|qux|quux))*$")
+
+
 def is_placeholder(c: Candidate) -> bool:
     value = c.secret.strip(b"\"'`")
+    if b"%" in value:
+        from urllib.parse import unquote_to_bytes
+
+        value = unquote_to_bytes(value)  # foo%40bar in a URL is foo@bar
+        if len(value) < 3:
+            return True
+    if _METASYNTACTIC_RE.match(value):
+        return True
     if value.lower() in _PLACEHOLDER_WORDS:
         return True
     return _PLACEHOLDER_RE.search(value) is not None
@@ -294,6 +305,22 @@ def is_uuid_outside_secret_context(c: Candidate) -> bool:
     )
 
 
+_HOST_RE = re.compile(rb"[A-Za-z0-9.-]{1,253}")
+# RFC 2606 / RFC 6761 names reserved for documentation and tests: nothing real lives there.
+_RESERVED_HOSTS = (b"example.com", b"example.net", b"example.org")
+_RESERVED_SUFFIXES = (b".example", b".test", b".invalid", b".example.com", b".example.net", b".example.org")
+
+
+def is_reserved_example_host(c: Candidate) -> bool:
+    """`https://abc:xyz@example.com`: credentials in a URL to a host reserved for examples."""
+    at = c.line.find(c.secret + b"@")
+    if at == -1:
+        return False
+    m = _HOST_RE.match(c.line, at + len(c.secret) + 1)
+    host = m.group(0).lower().rstrip(b".") if m else b""
+    return host in _RESERVED_HOSTS or host.endswith(_RESERVED_SUFFIXES)
+
+
 def is_literal_constant(c: Candidate) -> bool:
     return c.rule.generic and _LITERAL_RE.match(c.secret) is not None
 
@@ -308,6 +335,7 @@ Predicate = Callable[[Candidate], bool]
 FILTERS: tuple[tuple[str, Predicate], ...] = (
     ("inline-allow", is_inline_allowed),
     ("vendor-example", is_vendor_example),
+    ("reserved-example-host", is_reserved_example_host),
     ("placeholder", is_placeholder),
     ("reference", is_reference),
     ("code-identifier", is_code_identifier),
