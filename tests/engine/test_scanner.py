@@ -140,3 +140,32 @@ def test_no_rule_takes_superlinear_time(scanner: Scanner, unit: bytes) -> None:
     start = time.perf_counter()
     scanner.scan(b"password = aws_secret token ghp_ AKIA :// -----BEGIN PRIVATE KEY-----\n" + line, "big.txt")
     assert time.perf_counter() - start < 10, "a rule took far longer than a linear scan of 1 MB"
+
+
+def b64(text: str | bytes) -> str:
+    import base64
+
+    return base64.b64encode(text.encode() if isinstance(text, str) else text).decode()
+
+
+def test_token_inside_base64_is_found_where_the_encoded_value_sits(scanner: Scanner) -> None:
+    token = secret("%%github:ghp_%%")
+    manifest = f"apiVersion: v1\nkind: Secret\ndata:\n  token: {b64('GITHUB_TOKEN=' + token)}\n"
+    [finding] = scanner.scan(manifest.encode(), "secret.yaml").findings
+    assert (finding.rule_id, finding.line, finding.col) == ("github-pat", 4, 10)
+    assert "inside base64" in finding.note and finding.redacted() == "ghp_****"
+
+
+def test_base64_decoding_is_bounded_and_skips_data_uris(scanner: Scanner) -> None:
+    token = secret("%%github:ghp_%%")
+    twice = b64(b64("token " + token))
+    assert [f.rule_id for f in scanner.scan(f"v = {twice}\n".encode(), "a.txt").findings] == ["github-pat"]
+    thrice = b64(b64(b64("token " + token)))
+    assert scanner.scan(f"v = {thrice}\n".encode(), "a.txt").findings == []
+    data_uri = f'<img src="data:text/plain;base64,{b64("token " + token)}">'
+    assert scanner.scan(data_uri.encode(), "page.html").findings == []
+
+
+def test_generic_rule_does_not_read_decoded_text(scanner: Scanner) -> None:
+    encoded = b64("password=" + secret("%%rand:alnum:12%%") + " and some more words here")
+    assert scanner.scan(f"blob {encoded}\n".encode(), "a.txt").findings == []

@@ -2,12 +2,48 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from credgate.engine.content import LineIndex, prepare
 from credgate.engine.filters import Candidate, why_not_secret
 from credgate.engine.finding import Finding
 from credgate.engine.rules import Rule, RuleSet
+
+MAX_DECODE_DEPTH = 2  # base64 inside base64 is still read; deeper nesting is not configuration
+MAX_DECODED_RUNS = 200  # per file: bounds the work a file full of base64 blobs can cause
+_MIN_RUN, _MAX_RUN = 24, 100_000
+_runs: Any = None
+
+
+def _base64_runs() -> Any:
+    global _runs
+    if _runs is None:
+        import re2
+
+        _runs = re2.compile(rb"[A-Za-z0-9+/_-]{%d,}={0,2}" % _MIN_RUN)
+    return _runs
+
+
+def _decode_base64(run: bytes) -> bytes | None:
+    """The text a base64 run encodes, or None when it is not base64 of mostly printable text."""
+    import base64
+    import binascii
+
+    if len(run) > _MAX_RUN:
+        return None
+    body = run.rstrip(b"=")
+    if len(body) % 4 == 1:
+        return None
+    padded = body + b"=" * (-len(body) % 4)
+    try:
+        raw = base64.urlsafe_b64decode(padded) if (b"-" in body or b"_" in body) else base64.b64decode(padded)
+    except (binascii.Error, ValueError):
+        return None
+    if len(raw) < 12:
+        return None
+    printable = sum(1 for b in raw if 32 <= b < 127 or b in (9, 10, 13))
+    return raw if printable >= 0.95 * len(raw) else None
 
 
 @dataclass
@@ -44,6 +80,9 @@ class Scanner:
         self.include_hidden = include_hidden  # `rules check` wants hidden rules' own hits
 
     def scan(self, raw: bytes, path: str) -> ScanResult:
+        return self._scan(raw, path, 0)
+
+    def _scan(self, raw: bytes, path: str, depth: int) -> ScanResult:
         content = prepare(raw)
         data = content.data
         rules = self.ruleset.candidates(data.lower(), self.include_hidden)
@@ -52,9 +91,12 @@ class Scanner:
             # patterns would fire on compressed noise.
             rules = [r for r in rules if r.confidence == "high" and not r.near]
         result = ScanResult([], content.kind)
+        index = LineIndex(data)
+        decoded_spans: list[tuple[int, int]] = []
+        if content.kind != "binary" and depth < MAX_DECODE_DEPTH:
+            decoded_spans = self._scan_encoded(data, path, depth, index, result)
         if not rules:
             return result
-        index = LineIndex(data)
         hits: list[_Hit] = []
         for rule in rules:
             hits.extend(self._match(rule, data, path, index, result))
@@ -62,6 +104,12 @@ class Scanner:
         if not self.include_hidden:
             hits = [h for h in hits if h.rule.visible]
         hits = _dedupe(hits)
+        # A provider token found inside a base64 value says more than "a value under a key".
+        hits = [
+            h
+            for h in hits
+            if not (h.rule.generic and any(a < h.end and h.start < b for a, b in decoded_spans))
+        ]
         for hit in hits:
             result.findings.append(
                 Finding(
@@ -82,6 +130,41 @@ class Scanner:
             )
         result.findings.sort(key=lambda f: (f.line, f.col, f.rule_id))
         return result
+
+    def _scan_encoded(
+        self, data: bytes, path: str, depth: int, index: LineIndex, result: ScanResult
+    ) -> list[tuple[int, int]]:
+        """Secrets hidden in base64 (a Kubernetes Secret, a basic-auth header, an env blob).
+
+        Each base64 run that decodes to text is scanned again, to a bounded depth,
+        with provider rules only (the generic rule would read prose into decoded
+        noise). A finding is reported where the encoded run starts. Returns the
+        spans of the runs that held one.
+        """
+        spans: list[tuple[int, int]] = []
+        decoded_runs = 0
+        for m in _base64_runs().finditer(data):
+            start, end = m.span()
+            if data[max(0, start - 7) : start].lower() == b"base64,":
+                continue  # a data URI: an image or an attachment, not configuration
+            decoded = _decode_base64(m.group(0))
+            if decoded is None:
+                continue
+            decoded_runs += 1
+            if decoded_runs > MAX_DECODED_RUNS:
+                break
+            inner = self._scan(decoded, path, depth + 1)
+            line, col = index.position(start)
+            for f in inner.findings:
+                if self.ruleset.by_id[f.rule_id].generic:
+                    continue
+                note = "inside base64" + (f"; {f.note}" if f.note else "")
+                result.findings.append(
+                    replace(f, line=line, col=col, end_line=index.line_of(end - 1), offset=start, note=note)
+                )
+                spans.append((start, end))
+            result.suppressed.extend(inner.suppressed)
+        return spans
 
     def _match(self, rule: Rule, data: bytes, path: str, index: LineIndex, result: ScanResult) -> list[_Hit]:
         out = []
