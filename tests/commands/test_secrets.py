@@ -308,3 +308,18 @@ def test_json_output_never_holds_the_secret(repo: Repo) -> None:
     doc = json.loads(proc.stdout)
     assert doc["exit_code"] == 1 and len(doc["findings"]) == 2
     assert key not in proc.stdout and key_id not in proc.stdout
+
+
+def test_notebook_cell_added_with_a_token_blocks_the_commit(repo: Repo) -> None:
+    cells = [
+        {"cell_type": "code", "source": ["x = 1\n"], "outputs": [], "metadata": {}, "execution_count": None}
+    ]
+    doc = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    repo.stage("nb.ipynb", json.dumps(doc, indent=1) + "\n")
+    repo.commit()
+    token = secret("%%github:ghp_%%")
+    cells.append({"cell_type": "code", "source": [f"TOKEN = '{token}'\n"], "outputs": [], "metadata": {}})
+    repo.stage("nb.ipynb", json.dumps(doc, indent=1) + "\n")
+    rc, out, _ = run()
+    assert rc == 1
+    assert "cell 2 (code), line 1" in out

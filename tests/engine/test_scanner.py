@@ -169,3 +169,42 @@ def test_base64_decoding_is_bounded_and_skips_data_uris(scanner: Scanner) -> Non
 def test_generic_rule_does_not_read_decoded_text(scanner: Scanner) -> None:
     encoded = b64("password=" + secret("%%rand:alnum:12%%") + " and some more words here")
     assert scanner.scan(f"blob {encoded}\n".encode(), "a.txt").findings == []
+
+
+def notebook(cells: list[dict[str, object]]) -> bytes:
+    import json
+
+    doc = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    return json.dumps(doc, indent=1).encode()
+
+
+def test_notebook_findings_name_the_cell_and_the_file_line(scanner: Scanner) -> None:
+    token = secret("%%github:ghp_%%")
+    nb = notebook(
+        [
+            {"cell_type": "markdown", "source": ["# Setup\n", "Run the cells below.\n"]},
+            {
+                "cell_type": "code",
+                "source": ["import os\n", f"client = Client(token='{token}')\n"],
+                "outputs": [
+                    {"output_type": "display_data", "data": {"image/png": b64(bytes(range(256)) * 8)}}
+                ],
+            },
+        ]
+    )
+    [finding] = scanner.scan(nb, "analysis.ipynb").findings
+    assert finding.rule_id == "github-pat"
+    assert "cell 2 (code), line 2" in finding.note
+    file_line = nb.decode().splitlines()[finding.line - 1]
+    assert token in file_line
+
+
+def test_notebook_outputs_are_scanned_and_invalid_json_falls_back(scanner: Scanner) -> None:
+    token = secret("%%github:ghp_%%")
+    nb = notebook(
+        [{"cell_type": "code", "source": "print(t)", "outputs": [{"output_type": "stream", "text": [token]}]}]
+    )
+    [finding] = scanner.scan(nb, "leak.ipynb").findings
+    assert "cell 1 (output)" in finding.note
+    broken = b'{"cells": [' + f'"{token}"'.encode()
+    assert [f.rule_id for f in scanner.scan(broken, "broken.ipynb").findings] == ["github-pat"]
