@@ -208,3 +208,13 @@ def test_notebook_outputs_are_scanned_and_invalid_json_falls_back(scanner: Scann
     assert "cell 1 (output)" in finding.note
     broken = b'{"cells": [' + f'"{token}"'.encode()
     assert [f.rule_id for f in scanner.scan(broken, "broken.ipynb").findings] == ["github-pat"]
+
+
+def test_token_inside_url_encoding_is_found(scanner: Scanner) -> None:
+    from urllib.parse import quote
+
+    token = secret("%%github:ghp_%%")
+    line = "GET /callback?state=abc&cfg=" + quote('{"token": "' + token + '"}', safe="") + " HTTP/1.1\n"
+    # Raw, "%22ghp_..." has no word boundary before the token: only the decoded text shows it.
+    [finding] = scanner.scan(line.encode(), "access.log").findings
+    assert finding.rule_id == "github-pat" and "inside URL encoding" in finding.note

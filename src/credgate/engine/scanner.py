@@ -25,6 +25,28 @@ def _base64_runs() -> Any:
     return _runs
 
 
+_percent: Any = None
+
+
+def _percent_runs() -> Any:
+    global _percent
+    if _percent is None:
+        import re2
+
+        _percent = re2.compile(rb"(?:[A-Za-z0-9._~+!*'()=&:/?@-]|%[0-9A-Fa-f]{2}){16,}")
+    return _percent
+
+
+def _decode_percent(run: bytes) -> bytes | None:
+    """The text behind a URL-encoded run with at least two escapes, or None."""
+    if run.count(b"%") < 2:
+        return None
+    from urllib.parse import unquote_to_bytes
+
+    decoded = unquote_to_bytes(run)
+    return decoded if decoded != run else None
+
+
 def _decode_base64(run: bytes) -> bytes | None:
     """The text a base64 run encodes, or None when it is not base64 of mostly printable text."""
     import base64
@@ -212,20 +234,26 @@ class Scanner:
     def _scan_encoded(
         self, data: bytes, path: str, depth: int, index: LineIndex, result: ScanResult
     ) -> list[tuple[int, int]]:
-        """Secrets hidden in base64 (a Kubernetes Secret, a basic-auth header, an env blob).
+        """Secrets hidden in base64 (a Kubernetes Secret, an env blob) or URL encoding (a query string).
 
-        Each base64 run that decodes to text is scanned again, to a bounded depth,
+        Each encoded run that decodes to text is scanned again, to a bounded depth,
         with provider rules only (the generic rule would read prose into decoded
         noise). A finding is reported where the encoded run starts. Returns the
         spans of the runs that held one.
         """
         spans: list[tuple[int, int]] = []
         decoded_runs = 0
-        for m in _base64_runs().finditer(data):
-            start, end = m.span()
-            if data[max(0, start - 7) : start].lower() == b"base64,":
-                continue  # a data URI: an image or an attachment, not configuration
-            decoded = _decode_base64(m.group(0))
+        candidates = [(m.span(), "base64") for m in _base64_runs().finditer(data)]
+        if b"%" in data:
+            candidates += [(m.span(), "URL encoding") for m in _percent_runs().finditer(data)]
+        for (start, end), how in candidates:
+            run = data[start:end]
+            if how == "base64":
+                if data[max(0, start - 7) : start].lower() == b"base64,":
+                    continue  # a data URI: an image or an attachment, not configuration
+                decoded = _decode_base64(run)
+            else:
+                decoded = _decode_percent(run)
             if decoded is None:
                 continue
             decoded_runs += 1
@@ -236,7 +264,7 @@ class Scanner:
             for f in inner.findings:
                 if self.ruleset.by_id[f.rule_id].generic:
                     continue
-                note = "inside base64" + (f"; {f.note}" if f.note else "")
+                note = f"inside {how}" + (f"; {f.note}" if f.note else "")
                 result.findings.append(
                     replace(f, line=line, col=col, end_line=index.line_of(end - 1), offset=start, note=note)
                 )
