@@ -1,6 +1,6 @@
 """`credgate history`: every secret ever committed on any ref, once each.
 
-Streams `git log` over all refs (oldest first), so memory holds findings, not
+Streams `git log` over all refs (newest first), so memory holds findings, not
 history. Each secret is reported once, at the commit that introduced it, with
 its author date, every path it appeared in, and whether HEAD still has it: the
 questions a rotation and a history rewrite need answered.
@@ -107,12 +107,12 @@ def _added(scanner: Scanner, rng: Range, max_size: int, stats: Stats) -> list[Ad
     return found
 
 
-def collect(cfg: config_mod.Config, include_reflog: bool, stats: Stats) -> list[Finding]:
-    """Each secret once, at its introduction, with `extra` facts: date, paths, HEAD presence."""
+def introductions(
+    cfg: config_mod.Config, revs: tuple[str, ...], label: str, stats: Stats
+) -> list[Introduced]:
+    """Each secret on the given refs once, at the oldest commit that added it, oldest first."""
     scanner = build_scanner(cfg)
-    # Backups made by `credgate remediate --apply` hold the old history on purpose.
-    revs = ("--exclude=refs/credgate-backup/*", "--all") + (("--reflog",) if include_reflog else ())
-    rng = Range(revs[0], revs[1:], "all refs" + (" and the reflog" if include_reflog else ""))
+    rng = Range(revs[0], revs[1:], label)
     by_secret: dict[tuple[str, bytes], Introduced] = {}
     try:
         added = _added(scanner, rng, cfg.max_file_size, stats)
@@ -138,6 +138,17 @@ def collect(cfg: config_mod.Config, include_reflog: bool, stats: Stats) -> list[
     secrets = sorted(by_secret.values(), key=lambda s: (s.date, s.finding.path, s.finding.line))
     for s in secrets:
         s.paths.sort(key=lambda p: (p != s.finding.path, p))  # the introducing path first
+    return secrets
+
+
+# Backups made by `credgate remediate --apply` hold the old history on purpose.
+ALL_REFS = ("--exclude=refs/credgate-backup/*", "--all")
+
+
+def collect(cfg: config_mod.Config, include_reflog: bool, stats: Stats) -> list[Finding]:
+    """Each secret once, at its introduction, with `extra` facts: date, paths, HEAD presence."""
+    revs = ALL_REFS + (("--reflog",) if include_reflog else ())
+    secrets = introductions(cfg, revs, "all refs" + (" and the reflog" if include_reflog else ""), stats)
     still = present_at_head(secrets, cfg.max_file_size)
     findings = []
     for i, s in enumerate(secrets):

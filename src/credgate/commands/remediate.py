@@ -21,8 +21,7 @@ import click
 
 from credgate import config as config_mod
 from credgate import gitio, policy
-from credgate.commands._common import build_scanner
-from credgate.commands.scan_range import Range, iter_added_findings
+from credgate.commands.history import ALL_REFS, introductions
 from credgate.engine.finding import Finding
 from credgate.errors import CLEAN, FINDINGS, UsageError
 from credgate.report import Stats, safe
@@ -32,14 +31,7 @@ REPLACEMENT = b"***REMOVED***"
 
 def _secrets_in(revs: tuple[str, ...], cfg: config_mod.Config) -> list[Finding]:
     """Each distinct secret on the given refs, at the commit that introduced it."""
-    scanner = build_scanner(cfg)
-    oldest: dict[tuple[str, bytes], tuple[int, Finding]] = {}
-    rng = Range(revs[0], revs[1:], " ".join(revs))
-    for commit, f in iter_added_findings(scanner, [rng], cfg.max_file_size, Stats()):
-        key = (f.rule_id, f.secret)
-        if not cfg.is_excluded(f.path) and (key not in oldest or commit.time <= oldest[key][0]):
-            oldest[key] = (commit.time, f)
-    return [f for _, f in sorted(oldest.values(), key=lambda tf: tf[0])]
+    return [s.finding for s in introductions(cfg, revs, " ".join(revs), Stats())]
 
 
 def whole_file(path: str, cfg: config_mod.Config) -> bool:
@@ -116,7 +108,7 @@ def run(
     err = err or sys.stderr
     top = gitio.toplevel()
     cfg = config_mod.find(top, config_path)
-    findings = _secrets_in(("--exclude=refs/credgate-backup/*", "--all"), cfg)
+    findings = _secrets_in(ALL_REFS, cfg)
     if not findings:
         print("credgate: no secrets in the history of any ref: nothing to remediate", file=out)
         return CLEAN
