@@ -145,3 +145,162 @@ def test_credentials_in_urls_and_connection_strings(text: str, found: bool) -> N
     from credgate.engine.scanner import Scanner
 
     assert bool(Scanner(load()).scan(text.encode() + b"\n", "config.txt").findings) is found
+
+
+def tok(rules, value: bytes, key: bytes = b"API_KEY", **kw):  # type: ignore[no-untyped-def]
+    return cand(rules, value, rule="generic-token-assignment", key=key, **kw)
+
+
+@pytest.mark.parametrize(
+    ("value", "shaped"),
+    [
+        (secret("%%rand:alnum:32%%").encode(), True),
+        (secret("%%rand:hex:40%%").encode(), True),
+        (secret("%%rand:alnum:12%%-%%rand:alnum:12%%").encode(), True),
+        (b"ServerlessV2PlatformVersions", False),  # CamelCase words with a version digit
+        (b"jinja2_extensions", False),
+        (b"access_logs.s3.enabled", False),  # words with short digit parts
+        (b"x-amz-server-side-encryption-customer-key-MD5", False),
+        (b"release-2024-11-28-prod", False),
+        (b"2024.11.28-release", False),  # a version
+        (b"service-account-4f2a9c.json", False),  # a file name
+        (b"arn:aws:kms:us-east-1:123456789012:key/" + secret("%%rand:hex:8%%").encode(), False),
+        (b"VERYLONGSECRET" + secret("%%rand:alnum:20%%").encode(), False),  # says what it stands for
+    ],
+)
+def test_token_shape(rules, value: bytes, shaped: bool) -> None:  # type: ignore[no-untyped-def]
+    assert filters.is_not_token_shaped(tok(rules, value)) is not shaped
+
+
+def test_token_shape_only_applies_to_token_rules(rules) -> None:  # type: ignore[no-untyped-def]
+    assert not filters.is_not_token_shaped(cand(rules, b"jinja2_extensions"))
+
+
+@pytest.mark.parametrize(
+    ("key", "structural"),
+    [
+        (b"publicKey", True),
+        (b"publicKeyToken", True),
+        (b"pubkey256", True),
+        (b"site_key", True),
+        (b"primary_key", True),
+        (b"cache_key", True),
+        (b"result_key", True),
+        (b"monkey", True),
+        (b"API_KEY", False),
+        (b"stripeSecretKey", False),
+        (b"PRIVATE_TOKEN", False),
+    ],
+)
+def test_public_or_structural_keys(rules, key: bytes, structural: bool) -> None:  # type: ignore[no-untyped-def]
+    value = secret("%%rand:alnum:32%%").encode()
+    assert filters.is_public_or_structural_key(tok(rules, value, key=key)) is structural
+
+
+def test_uuid_counts_under_credential_names_only(rules) -> None:  # type: ignore[no-untyped-def]
+    uuid = secret("%%rand:hex:8%%-%%rand:hex:4%%-4%%rand:hex:3%%-a%%rand:hex:3%%-%%rand:hex:12%%").encode()
+    assert not filters.is_uuid_outside_secret_context(tok(rules, uuid, key=b"HEROKU_API_KEY"))
+    assert not filters.is_uuid_outside_secret_context(tok(rules, uuid, key=b"npm_token"))
+    assert filters.is_uuid_outside_secret_context(tok(rules, uuid, key=b"ClientRequestToken"))
+    assert filters.is_uuid_outside_secret_context(tok(rules, uuid, key=b"LifecycleActionToken"))
+    assert filters.is_uuid_outside_secret_context(tok(rules, uuid, key=b"request_id_key"))
+
+
+def test_pagination_keys_need_a_word_boundary(rules) -> None:  # type: ignore[no-untyped-def]
+    value = secret("%%rand:alnum:40%%").encode()
+    assert filters.is_non_secret_key(tok(rules, value, key=b"nextPageToken"))
+    assert filters.is_non_secret_key(tok(rules, value, key=b"end_token"))
+    assert not filters.is_non_secret_key(tok(rules, value, key=b"omnisend_token"))
+
+
+def test_key_echo_of_a_short_key_needs_a_word(rules) -> None:  # type: ignore[no-untyped-def]
+    assert filters.is_key_echo(tok(rules, b"tokens/my-token", key=b"token"))
+    assert not filters.is_key_echo(tok(rules, b"io3l0urk6hub0192key0ke9xq2", key=b"KEY"))
+
+
+@pytest.mark.parametrize(
+    ("value", "describes"),
+    [
+        (b"MySekretPa$$word", True),
+        (b"03#pa33w0rd", True),
+        (b"This-is-my-test-99!", True),
+        (b"VERYLONGSECRET" + secret("%%rand:alnum:16%%").encode(), True),
+        (secret("%%rand:alnum:12%%").encode() + b"!", False),
+        (b"contest2024", False),  # "test" inside a word is not a marker
+    ],
+)
+def test_self_describing_password(rules, value: bytes, describes: bool) -> None:  # type: ignore[no-untyped-def]
+    assert filters.is_self_describing_password(cand(rules, value)) is describes
+
+
+def test_code_constant_names_only_in_code(rules) -> None:  # type: ignore[no-untyped-def]
+    assert filters.is_code_constant_name(cand(rules, b"_password_reset_token", path="views.py"))
+    assert filters.is_code_constant_name(cand(rules, b"POST", path="csrf.py"))
+    assert not filters.is_code_constant_name(cand(rules, b"db_admin_2024", path="prod.env"))
+
+
+def test_example_files_silence_context_rules_only(rules) -> None:  # type: ignore[no-untyped-def]
+    for path in (".env.example", "apis/iam-2010-05-08.examples.json", "config.sample.yaml", "settings.dist"):
+        assert filters.is_example_file(cand(rules, b"hunter2x", path=path)), path
+    assert not filters.is_example_file(
+        cand(rules, b"hunter2x", path="examples/app.py")
+    )  # a directory, not a name
+    assert not filters.is_example_file(cand(rules, b"hunter2x", path="counterexample_test.env"))
+    token = secret("%%github:ghp_%%").encode()
+    assert not filters.is_example_file(cand(rules, token, rule="github-pat", path=".env.example"))
+
+
+def test_sample_logins_in_urls(rules) -> None:  # type: ignore[no-untyped-def]
+    def url(user: bytes, password: bytes) -> bool:
+        line = b'engine = create_engine("postgresql://' + user + b":" + password + b'@db.internal/app")'
+        return filters.is_sample_userinfo(cand(rules, password, rule="database-url-password", line=line))
+
+    assert url(b"scott", b"tiger")
+    assert url(b"postgres", b"postgres")
+    assert not url(b"app", secret("%%rand:alnum:14%%").encode())
+
+
+def test_codecov_badge_token(rules) -> None:  # type: ignore[no-untyped-def]
+    value = secret("%%rand:alnum:10%%").encode()
+    line = b"[![codecov](https://codecov.io/gh/o/r/graph/badge.svg?token=" + value + b")]"
+    assert filters.is_badge_token(cand(rules, value, line=line))
+
+
+def test_jwt_documentation_examples(rules) -> None:  # type: ignore[no-untyped-def]
+    import base64
+    import json
+
+    def jwt(payload: dict[str, str]) -> bytes:
+        def seg(obj: dict[str, str]) -> bytes:
+            return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=")
+
+        return (
+            seg({"alg": "HS256", "typ": "JWT"})
+            + b"."
+            + seg(payload)
+            + b"."
+            + secret("%%rand:base64url:43%%").encode()
+        )
+
+    assert filters.is_vendor_example(cand(rules, jwt({"sub": "1234567890", "name": "John Doe"}), rule="jwt"))
+    assert filters.is_vendor_example(cand(rules, jwt({"ctx": "EXAMPLEIDENTITYCONTEXT"}), rule="jwt"))
+    assert not filters.is_vendor_example(
+        cand(rules, jwt({"sub": "u-" + secret("%%rand:hex:8%%")}), rule="jwt")
+    )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "WEATHER_API_KEY=" + secret("%%rand:alnum:32%%"),
+        '  fbApiKey:            "' + secret("%%rand:hex:32%%") + '",',
+        "acmeTOKEN " + secret("%%rand:alnum:40%%"),
+        '#define IO_KEY       "' + secret("%%rand:alnum:32%%") + '"',
+        '"{\\"awsSecretKey\\":\\"' + secret("%%rand:base64:40%%") + '\\"}"',
+    ],
+)
+def test_token_rule_finds_keyed_tokens(line: str) -> None:
+    from credgate.engine.scanner import Scanner
+
+    ids = {f.rule_id for f in Scanner(load()).scan(line.encode() + b"\n", "settings.txt").findings}
+    assert ids & {"generic-token-assignment", "generic-password-assignment"}, line

@@ -13,7 +13,7 @@ from credgate.engine.rules import RuleError, RuleSet
 from credgate.engine.scanner import Scanner
 from credgate.engine.synth import TemplateError, expand
 
-EXAMPLE_PATH = "example.txt"
+EXAMPLE_PATH = "snippet.txt"  # not "example.txt": generic rules step back in files named as examples
 
 
 @dataclass(frozen=True)

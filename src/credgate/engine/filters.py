@@ -66,9 +66,29 @@ def is_inline_allowed(c: Candidate) -> bool:
     return False
 
 
+_JWT_RE = re.compile(rb"eyJ[A-Za-z0-9_-]{8,}\.(eyJ[A-Za-z0-9_-]{8,})")
+
+
 def is_vendor_example(c: Candidate) -> bool:
-    """Documentation keys, such as AWS's AKIAIOSFODNN7EXAMPLE, carry the word in capitals."""
-    return b"EXAMPLE" in c.secret
+    """Documentation keys, such as AWS's AKIAIOSFODNN7EXAMPLE, carry the word in capitals.
+
+    A JWT carries it inside its payload (`"sts:audit_context":"EXAMPLE..."`), and the
+    token on jwt.io's front page (`"name":"John Doe"`) is in countless tutorials.
+    """
+    if b"EXAMPLE" in c.secret:
+        return True
+    m = _JWT_RE.search(c.secret)
+    if m is None:
+        return False
+    import base64
+    import binascii
+
+    body = m.group(1)
+    try:
+        payload = base64.urlsafe_b64decode(body + b"=" * (-len(body) % 4))
+    except (binascii.Error, ValueError):
+        return False
+    return b"EXAMPLE" in payload or (b'"John Doe"' in payload and b'"1234567890"' in payload)
 
 
 _PLACEHOLDER_WORDS = frozenset(
@@ -78,13 +98,13 @@ _PLACEHOLDER_WORDS = frozenset(
     xxx replace_me replaceme insert_here secret_here token_here key_here notasecret not-a-secret
     mysecret mypassword my_password mytoken s3cr3t p@ssw0rd p4ssw0rd letmein default value string text
     hunter2 foobar foo bar baz qwerty pass user pwd""".split()
-)
+) | {b"top secret", b"open sesame"}
 _PLACEHOLDER_RE = re.compile(
     rb"(?i)^(?:<[^<>]*>|\[[^\[\]]*\]|\{[^{}]*\}|\(+[^()]*\)+|\*+|\.+|-+|_+|#+)$"  # <token>, [key], {x}, ****
     rb"|x{4,}|\*{3,}|\.\.\."
     rb"|(?:^|[-_])(?:your|my|insert|enter|replace|put|add)[-_ ]?\w*(?:here|key|token|secret|password)"
     rb"|(?:api[-_]?key|token|secret|password)[-_ ]?here"
-    rb"|placeholder"
+    rb"|placeholder|replace[-_ ]?me|change[-_ ]?me"
     rb"|^(?:[a-z]+[-_])+(?:secret|token|password|key)(?:[-_][a-z]+)*$"  # very-secret-token: describes itself
     rb"|^[A-Z_]+(?:\.[A-Z_]+)+$"
 )
@@ -138,8 +158,8 @@ _FORMAT_RE = re.compile(rb"%[-#0 +]?\d*(?:\.\d+)?[sdrif]|%\([A-Za-z_]\w*\)[sdr]|
 
 def is_reference(c: Candidate) -> bool:
     """`${VAR}`, `{{ secrets.X }}`, `os.environ[...]`: a pointer to a secret, not one."""
-    if _REFERENCE_RE.search(c.secret):
-        return True
+    if _REFERENCE_RE.search(c.secret) or c.secret + b"%%" in c.line or c.secret + b"${" in c.line:
+        return True  # also a value that a template (`%%rand:...%%`, `${VAR}`) completes
     if not c.rule.generic:
         return False
     # `f"{prefix}{name}"` interpolates; a "value" opening with `)` or `,` began inside another string.
@@ -167,7 +187,10 @@ def is_code_identifier(c: Candidate) -> bool:
     ext = c.path.rsplit(".", 1)[-1].lower() if "." in c.path.rsplit("/", 1)[-1] else ""
     if ext in CODE_EXTENSIONS:
         return True
-    return _IDENTIFIER_RE.match(c.secret) is not None and (b"." in c.secret or b"->" in c.secret)
+    if _IDENTIFIER_RE.match(c.secret) is None or not (b"." in c.secret or b"->" in c.secret):
+        return False
+    # `tk.eyJ1...` or a dotted JWT is a token, not `config.db.password`: identifiers are not that long.
+    return max(len(part) for part in re.split(rb"\.|->|::", c.secret)) < 24
 
 
 CONFIG_EXTENSIONS = frozenset("env ini cfg conf properties toml yaml yml json xml tfvars".split())
@@ -215,6 +238,8 @@ def is_prose_or_path(c: Candidate) -> bool:
     if c.secret.isalpha() and c.secret.islower() and (len(c.secret) < 6 or not _is_dotenv_like(c.path)):
         # 'data', 'minutes': a lower-case word. In a dotenv file (DB_PASSWORD=postgres) it is kept.
         return True
+    if b" " in c.secret and b'"' in c.secret:
+        return True  # `'variable|default:"Default value"'`: template or markup text
     if c.key and b"phrase" in c.key.lower():
         return False
     return _PROSE_RE.match(c.secret) is not None or len(c.secret.split()) >= 4
@@ -230,15 +255,18 @@ def is_prose_word(c: Candidate) -> bool:
     return not any(48 <= ch <= 57 for ch in c.secret)
 
 
+# A word boundary before the name, so `omnisend_token` is not an `end_token`.
 _PAGINATION_KEY_RE = re.compile(
-    rb"(?i)(?:input|output|page|next|prev|previous|continuation|sync|cursor|resume|pagination|start|end)[-_.]?token"
+    rb"(?:^|(?<=[^A-Za-z])|(?<=[a-z])(?=[A-Z]))"
+    rb"(?i:input|output|page|next|prev|previous|continuation|sync|cursor|resume|pagination|start|end)[-_.]?(?i:token)"
 )
 _NON_SECRET_KEY_RE = re.compile(
     rb"(?i)(?:file|path|dir|url|uri|endpoint|name|type|length|len|size|count|max|min|ttl|expir\w*|timeout"
     rb"|header|field|param|prefix|suffix|format|policy|regex|pattern|mode|enabled|required|label|hint"
     rb"|description|message|id|ref|arn|version|location|store|provider|manager|strategy|validator|reset|hash"
     rb"|usage|status|state|kind|method|scheme|scope|level|flow|grant|env|var|variable|policy"
-    rb"|date|time|timestamp|lastused|last_used|created|updated|expires?)"
+    rb"|date|time|timestamp|lastused|last_used|created|updated|expires?|fingerprint|thumbprint|checksum|digest|sha\d*|md5|crc\d*"
+    rb"|integrity|etag|nonce)"
     rb"s?\d*[\"']?$"
 )
 
@@ -281,7 +309,12 @@ def is_key_echo(c: Candidate) -> bool:
     value = squash.sub(b"", c.secret.lower())
     key = squash.sub(b"", c.key.lower())
     # Either contains the other: "secrets": "secrets", "client_secret": "provider-app-client-secret".
-    return bool(value) and bool(key) and (value in key or key in value)
+    if not value or not key:
+        return False
+    if value in key or (len(key) >= 6 and key in value):
+        return True
+    # A short key such as `key` turns up by chance inside a random value; as a word of its own it is an echo.
+    return re.search(rb"(?:^|[^a-z0-9])" + re.escape(key) + rb"(?:$|[^a-z0-9])", c.secret.lower()) is not None
 
 
 _LITERAL_RE = re.compile(
@@ -296,13 +329,28 @@ _UUID_RE = re.compile(rb"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-
 _STRONG_KEY_RE = re.compile(rb"(?i)secret|passw|api[-_.]?key|private")
 
 
+_ID_TOKEN_KEY_RE = re.compile(
+    rb"(?i)request|change|idempoten|correlation|trace|client[-_]?token|transaction|csrf|xsrf"
+)
+
+
 def is_uuid_outside_secret_context(c: Candidate) -> bool:
-    """`"ClientRequestToken": "<uuid>"`: request and change tokens are ids; a UUID under `api_key` is not."""
-    return (
-        c.rule.generic
-        and _UUID_RE.match(c.secret) is not None
-        and not (c.key is not None and _STRONG_KEY_RE.search(c.key))
-    )
+    """`"ClientRequestToken": "<uuid>"`: request and change tokens are ids; a UUID under `api_key` is not.
+
+    Many services issue UUID API keys, so under a name ending in key or token a UUID
+    counts, unless the name says it identifies a request.
+    """
+    if not c.rule.generic or _UUID_RE.match(c.secret) is None:
+        return False
+    if c.key is None:
+        return True
+    if _STRONG_KEY_RE.search(c.key):
+        return False
+    key = c.key.strip(b"\"'")
+    if _ID_TOKEN_KEY_RE.search(key) or not key.lower().endswith((b"key", b"token", b"tkn")):
+        return True
+    # `LifecycleActionToken`: a CamelCase field of an API payload holds an id; `NPM_TOKEN` holds a credential.
+    return key.lower().endswith(b"token") and re.search(rb"[a-z][A-Z]", key) is not None and b"_" not in key
 
 
 _HOST_RE = re.compile(rb"[A-Za-z0-9.-]{1,253}")
@@ -321,6 +369,152 @@ def is_reserved_example_host(c: Candidate) -> bool:
     return host in _RESERVED_HOSTS or host.endswith(_RESERVED_SUFFIXES)
 
 
+_SEPARATORS_RE = re.compile(rb"[-_.:/+=~]+")
+_MIXED_PART_RE = re.compile(rb"[A-Za-z]+\d|\d+[A-Za-z]")
+_MIN_MIXED_PART = 6  # `s3`, `ec2`, `k8s`, `east1` are words with a digit, not generated text
+_SELF_DESCRIBING_RE = re.compile(rb"(?i)secret|password|passwd|token|apikey|api_key|dummy|sample|changeme")
+_HEX_RE = re.compile(rb"^[0-9a-fA-F]{16,}$")
+_FILE_NAME_RE = re.compile(
+    rb"(?i)\.(?:json|pem|key|crt|cer|der|p12|pfx|jks|txt|ya?ml|env|ini|cfg|conf|js|ts|py|rb|go|html?|css|png|jpe?g|war|jar"
+    rb"|gif|svg|xml|csv|log|gz|zip|tar|sh|md)$"
+)
+_WORDS_RE = re.compile(rb"^(?:[A-Z]?[a-z]{2,}|[A-Z]{2,})(?:[A-Z][a-z]+\d*|\d+)*(?:[A-Z][a-z]{2,}\d*){1,}$")
+_VERSION_RE = re.compile(rb"(?i)^v?\d+(?:\.\d+)+(?:[-+.][0-9a-z.-]*)?$")
+
+
+_SEGMENT_RE = re.compile(rb"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+|[^A-Za-z0-9]+")
+_VOWELS = frozenset(b"aeiouyAEIOUY")
+
+
+def _is_wordy(value: bytes) -> bool:
+    """`ServerlessV2PlatformVersions`, `jinja2_extensions`: mostly words of three letters or more.
+
+    Generated text breaks into short case runs (`aB3dE5`), so little of it is covered by
+    word-like segments; names made of words are almost all covered.
+    """
+    covered = digits = 0
+    for seg in _SEGMENT_RE.findall(value):
+        if seg[:1].isdigit():
+            digits += len(seg)
+        elif seg[:1].isalpha() and len(seg) >= 3 and any(ch in _VOWELS for ch in seg):
+            covered += len(seg)
+    return digits <= 4 and covered >= 0.8 * (len(value) - digits)
+
+
+def is_not_token_shaped(c: Candidate) -> bool:
+    """For `shape = "token"` rules: under a `*_key` or `*TOKEN` name, only a generated-looking value counts.
+
+    A generated token mixes letters and digits inside one run (`a1B2...`), or is a
+    long hex or digit string. Words joined by dashes (`release-2024-prod`),
+    versions and file names are what such keys also hold in ordinary code.
+    """
+    if c.rule.shape != "token":
+        return False
+    value = c.secret.strip(b"\"'`")
+    if _FILE_NAME_RE.search(value) or _VERSION_RE.match(value) or _WORDS_RE.match(value) or _is_wordy(value):
+        return True
+    if value[:4].lower() == b"arn:" or _SELF_DESCRIBING_RE.search(value):
+        return True  # an AWS resource name; `VERYLONGSECRET...` says what it stands for
+    if _HEX_RE.match(value) or (value.isdigit() and len(value) >= 16):
+        return False
+    return not any(
+        len(part) >= _MIN_MIXED_PART and _MIXED_PART_RE.search(part) for part in _SEPARATORS_RE.split(value)
+    )
+
+
+_NOT_SECRET_KEY_WORDS_RE = re.compile(
+    rb"(?i)(?:pub|site|primary|foreign|sort|partition|cache|idempotency|dedup|lookup|row|result"
+    rb"|index|map|hot|short[-_]?cut|author)[-_.]?(?:key|token)s?\d*$"
+    rb"|public|publishable|(?:monkey|turkey|donkey|whiskey|hockey|jockey)s?$"
+)
+
+
+def is_public_or_structural_key(c: Candidate) -> bool:
+    """`publicKey`, `site_key`, `primary_key`, `cache_key`: a key that says its value is not a secret.
+
+    Public keys, reCAPTCHA site keys and Stripe publishable keys are meant to be seen;
+    database and cache keys name rows.
+    """
+    if not c.rule.generic or c.key is None:
+        return False
+    key = c.key.strip(b"\"'")
+    return _NOT_SECRET_KEY_WORDS_RE.search(key) is not None
+
+
+_LEET = (bytes.maketrans(b"@4310$5!7", b"aaeiossit"), bytes.maketrans(b"@4310$5!7", b"aasiossit"))
+_TEST_WORD_RE = re.compile(rb"(?i)(?:^|[^a-z])(?:test|testing|example|sample|dummy|fake|demo)(?:$|[^a-z])")
+
+
+def is_self_describing_password(c: Candidate) -> bool:
+    """`MySekretPa$$word`, `This-is-my-test-99!`, `VERYLONGSECRET...`: a value that spells out what it is."""
+    if not c.rule.generic:
+        return False
+    if any(word in c.secret for word in (b"SECRET", b"PASSWORD", b"TOKEN")):
+        return True
+    lowered = c.secret.lower()
+    if any(word in lowered.translate(table) for table in _LEET for word in (b"password", b"passwd")):
+        return True
+    return _TEST_WORD_RE.search(c.secret) is not None
+
+
+_SNAKE_NAME_RE = re.compile(rb"^_*[a-z][a-z0-9]*(?:_[a-z0-9]+)+_*$")
+_UPPER_WORD_RE = re.compile(rb"^[A-Z][A-Z0-9]{1,9}$")
+
+
+def is_code_constant_name(c: Candidate) -> bool:
+    """`TOKEN = "_password_reset_token"`, `token_source = "POST"`: in source code, a name or an enum word."""
+    if not c.rule.generic or not c.quoted:
+        return False
+    ext = c.path.rsplit(".", 1)[-1].lower() if "." in c.path.rsplit("/", 1)[-1] else ""
+    if ext not in CODE_EXTENSIONS:
+        return False
+    return _SNAKE_NAME_RE.match(c.secret) is not None or _UPPER_WORD_RE.match(c.secret) is not None
+
+
+def is_badge_token(c: Candidate) -> bool:
+    """`badge.svg?token=...`: Codecov's graph token only draws a coverage badge and is meant for READMEs."""
+    return c.line.find(b"badge.svg?token=" + c.secret) != -1 or c.line.find(b"/graph/badge") != -1
+
+
+_SAMPLE_USERINFO = frozenset(
+    (user, password)
+    for user, password in (
+        (b"scott", b"tiger"), (b"user", b"pass"), (b"user", b"password"), (b"username", b"password"),
+        (b"admin", b"admin"), (b"root", b"root"), (b"guest", b"guest"), (b"foo", b"bar"),
+        (b"user", b"secret"), (b"login", b"password"), (b"myuser", b"mypassword"), (b"dbuser", b"dbpass"),
+    )
+)  # fmt: skip
+
+
+def is_sample_userinfo(c: Candidate) -> bool:
+    """`postgresql://scott:tiger@...`, `postgres:postgres@`: a documented sample login, or a password that
+    only repeats the user name, as database images' defaults and tutorials do."""
+    at = c.line.find(b":" + c.secret + b"@")
+    if at == -1:
+        return False
+    start = c.line.rfind(b"//", 0, at)
+    if start == -1:
+        return False
+    user = c.line[start + 2 : at].lower()
+    password = c.secret.lower()
+    return user == password or (user, password) in _SAMPLE_USERINFO
+
+
+_EXAMPLE_FILE_RE = re.compile(rb"(?i)(?:^|[._-])(?:examples?|samples?|templates?|dist|defaults)(?:[._-]|$)")
+
+
+def is_example_file(c: Candidate) -> bool:
+    """`.env.example`, `examples-1.json`, `config.sample.yaml`: a file named as holding example values.
+
+    Only context rules step back here. A provider token with its own prefix is still
+    reported in such a file, because pasting a real key into a template is a classic leak.
+    """
+    if not c.rule.generic:
+        return False
+    name = c.path.rsplit("/", 1)[-1].encode("utf-8", "surrogateescape")
+    return _EXAMPLE_FILE_RE.search(name) is not None
+
+
 def is_literal_constant(c: Candidate) -> bool:
     return c.rule.generic and _LITERAL_RE.match(c.secret) is not None
 
@@ -337,6 +531,9 @@ FILTERS: tuple[tuple[str, Predicate], ...] = (
     ("vendor-example", is_vendor_example),
     ("reserved-example-host", is_reserved_example_host),
     ("placeholder", is_placeholder),
+    ("example-file", is_example_file),
+    ("sample-userinfo", is_sample_userinfo),
+    ("badge-token", is_badge_token),
     ("reference", is_reference),
     ("code-identifier", is_code_identifier),
     ("prose-word", is_prose_word),
@@ -346,6 +543,10 @@ FILTERS: tuple[tuple[str, Predicate], ...] = (
     ("literal-constant", is_literal_constant),
     ("uuid-outside-secret-context", is_uuid_outside_secret_context),
     ("key-echo", is_key_echo),
+    ("public-or-structural-key", is_public_or_structural_key),
+    ("not-token-shaped", is_not_token_shaped),
+    ("self-describing-password", is_self_describing_password),
+    ("code-constant-name", is_code_constant_name),
     ("repeated-or-sequential", is_repeated_or_sequential),
     ("low-entropy", is_below_entropy),
 )

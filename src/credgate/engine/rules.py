@@ -16,10 +16,12 @@ from typing import Any, Iterable
 
 SEVERITIES = ("critical", "high", "medium", "low")
 CONFIDENCES = ("high", "medium", "low")
+SHAPES = ("any", "token")  # "token": the value must look machine-generated (see filters.is_not_token_shaped)
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _KNOWN_KEYS = {
     "id", "name", "description", "keywords", "regex", "entropy", "severity", "confidence",
     "hint", "url", "references", "examples", "negative_examples", "near", "generic", "visible", "validate",
+    "shape",
 }  # fmt: skip
 
 
@@ -52,6 +54,7 @@ class Rule:
     generic: bool = False
     visible: bool = True  # False: an identifier that only serves as another rule's `near` partner
     validate: str | None = None  # name of an offline validator in engine/validate.py
+    shape: str = "any"
     origin: str = ""
     _compiled: Any = field(default=None, repr=False, compare=False)
     # (group index, quoted?) for each `secret*` group; a `secret_bare` group is an unquoted value.
@@ -234,6 +237,9 @@ def parse_rule(raw: dict[str, Any], origin: str) -> Rule:
 
         if validate not in VALIDATORS:
             raise RuleError(f"{where}: validate must be one of {', '.join(sorted(VALIDATORS))}")
+    shape = raw.get("shape", "any")
+    if shape not in SHAPES:
+        raise RuleError(f"{where}: shape must be one of {', '.join(SHAPES)}")
     return Rule(
         id=rid,
         name=raw["name"],
@@ -252,6 +258,7 @@ def parse_rule(raw: dict[str, Any], origin: str) -> Rule:
         generic=generic,
         visible=visible,
         validate=validate,
+        shape=shape,
         origin=origin,
     )
 
