@@ -6,6 +6,7 @@
     rules = ["ci/extra-rules.toml"]   # extra rule files, relative to this file
     protect = ["*.secret"]            # more credential-file patterns for the env-file gate
     unprotect = [".npmrc"]            # default patterns this repository does not protect
+    notices = "report"                # placeholder-like matches: "report" (not blocking), "block", "hide"
 
 A broken config is a usage error (exit 2) that names the file and the key: a
 gate that silently ignored its config would scan something other than what the
@@ -37,6 +38,7 @@ class Config:
     rule_files: list[str] = field(default_factory=list)
     protect: list[str] = field(default_factory=list)
     unprotect: list[str] = field(default_factory=list)
+    notices: str = "report"
     _spec: Any = field(default=None, repr=False)
 
     def is_excluded(self, path: str) -> bool:
@@ -70,7 +72,7 @@ def load(path: str) -> Config:
         raise UsageError(f"{path}: cannot read config: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}", f"fix the syntax in {path}") from None
-    known = {"max-file-size", "exclude", "disable-rules", "rules", "protect", "unprotect"}
+    known = {"max-file-size", "exclude", "disable-rules", "rules", "protect", "unprotect", "notices"}
     unknown = set(doc) - known
     if unknown:
         raise UsageError(
@@ -80,6 +82,10 @@ def load(path: str) -> Config:
     cfg = Config(path=path)
     if "max-file-size" in doc:
         cfg.max_file_size = parse_size(doc["max-file-size"], path)
+    if "notices" in doc:
+        if doc["notices"] not in ("report", "block", "hide"):
+            raise UsageError(f'{path}: notices must be "report", "block" or "hide"')
+        cfg.notices = doc["notices"]
     lists = (
         ("exclude", "exclude"),
         ("disable-rules", "disable_rules"),

@@ -18,6 +18,10 @@ _LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "not
 
 
 def _message(f: Finding) -> str:
+    if f.advisory:
+        from credgate.engine.scanner import advisory_text
+
+        return f"{safe(f.rule_name)}: {f.redacted()} {advisory_text(f.advisory)}; not blocking."
     text = f"{safe(f.rule_name)}: secret {f.redacted()}."
     if f.note:
         text += f" ({safe(f.note)})"
@@ -48,14 +52,19 @@ def to_sarif(report: Report) -> str:
         result: dict[str, object] = {
             "ruleId": f.rule_id,
             "ruleIndex": rules[f.rule_id],
-            "level": _LEVEL[f.severity],
+            "level": _LEVEL[f.severity] if f.blocking else "note",
             "message": {"text": _message(f)},
             "locations": [
                 {"physicalLocation": {"artifactLocation": {"uri": quote(safe(f.path))}, "region": region}}
             ],
             # Stable across line moves and reformatting: keyed on the secret, never revealing it.
             "partialFingerprints": {"credgateSecret/v1": f.fingerprint()},
-            "properties": {"confidence": f.confidence, **({"commit": f.commit} if f.commit else {})},
+            "properties": {
+                "confidence": f.confidence,
+                "blocking": f.blocking,
+                **({"advisory": f.advisory} if f.advisory else {}),
+                **({"commit": f.commit} if f.commit else {}),
+            },
         }
         results.append(result)
     doc = {
@@ -88,8 +97,8 @@ def to_github(report: Report) -> str:
             f"file={_gh_prop(safe(f.path))},line={f.line},endLine={f.end_line},col={f.col},"
             f"title={_gh_prop('credgate ' + f.rule_id)}"
         )
-        lines.append(f"::error {props}::{_gh_data(_message(f))}")
-    n = len(report.findings)
+        lines.append(f"::{'error' if f.blocking else 'notice'} {props}::{_gh_data(_message(f))}")
+    n = sum(f.blocking for f in report.findings)
     lines.append(
         f"credgate: {n} secret{'s' * (n != 1)} found in {report.scope}" if n else "credgate: no secrets"
     )
@@ -99,12 +108,13 @@ def to_github(report: Report) -> str:
 def to_junit(report: Report) -> str:
     import xml.etree.ElementTree as ET
 
-    n = len(report.findings)
+    blocking = [f for f in report.findings if f.blocking]
+    n = len(blocking)
     suites = ET.Element("testsuites", name="credgate", tests=str(max(n, 1)), failures=str(n))
     suite = ET.SubElement(
         suites, "testsuite", name=f"credgate: {report.scope}", tests=str(max(n, 1)), failures=str(n)
     )
-    for f in report.findings:
+    for f in blocking:  # a notice is not a failed test
         case = ET.SubElement(
             suite, "testcase", classname=f"credgate.{f.rule_id}", name=f"{safe(f.path)}:{f.line}"
         )

@@ -103,13 +103,17 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
     if verbose:
         for path in report.stats.binary:
             print(f"credgate: binary file {safe(path)}: searched for high-confidence tokens only", file=err)
-    if not report.findings:
+    notices = [f for f in report.findings if not f.blocking]
+    findings = [f for f in report.findings if f.blocking]
+    if notices:
+        _write_notices(notices, out)
+    if not findings:
         if verbose:
             print(summary(report), file=err)
         return
-    n = len(report.findings)
+    n = len(findings)
     print(f"credgate: {n} secret{'s' * (n != 1)} found in {report.scope}\n", file=out)
-    for f in report.findings:
+    for f in findings:
         extra = f"severity {f.severity}, confidence {f.confidence}"
         if f.commit:
             extra = f"commit {f.commit[:12]}, " + extra
@@ -124,7 +128,7 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
         "Rotate first: assume anything that reached a commit or a shared file is exposed (see 'rotate')."
     ]
     if report.kind == "history":
-        paths = sorted({f.path for f in report.findings})
+        paths = sorted({f.path for f in findings})
         args = " ".join(f"--path {shlex.quote(safe(p))}" for p in paths[:5])
         steps.append(
             "Rotate every one of them, then purge history: whole files with "
@@ -143,7 +147,7 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
             "If any of these commits was already pushed elsewhere, rewriting does not unpublish it: rotate."
         )
     elif report.kind != "files":
-        for path in sorted({f.path for f in report.findings}):
+        for path in sorted({f.path for f in findings}):
             quoted = shlex.quote(safe(path))
             if path in report.new_files:
                 steps.append(f"Unstage the file: git rm --cached -- {quoted}  (then add it to .gitignore)")
@@ -158,6 +162,20 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
         print(f"  {i}. {step}", file=out)
     if verbose:
         print(summary(report), file=err)
+
+
+def _write_notices(notices: list[Finding], out: TextIO) -> None:
+    from credgate.engine.scanner import advisory_text
+
+    n = len(notices)
+    print(f"credgate: {n} notice{'s' * (n != 1)} (not blocking: probably not real secrets)", file=out)
+    for f in notices:
+        where = f"{safe(f.path)}:{f.line}:{f.col}"
+        print(f"  {where}  {f.rule_id}  {f.redacted()}  {safe(advisory_text(f.advisory))}", file=out)
+    print(
+        '  A real one? Rotate it all the same. To make notices block: notices = "block" in .credgate.toml.\n',
+        file=out,
+    )
 
 
 def to_json(report: Report, exit_code: int) -> str:
@@ -179,6 +197,8 @@ def to_json(report: Report, exit_code: int) -> str:
                 "confidence": f.confidence,
                 "secret": f.redacted(),
                 "note": f.note,
+                "blocking": f.blocking,
+                **({"advisory": f.advisory} if f.advisory else {}),
                 **({"commit": f.commit} if f.commit else {}),
                 **dict(f.extra),
                 "hint": f.hint,

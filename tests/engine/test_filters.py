@@ -296,7 +296,7 @@ def test_jwt_documentation_examples(rules) -> None:  # type: ignore[no-untyped-d
         '  fbApiKey:            "' + secret("%%rand:hex:32%%") + '",',
         "acmeTOKEN " + secret("%%rand:alnum:40%%"),
         '#define IO_KEY       "' + secret("%%rand:alnum:32%%") + '"',
-        '"{\\"awsSecretKey\\":\\"' + secret("%%rand:base64:40%%") + '\\"}"',
+        '"{\\"awsSecretKey\\":\\"' + secret("%%rand:alnum:40%%") + '\\"}"',
     ],
 )
 def test_token_rule_finds_keyed_tokens(line: str) -> None:

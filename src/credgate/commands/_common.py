@@ -50,7 +50,7 @@ def build_scanner(cfg: config_mod.Config) -> Scanner:
     except RuleError as exc:
         where = cfg.path or "the rule files"
         raise UsageError(str(exc), f"fix the rule or its entry in {where}") from None
-    return Scanner(ruleset)
+    return Scanner(ruleset, notices=cfg.notices)
 
 
 def emit(report: Report, fmt: str, verbose: bool, out: TextIO | None, err: TextIO | None) -> int:
@@ -61,7 +61,7 @@ def emit(report: Report, fmt: str, verbose: bool, out: TextIO | None, err: TextI
             f"{len(report.stats.unreadable)} file(s) could not be read, so the scan is incomplete",
             "check file permissions, or run `git fsck` if blobs are missing",
         )
-    rc = FINDINGS if report.findings else CLEAN
+    rc = FINDINGS if any(f.blocking for f in report.findings) else CLEAN
     if fmt == "text":
         write_text(report, out, err, verbose)
         return rc

@@ -68,6 +68,8 @@ def _scan_part(args: tuple[Scanner, Range, int, int, int]) -> tuple[list[Added],
     found: list[Added] = []
     seen: dict[str, int] = {}
     for c, f in iter_added_findings(scanner, [rng], max_size, stats, patch_only=True):
+        if not f.blocking:
+            continue  # history, remediation and postmortems are about secrets, not placeholders
         # git walks newest first: the later a commit comes, the older it is.
         rank = order[c.sha] if c.sha in order else seen.setdefault(c.sha, len(seen))
         found.append((c.time, rank, f))

@@ -113,8 +113,20 @@ _PLACEHOLDER_RE = re.compile(
 _METASYNTACTIC_RE = re.compile(rb"(?i)^(?:foo|bar|baz|qux|quux)(?:\W*(?:foo|bar|baz|qux|quux))*$")
 
 
+_HTML_ENTITY_RE = re.compile(rb"&(?:lt|gt|quot|amp|#\d{2,3});")
+_RUN_RE = re.compile(rb"(.)\1{7,}")
+_INTERLEAVED_RE = re.compile(rb"(?i)a1b2c3d4|1a2b3c4d")
+
+
 def is_placeholder(c: Candidate) -> bool:
     value = c.secret.strip(b"\"'`")
+    if _HTML_ENTITY_RE.search(value):
+        import html
+
+        value = html.unescape(value.decode("utf-8", "replace")).encode()  # &lt;password&gt; in HTML docs
+    run = _RUN_RE.search(value)
+    if run is not None and len(run.group(0)) * 2 >= len(value):
+        return True  # `0000000000000000aa`: mostly one character, as no generated token is
     if b"%" in value:
         from urllib.parse import unquote_to_bytes
 
@@ -132,6 +144,9 @@ _SEQUENCES = (b"0123456789abcdefghijklmnopqrstuvwxyz", b"zyxwvutsrqponmlkjihgfed
 
 
 def is_repeated_or_sequential(c: Candidate) -> bool:
+    """`abcdef0123456789`, `a1b2c3d4e5f6`, `aaaaaaab`: made up by hand (a notice, not blocking)."""
+    if _INTERLEAVED_RE.search(c.secret):
+        return True
     value = c.secret.lower()
     if len(value) >= 6 and Counter(value).most_common(1)[0][1] >= 0.6 * len(value):
         return True
@@ -202,7 +217,7 @@ def _is_config_file(path: str) -> bool:
 
 
 _PROSE_RE = re.compile(rb"^[\s\W]*[A-Za-z]+(?:\s+[\W]*[A-Za-z]+[\W]*)+\s*$")
-_PATH_RE = re.compile(rb"^(?:/|~/|\./|\.\./|[A-Za-z]:\\)[\w./\\-]*$")
+_PATH_RE = re.compile(rb"^(?:/|~/|\./|\.\./|[A-Za-z]:\\)[\w./\\@:%~+-]*$")
 
 
 def _is_dotenv_like(path: str) -> bool:

@@ -37,6 +37,12 @@ class Finding:
     note: str = ""
     commit: str = ""  # set by history and range scans: the commit that added the secret
     extra: tuple[tuple[str, object], ...] = ()  # command-specific facts for machine output (history)
+    # Why this match does not block (a placeholder-like value, a wrong checksum); "" for a real finding.
+    advisory: str = ""
+
+    @property
+    def blocking(self) -> bool:
+        return not self.advisory
 
     def redacted(self) -> str:
         return redact(self.secret)

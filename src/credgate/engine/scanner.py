@@ -10,6 +10,13 @@ from credgate.engine.filters import Candidate, why_not_secret
 from credgate.engine.finding import Finding
 from credgate.engine.rules import Rule, RuleSet
 
+# Filters whose verdict is "probably not a secret" rather than "not a secret": the match is
+# still reported, as a notice that does not block (see Finding.advisory).
+SOFT_FILTERS = frozenset({"repeated-or-sequential"})
+NOTICES = ("report", "block", "hide")
+ADVISORY_TEXT = {
+    "repeated-or-sequential": "looks like a placeholder (repeated or sequential characters)",
+}
 MAX_DECODE_DEPTH = 2  # base64 inside base64 is still read; deeper nesting is not configuration
 MAX_DECODED_RUNS = 200  # per file: bounds the work a file full of base64 blobs can cause
 _MIN_RUN, _MAX_RUN = 24, 100_000
@@ -138,6 +145,7 @@ class _Hit:
     end_line: int
     col: int
     confidence: str = ""
+    advisory: str = ""
     partner: _Hit | None = None  # the other half of a `near` pair
     replaced_by: _Hit | None = None  # set when dedupe keeps another hit for the same text
 
@@ -149,10 +157,20 @@ class _Hit:
         return f"paired with {p.rule.id} at line {p.line}" if p is not None else ""
 
 
+def advisory_text(reason: str) -> str:
+    """What a notice says about itself."""
+    if reason.startswith("failed-"):
+        return f"its {reason[len('failed-') :]} check fails: a typo, a truncated paste or a made-up token"
+    return ADVISORY_TEXT.get(reason, reason)
+
+
 class Scanner:
-    def __init__(self, ruleset: RuleSet, include_hidden: bool = False) -> None:
+    def __init__(self, ruleset: RuleSet, include_hidden: bool = False, notices: str = "report") -> None:
         self.ruleset = ruleset
         self.include_hidden = include_hidden  # `rules check` wants hidden rules' own hits
+        # "report": soft matches become non-blocking notices; "block": they block like findings;
+        # "hide": they are suppressed like decoys.
+        self.notices = notices
 
     def scan(self, raw: bytes, path: str) -> ScanResult:
         if path.endswith(".ipynb"):
@@ -216,7 +234,7 @@ class Scanner:
                     rule_id=hit.rule.id,
                     rule_name=hit.rule.name,
                     severity=hit.rule.severity,
-                    confidence=hit.confidence or hit.rule.confidence,
+                    confidence="low" if hit.advisory else hit.confidence or hit.rule.confidence,
                     path=path,
                     line=hit.line,
                     col=hit.col,
@@ -226,6 +244,7 @@ class Scanner:
                     secret=hit.secret,
                     offset=hit.start,
                     note=hit.note,
+                    advisory=hit.advisory if self.notices == "report" else "",
                 )
             )
         result.findings.sort(key=lambda f: (f.line, f.col, f.rule_id))
@@ -303,13 +322,14 @@ class Scanner:
                 verdict = VALIDATORS[rule.validate](secret)
                 if verdict is False:
                     reason = f"failed-{rule.validate}"  # a wrong checksum is a typo or a made-up token
-            if reason:
+            # A wrong checksum may be a typo of a real token; a failed parse says it is something else.
+            soft = bool(reason) and (reason in SOFT_FILTERS or str(reason).endswith("-crc32"))
+            if reason and (not soft or self.notices == "hide"):
                 result.suppressed.append((rule.id, line, reason))
                 continue
             end_line = index.line_of(max(start, end - 1))
-            out.append(
-                _Hit(rule, start, end, secret, line, end_line, col, confidence="high" if verdict else "")
-            )
+            confidence = "low" if reason else "high" if verdict else ""
+            out.append(_Hit(rule, start, end, secret, line, end_line, col, confidence, advisory=reason or ""))
         return out
 
 
@@ -324,7 +344,9 @@ def _resolve_near(hits: list[_Hit]) -> list[_Hit]:
         if near is None:
             kept.append(h)
             continue
-        partners = [p for p in by_rule.get(near.rule, []) if abs(p.line - h.line) <= near.lines]
+        partners = [
+            p for p in by_rule.get(near.rule, []) if abs(p.line - h.line) <= near.lines and not p.advisory
+        ]
         if not partners:
             continue
         partner = min(partners, key=lambda p: abs(p.line - h.line))
@@ -338,7 +360,10 @@ def _dedupe(hits: list[_Hit]) -> list[_Hit]:
     """One secret, one finding: a provider rule beats the generic assignment rule,
     and of two provider rules over the same span the more confident one wins."""
     rank = {"high": 0, "medium": 1, "low": 2}
-    ordered = sorted(hits, key=lambda h: (h.rule.generic, rank[h.confidence or h.rule.confidence], h.start))
+    ordered = sorted(
+        hits,
+        key=lambda h: (bool(h.advisory), h.rule.generic, rank[h.confidence or h.rule.confidence], h.start),
+    )
     kept: list[_Hit] = []
     for h in ordered:
         keeper = next((k for k in kept if k.start < h.end and h.start < k.end), None)

@@ -77,6 +77,15 @@ def jwt(rng: random.Random) -> str:
     return f"{header}.{payload}.{signature}"
 
 
+def grafana_key(rng: random.Random) -> str:
+    """A legacy Grafana API key: base64 of {"k": key, "n": name, "id": org}, drawn until alphanumeric."""
+    while True:
+        doc = {"k": rand(rng, "alnum", 32), "n": "synthetic-" + rand(rng, "lower", 6), "id": 1}
+        text = base64.b64encode(json.dumps(doc, separators=(",", ":")).encode()).decode()
+        if text.rstrip("=").isalnum():
+            return text
+
+
 def pem(rng: random.Random, label: str) -> str:
     body = base64.b64encode(rng.randbytes(48 * 12)).decode()
     lines = [body[i : i + 64] for i in range(0, len(body), 64)]
@@ -89,6 +98,7 @@ def _gen(name: str, args: list[str], rng: random.Random) -> str:
         "github": lambda: checksummed(rng, args[0]),
         "npm": lambda: checksummed(rng, "npm_"),
         "jwt": lambda: jwt(rng),
+        "grafana-key": lambda: grafana_key(rng),
         "pem": lambda: pem(rng, args[0].replace("_", " ")),
         "aws-key-id": lambda: (args[0] if args else "AKIA") + rand(rng, "base32", 16),
     }

@@ -62,7 +62,20 @@ def pypi_macaroon(secret: bytes) -> bool | None:
     return b"pypi.org" in raw[:64]
 
 
+def grafana_key(secret: bytes) -> bool | None:
+    """Grafana's legacy API keys are base64 of `{"k": key, "n": key name, "id": org id}`.
+
+    Other base64 JSON that opens with `{"k":` (a Power BI report link's `r=`) lacks the name.
+    """
+    try:
+        doc = json.loads(base64.b64decode(secret + b"=" * (-len(secret) % 4)))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return False
+    return isinstance(doc, dict) and isinstance(doc.get("k"), str) and "n" in doc and "id" in doc
+
+
 VALIDATORS: dict[str, Validator] = {
+    "grafana-key": grafana_key,
     "github-crc32": github_crc32,
     "npm-crc32": npm_crc32,
     "jwt": jwt_structure,
