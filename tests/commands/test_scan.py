@@ -80,3 +80,59 @@ def test_this_repository_is_clean_by_its_own_rules() -> None:
     rc = scan.run([str(PROJECT)], out=out, err=io.StringIO())
     assert rc == 0, out.getvalue()
     assert not os.environ.get("CREDGATE_SKIP_DOGFOOD")
+
+
+def _bad_checksum_token() -> str:
+    token = secret("%%github:ghp_%%")
+    last = "A" if token[-1] != "A" else "B"
+    return token[:-1] + last  # one character off: the CRC32 no longer matches
+
+
+def _placeholder_line() -> str:
+    return "WEATHER_API_KEY=" + "abcdef" + "0123456789" + "abcdef" + "0123456789" + "\n"
+
+
+@pytest.mark.parametrize("text", [_placeholder_line, lambda: f"GITHUB_TOKEN={_bad_checksum_token()}\n"])
+def test_notices_are_reported_but_do_not_block(tmp_path: Path, text) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "settings.txt"
+    f.write_text(text())
+    rc, out = run(str(f), fmt="json")
+    doc = json.loads(out)
+    assert rc == 0 and doc["exit_code"] == 0
+    assert len(doc["findings"]) == 1
+    finding = doc["findings"][0]
+    assert finding["blocking"] is False and finding["advisory"] and finding["confidence"] == "low"
+    rc, out = run(str(f))
+    assert rc == 0 and "notice" in out and "not blocking" in out
+
+
+def test_notice_formats(tmp_path: Path) -> None:
+    f = tmp_path / "settings.txt"
+    f.write_text(_placeholder_line())
+    rc, out = run(str(f), fmt="sarif")
+    result = json.loads(out)["runs"][0]["results"][0]
+    assert rc == 0 and result["level"] == "note" and result["properties"]["blocking"] is False
+    rc, out = run(str(f), fmt="github")
+    assert rc == 0 and out.startswith("::notice ")
+    rc, out = run(str(f), fmt="junit")
+    assert rc == 0 and "<failure" not in out
+
+
+@pytest.mark.parametrize(("mode", "rc", "count"), [("block", 1, 1), ("hide", 0, 0), ("report", 0, 1)])
+def test_notices_setting(tmp_path: Path, mode: str, rc: int, count: int) -> None:
+    f = tmp_path / "settings.txt"
+    f.write_text(_placeholder_line())
+    cfg = tmp_path / "credgate.toml"
+    cfg.write_text(f'notices = "{mode}"\n')
+    got, out = run(str(f), fmt="json", config_path=str(cfg))
+    doc = json.loads(out)
+    assert got == rc and len(doc["findings"]) == count
+    if mode == "block":
+        assert doc["findings"][0]["blocking"] is True
+
+
+def test_bad_notices_setting_is_a_usage_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "credgate.toml"
+    cfg.write_text('notices = "sometimes"\n')
+    with pytest.raises(UsageError):
+        run(str(tmp_path), config_path=str(cfg))

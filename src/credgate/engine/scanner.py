@@ -358,11 +358,12 @@ def _resolve_near(hits: list[_Hit]) -> list[_Hit]:
 
 def _dedupe(hits: list[_Hit]) -> list[_Hit]:
     """One secret, one finding: a provider rule beats the generic assignment rule,
+    even when the provider rule only has a notice to give (it knows the format better),
     and of two provider rules over the same span the more confident one wins."""
     rank = {"high": 0, "medium": 1, "low": 2}
     ordered = sorted(
         hits,
-        key=lambda h: (bool(h.advisory), h.rule.generic, rank[h.confidence or h.rule.confidence], h.start),
+        key=lambda h: (h.rule.generic, bool(h.advisory), rank[h.confidence or h.rule.confidence], h.start),
     )
     kept: list[_Hit] = []
     for h in ordered:

@@ -54,7 +54,7 @@ def jwt_structure(secret: bytes) -> bool | None:
 
 def pypi_macaroon(secret: bytes) -> bool | None:
     """PyPI tokens are `pypi-` + a base64url macaroon whose location is pypi.org / test.pypi.org."""
-    body = secret.split(b"-", 1)[-1]
+    body = secret.split(b"-", 1)[-1][:64]  # the location sits in the first bytes; the tail may be cut
     try:
         raw = base64.urlsafe_b64decode(body + b"=" * (-len(body) % 4))
     except (ValueError, binascii.Error):
