@@ -512,7 +512,10 @@ def is_sample_userinfo(c: Candidate) -> bool:
         return False
     user = c.line[start + 2 : at].lower()
     password = c.secret.lower()
-    return user == password or (user, password) in _SAMPLE_USERINFO
+    if user == password or (user, password) in _SAMPLE_USERINFO:
+        return True
+    # `scott:tiger^5HHH`: the sample login with a suffix that the example's prose explains
+    return any(user == u and re.match(re.escape(p) + rb"[^a-z0-9]", password) for u, p in _SAMPLE_USERINFO)
 
 
 _EXAMPLE_FILE_RE = re.compile(rb"(?i)(?:^|[._-])(?:examples?|samples?|templates?|dist|defaults)(?:[._-]|$)")
