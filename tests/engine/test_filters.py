@@ -183,6 +183,7 @@ def test_token_shape_only_applies_to_token_rules(rules) -> None:  # type: ignore
         (b"publicKeyToken", True),
         (b"pubkey256", True),
         (b"site_key", True),
+        (b"publishKey", True),  # PubNub publish and subscribe keys ship in every client
         (b"primary_key", True),
         (b"cache_key", True),
         (b"result_key", True),
