@@ -310,7 +310,56 @@ def test_token_rule_finds_keyed_tokens(line: str) -> None:
 def test_sample_login_with_a_suffix(rules) -> None:  # type: ignore[no-untyped-def]
     line = b'create_engine("mssql+pyodbc://scott:tiger^5HHH@mssql2017:1433/test")'
     assert filters.is_sample_userinfo(cand(rules, b"tiger^5HHH", rule="database-url-password", line=line))
-    line = b'create_engine("mssql+pyodbc://scott:tigerish5HHH@mssql2017:1433/test")'
+    line = b'create_engine("mssql+pyodbc://scott:' + b"tigerish5HHH" + b'@mssql2017:1433/test")'
     assert not filters.is_sample_userinfo(
         cand(rules, b"tigerish5HHH", rule="database-url-password", line=line)
     )
+
+
+def test_comparisons_count_for_passwords_only(rules) -> None:  # type: ignore[no-untyped-def]
+    line = b'elif token == "#bygroup":'
+    assert filters.is_comparison_outside_passwords(cand(rules, b"#bygroup", key=b"token", line=line))
+    line = b'if password == "' + secret("%%rand:alnum:8%%").encode() + b'":'
+    assert not filters.is_comparison_outside_passwords(cand(rules, b"x", key=b"password", line=line))
+
+
+def test_api_key_in_a_url_inside_code_is_a_literal(rules) -> None:  # type: ignore[no-untyped-def]
+    value = secret("%%rand:alnum:40%%").encode()
+    line = b"fetch('https://api.example.net/v1/imagery?api_key=" + value + b"')"
+    c = cand(rules, value, key=b"api_key", line=line, quoted=False, path="app.js")
+    assert not filters.is_code_identifier(c)
+
+
+@pytest.mark.parametrize(
+    ("line", "path"),
+    [
+        ('readonly CREDENTIAL_MISMATCH: "auth/custom-token-mismatch";', "auth-public.d.ts"),
+        ("fetch(href, { credentials: 'same-origin' })", "route-loader.js"),
+        ('    "@aws-sdk/credential-provider-node": ">=3.972.0 <4",', "package.json"),
+        ("const WORKLOAD_IDENTITY_API_KEY_PLACEHOLDER = 'workload-identity-auth';", "client.ts"),
+        ('export declare const TEST_TOKEN_HOST = "localhost/token";', "mock_auth.d.ts"),
+        ("- Release GPG key: " + secret("%%rand:HEX:40%%"), "README.md"),
+        ("const DEFAULT_VAPID_KEY = '" + secret("%%rand:base64url:87%%") + "';", "index.js"),
+        ("{ 'recaptchaToken': recaptchaV2Token }", "index.js.map"),
+        ('//    package.  subpackage field       tokens: "package." "subpackage"', "parse.js"),
+        ("password: 's00pers3cret'", "README.md"),
+        ("mongoose.createConnection('mongodb://val:psw@127.0.0.1:27017/mydb')", "connection.js"),
+        ("parse('postgres://someuser:somepassword@somehost:381/somedatabase')", "README.md"),
+    ],
+)
+def test_what_third_party_code_holds_under_credential_names(line: str, path: str) -> None:
+    from credgate.engine.scanner import Scanner
+
+    assert Scanner(load()).scan(line.encode() + b"\n", path).findings == []
+
+
+def test_truncated_documentation_key_is_not_a_key() -> None:
+    from credgate.engine.scanner import Scanner
+
+    body = "MIIEpQIBAAKCAQEA" + secret("%%rand:base64:44%%")
+    doc = f"/** For example, `-----BEGIN RSA PRIVATE KEY----- {body}. -----END RSA PRIVATE KEY-----` */"
+    assert Scanner(load()).scan(doc.encode() + b"\n", "credential.d.ts").findings == []
+    full = secret("%%pem:RSA_PRIVATE_KEY%%")
+    assert [f.rule_id for f in Scanner(load()).scan(full.encode() + b"\n", "id_rsa.txt").findings] == [
+        "private-key-pem"
+    ]

@@ -41,3 +41,31 @@ def test_pypi_macaroon_location() -> None:
     assert validate.pypi_macaroon(b"pypi-" + body) is True
     other = base64.urlsafe_b64encode(b"\x02\x01\x08example.com" + bytes(range(40))).rstrip(b"=")
     assert validate.pypi_macaroon(b"pypi-" + other) is False
+
+
+def test_pem_der_accepts_whole_keys_and_rejects_cut_ones() -> None:
+    import base64
+
+    from credgate.engine.validate import pem_der
+
+    whole = secret("%%pem:PRIVATE_KEY%%").encode()
+    assert pem_der(whole) is True
+    raw = base64.b64decode(b"".join(whole.split(b"\n")[1:-1]))
+    cut = base64.b64encode(raw[:60])
+    assert pem_der(b"-----BEGIN PRIVATE KEY-----\n" + cut + b"\n-----END PRIVATE KEY-----") is False
+    assert pem_der(b"-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg...\n-----END PRIVATE KEY-----") is False
+    encrypted = b"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAA\n-"
+    assert pem_der(encrypted) is None
+
+
+def test_grafana_key_needs_name_and_org() -> None:
+    import base64
+    import json
+
+    from credgate.engine.validate import grafana_key
+
+    def b64(doc: dict[str, object]) -> bytes:
+        return base64.b64encode(json.dumps(doc).encode())
+
+    assert grafana_key(b64({"k": secret("%%rand:alnum:32%%"), "n": "ci", "id": 1})) is True
+    assert grafana_key(b64({"k": secret("%%rand:alnum:32%%"), "t": "report", "c": 5})) is False

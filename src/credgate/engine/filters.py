@@ -22,7 +22,7 @@ DETECT_SECRETS_NEXTLINE = b"pragma: allowlist nextline secret"
 
 CODE_EXTENSIONS = frozenset(
     "py pyi js jsx mjs cjs ts tsx go java kt kts scala rb php cs c h cc cpp hpp rs swift m mm dart lua pl"
-    " groovy vue svelte ex exs erl clj fs vb r jl".split()
+    " groovy vue svelte ex exs erl clj fs vb r jl map".split()  # .map: a source map embeds the code
 )
 
 
@@ -97,7 +97,7 @@ _PLACEHOLDER_WORDS = frozenset(
     placeholder dummy fake test testing redacted removed hidden none null nil undefined todo tbd fixme
     xxx replace_me replaceme insert_here secret_here token_here key_here notasecret not-a-secret
     mysecret mypassword my_password mytoken s3cr3t p@ssw0rd p4ssw0rd letmein default value string text
-    hunter2 foobar foo bar baz qwerty pass user pwd""".split()
+    hunter2 foobar foo bar baz qwerty pass user pwd psw pw""".split()
 ) | {b"top secret", b"open sesame"}
 _PLACEHOLDER_RE = re.compile(
     rb"(?i)^(?:<[^<>]*>|\[[^\[\]]*\]|\{[^{}]*\}|\(+[^()]*\)+|\*+|\.+|-+|_+|#+)$"  # <token>, [key], {x}, ****
@@ -135,8 +135,8 @@ def is_placeholder(c: Candidate) -> bool:
             return True
     if _METASYNTACTIC_RE.match(value):
         return True
-    if value.lower() in _PLACEHOLDER_WORDS:
-        return True
+    if value.lower() in _PLACEHOLDER_WORDS or value.lower().translate(_LEET[1]) in _PLACEHOLDER_WORDS:
+        return True  # also `p@ss`, `passw0rd`
     return _PLACEHOLDER_RE.search(value) is not None
 
 
@@ -199,6 +199,8 @@ def is_code_identifier(c: Candidate) -> bool:
     """An unquoted value in source code is an expression (a variable), not a literal."""
     if not c.rule.generic or c.quoted:
         return False
+    if c.key is not None and (b"?" + c.key + b"=" in c.line or b"&" + c.key + b"=" in c.line):
+        return False  # `...?api_key=VALUE` inside a URL string is a literal, whatever the file
     ext = c.path.rsplit(".", 1)[-1].lower() if "." in c.path.rsplit("/", 1)[-1] else ""
     if ext in CODE_EXTENSIONS:
         return True
@@ -216,6 +218,8 @@ def _is_config_file(path: str) -> bool:
     return name.startswith(".env") or name.endswith(".env") or name.rsplit(".", 1)[-1] in CONFIG_EXTENSIONS
 
 
+_SLUG_RE = re.compile(rb"^[a-z]+(?:[-/.][a-z]+)+\.?$")
+_RANGE_RE = re.compile(rb"^[<>=~^ ]*\d[\w.*]*(?:\s*(?:\|\||[<>=~^ ,-])+\s*\d[\w.*]*)*$")
 _PROSE_RE = re.compile(rb"^[\s\W]*[A-Za-z]+(?:\s+[\W]*[A-Za-z]+[\W]*)+\s*$")
 _PATH_RE = re.compile(rb"^(?:/|~/|\./|\.\./|[A-Za-z]:\\)[\w./\\@:%~+-]*$")
 
@@ -250,11 +254,14 @@ def is_prose_or_path(c: Candidate) -> bool:
         return False
     if _PATH_RE.match(c.secret):
         return True
-    if c.secret.isalpha() and c.secret.islower() and (len(c.secret) < 6 or not _is_dotenv_like(c.path)):
+    word = c.secret.rstrip(b".,;:!?")
+    if word.isalpha() and word.islower() and (len(word) < 6 or not _is_dotenv_like(c.path)):
         # 'data', 'minutes': a lower-case word. In a dotenv file (DB_PASSWORD=postgres) it is kept.
         return True
     if b" " in c.secret and b'"' in c.secret:
         return True  # `'variable|default:"Default value"'`: template or markup text
+    if _SLUG_RE.match(c.secret) and not (c.key and b"phrase" in c.key.lower()):
+        return True  # `same-origin`, `auth/invalid-credential`: an enum value or an error code
     if c.key and b"phrase" in c.key.lower():
         return False
     return _PROSE_RE.match(c.secret) is not None or len(c.secret.split()) >= 4
@@ -281,7 +288,7 @@ _NON_SECRET_KEY_RE = re.compile(
     rb"|description|message|id|ref|arn|version|location|store|provider|manager|strategy|validator|reset|hash"
     rb"|usage|status|state|kind|method|scheme|scope|level|flow|grant|env|var|variable|policy"
     rb"|date|time|timestamp|lastused|last_used|created|updated|expires?|fingerprint|thumbprint|checksum|digest|sha\d*|md5|crc\d*"
-    rb"|integrity|etag|nonce)"
+    rb"|integrity|etag|nonce|csrf[-_]?token|xsrf[-_]?token|host|placeholder|example|sample|mock|dummy|fake)"
     rb"s?\d*[\"']?$"
 )
 
@@ -364,8 +371,14 @@ def is_uuid_outside_secret_context(c: Candidate) -> bool:
     key = c.key.strip(b"\"'")
     if _ID_TOKEN_KEY_RE.search(key) or not key.lower().endswith((b"key", b"token", b"tkn")):
         return True
-    # `LifecycleActionToken`: a CamelCase field of an API payload holds an id; `NPM_TOKEN` holds a credential.
-    return key.lower().endswith(b"token") and re.search(rb"[a-z][A-Z]", key) is not None and b"_" not in key
+    # `LifecycleActionToken`: a PascalCase field of an API payload holds an id; `NPM_TOKEN` and a
+    # variable such as `jenkinsToken` hold credentials.
+    return (
+        key.lower().endswith(b"token")
+        and key[:1].isupper()
+        and re.search(rb"[a-z][A-Z]", key) is not None
+        and b"_" not in key
+    )
 
 
 _HOST_RE = re.compile(rb"[A-Za-z0-9.-]{1,253}")
@@ -413,7 +426,11 @@ def _is_wordy(value: bytes) -> bool:
             digits += len(seg)
         elif seg[:1].isalpha() and len(seg) >= 3 and any(ch in _VOWELS for ch in seg):
             covered += len(seg)
-    return digits <= 4 and covered >= 0.8 * (len(value) - digits)
+    if digits > 4 or covered < 0.8 * (len(value) - digits):
+        return False
+    # Words are joined by a case change or a separator (`V2Platform`, `jinja2_ext`); a run of letters
+    # broken only by a block of digits (`abcdefabcd1234abcdefabcd`) is not a name.
+    return digits <= 2 or re.search(rb"[a-z][A-Z]|[^A-Za-z0-9]", value) is not None
 
 
 def is_not_token_shaped(c: Candidate) -> bool:
@@ -444,6 +461,10 @@ _NOT_SECRET_KEY_WORDS_RE = re.compile(
 )
 
 
+_KEY_MATERIAL_RE = re.compile(rb"(?i)gpg|pgp|vapid")
+_PRIVATE_WORD_RE = re.compile(rb"(?i)priv|secret|pass")
+
+
 def is_public_or_structural_key(c: Candidate) -> bool:
     """`publicKey`, `site_key`, `primary_key`, `cache_key`: a key that says its value is not a secret.
 
@@ -453,6 +474,11 @@ def is_public_or_structural_key(c: Candidate) -> bool:
     if not c.rule.generic or c.key is None:
         return False
     key = c.key.strip(b"\"'")
+    if key[:1] == b"@" or b"/" in key:
+        return True  # `"@aws-sdk/credential-provider-node": ...`: a package or a path, not a name
+    named = key + b" " + c.line[max(0, c.line.find(key) - 8) : c.line.find(key) + 1]  # `GPG key:` in prose
+    if _KEY_MATERIAL_RE.search(named) and not _PRIVATE_WORD_RE.search(named):
+        return True  # `GPG key: <fingerprint>`, `VAPID_KEY`: public key material unless it says private
     return _NOT_SECRET_KEY_WORDS_RE.search(key) is not None
 
 
@@ -462,13 +488,16 @@ _TEST_WORD_RE = re.compile(rb"(?i)(?:^|[^a-z])(?:test|testing|example|sample|dum
 
 def is_self_describing_password(c: Candidate) -> bool:
     """`MySekretPa$$word`, `This-is-my-test-99!`, `VERYLONGSECRET...`: a value that spells out what it is."""
+    lowered = c.secret.lower()
+    # No provider token spells these words, so this holds for every rule: `someuser:somepassword@`.
+    if any(word in lowered.translate(table) for table in _LEET for word in (b"password", b"passwd")):
+        return True
     if not c.rule.generic:
         return False
     if any(word in c.secret for word in (b"SECRET", b"PASSWORD", b"TOKEN")):
         return True
-    lowered = c.secret.lower()
-    if any(word in lowered.translate(table) for table in _LEET for word in (b"password", b"passwd")):
-        return True
+    if len(c.secret) < 20 and any(b"secret" in lowered.translate(table) for table in _LEET):
+        return True  # `s00pers3cret`, `mysecret123`: what documentation types as a password
     return _TEST_WORD_RE.search(c.secret) is not None
 
 
@@ -533,8 +562,23 @@ def is_example_file(c: Candidate) -> bool:
     return _EXAMPLE_FILE_RE.search(name) is not None
 
 
+_PASSWORDISH_RE = re.compile(rb"(?i)pass|pwd|secret")
+
+
+def is_comparison_outside_passwords(c: Candidate) -> bool:
+    """`if token == "#bygroup"` compares lexer tokens; `if password == "..."` is a hard-coded login."""
+    if not c.rule.generic or c.key is None or _PASSWORDISH_RE.search(c.key):
+        return False
+    return re.search(re.escape(c.key) + rb"[\"'\]]?\s*[=!]==?\s*", c.line) is not None
+
+
 def is_literal_constant(c: Candidate) -> bool:
-    return c.rule.generic and _LITERAL_RE.match(c.secret) is not None
+    """Booleans, numbers, versions and dependency ranges (`>=3.972.0 <4`), dates, colours."""
+    if not c.rule.generic:
+        return False
+    return _LITERAL_RE.match(c.secret) is not None or (
+        c.secret[:1] in b"<>=~^" and _RANGE_RE.match(c.secret) is not None
+    )
 
 
 def is_below_entropy(c: Candidate) -> bool:
@@ -565,6 +609,7 @@ FILTERS: tuple[tuple[str, Predicate], ...] = (
     ("not-token-shaped", is_not_token_shaped),
     ("self-describing-password", is_self_describing_password),
     ("code-constant-name", is_code_constant_name),
+    ("comparison-outside-passwords", is_comparison_outside_passwords),
     ("repeated-or-sequential", is_repeated_or_sequential),
     ("low-entropy", is_below_entropy),
 )

@@ -87,7 +87,8 @@ def grafana_key(rng: random.Random) -> str:
 
 
 def pem(rng: random.Random, label: str) -> str:
-    body = base64.b64encode(rng.randbytes(48 * 12)).decode()
+    content = rng.randbytes(48 * 12 - 4)  # a DER SEQUENCE header, then its declared content
+    body = base64.b64encode(b"\x30\x82" + len(content).to_bytes(2, "big") + content).decode()
     lines = [body[i : i + 64] for i in range(0, len(body), 64)]
     return f"-----BEGIN {label}-----\n" + "\n".join(lines) + f"\n-----END {label}-----"
 
@@ -99,6 +100,7 @@ def _gen(name: str, args: list[str], rng: random.Random) -> str:
         "npm": lambda: checksummed(rng, "npm_"),
         "jwt": lambda: jwt(rng),
         "grafana-key": lambda: grafana_key(rng),
+        "der": lambda: base64.b64encode(bytes([0x30, int(args[0])]) + rng.randbytes(int(args[0]))).decode(),
         "pem": lambda: pem(rng, args[0].replace("_", " ")),
         "aws-key-id": lambda: (args[0] if args else "AKIA") + rand(rng, "base32", 16),
     }

@@ -74,7 +74,36 @@ def grafana_key(secret: bytes) -> bool | None:
     return isinstance(doc, dict) and isinstance(doc.get("k"), str) and "n" in doc and "id" in doc
 
 
+def pem_der(secret: bytes) -> bool | None:
+    """A PEM private key's body is base64 DER: a SEQUENCE whose declared length the body must hold.
+
+    Documentation shows keys cut short (`MIIEpQIBAAKCAQEAuyf... -----END`): the DER header
+    then promises far more bytes than follow. A legacy encrypted key (`Proc-Type: 4,ENCRYPTED`)
+    has a ciphertext body, which has no structure to check.
+    """
+    if b"Proc-Type:" in secret or b"DEK-Info:" in secret:
+        return None
+    text = secret.replace(b"\\n", b"\n").replace(b"\\r", b"\n")
+    lines = text.split(b"\n")[1:-1] if b"\n" in text else text.split(b"-----")[2:3]
+    body = b"".join(line.strip(b" \t\r\"',") for line in lines if b":" not in line)
+    try:
+        raw = base64.b64decode(body + b"=" * (-len(body) % 4), validate=True)
+    except (ValueError, binascii.Error):
+        return False  # `...` or prose inside the block: an elided example
+    if len(raw) < 2 or raw[0] != 0x30:
+        return False
+    if raw[1] < 0x80:
+        declared, header = raw[1], 2
+    else:
+        width = raw[1] & 0x7F
+        if not 1 <= width <= 4 or len(raw) < 2 + width:
+            return False
+        declared, header = int.from_bytes(raw[2 : 2 + width], "big"), 2 + width
+    return header + declared <= len(raw)
+
+
 VALIDATORS: dict[str, Validator] = {
+    "pem-der": pem_der,
     "grafana-key": grafana_key,
     "github-crc32": github_crc32,
     "npm-crc32": npm_crc32,
