@@ -66,6 +66,7 @@ def is_inline_allowed(c: Candidate) -> bool:
     return False
 
 
+_RFC7617_EXAMPLE = b"QWxhZGRpbjpvcGVuIHNlc2FtZQ"  # base64 of RFC 7617's "Aladdin:open sesame"
 _JWT_RE = re.compile(rb"eyJ[A-Za-z0-9_-]{8,}\.(eyJ[A-Za-z0-9_-]{8,})")
 
 
@@ -75,7 +76,7 @@ def is_vendor_example(c: Candidate) -> bool:
     A JWT carries it inside its payload (`"sts:audit_context":"EXAMPLE..."`), and the
     token on jwt.io's front page (`"name":"John Doe"`) is in countless tutorials.
     """
-    if b"EXAMPLE" in c.secret:
+    if b"EXAMPLE" in c.secret or c.secret.startswith(_RFC7617_EXAMPLE):
         return True
     m = _JWT_RE.search(c.secret)
     if m is None:
