@@ -26,6 +26,7 @@ COMMANDS = {
     "check-gitignore": "check_gitignore",
     "files": "files",
     "audit": "audit",
+    "baseline": "baseline",
 }
 
 

@@ -7,6 +7,7 @@
     protect = ["*.secret"]            # more credential-file patterns for the env-file gate
     unprotect = [".npmrc"]            # default patterns this repository does not protect
     notices = "report"                # placeholder-like matches: "report" (not blocking), "block", "hide"
+    baseline = ".credgate-baseline.json"  # accepted findings (default: that file at the root, if present)
 
 A broken config is a usage error (exit 2) that names the file and the key: a
 gate that silently ignored its config would scan something other than what the
@@ -39,6 +40,7 @@ class Config:
     protect: list[str] = field(default_factory=list)
     unprotect: list[str] = field(default_factory=list)
     notices: str = "report"
+    baseline: str | None = None  # absolute path of the baseline file, if any
     _spec: Any = field(default=None, repr=False)
 
     def is_excluded(self, path: str) -> bool:
@@ -72,7 +74,16 @@ def load(path: str) -> Config:
         raise UsageError(f"{path}: cannot read config: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}", f"fix the syntax in {path}") from None
-    known = {"max-file-size", "exclude", "disable-rules", "rules", "protect", "unprotect", "notices"}
+    known = {
+        "max-file-size",
+        "exclude",
+        "disable-rules",
+        "rules",
+        "protect",
+        "unprotect",
+        "notices",
+        "baseline",
+    }
     unknown = set(doc) - known
     if unknown:
         raise UsageError(
@@ -100,6 +111,15 @@ def load(path: str) -> Config:
         setattr(cfg, attr, list(value))
     base = os.path.dirname(os.path.abspath(path))
     cfg.rule_files = [os.path.join(base, p) for p in cfg.rule_files]
+    if "baseline" in doc:
+        if not isinstance(doc["baseline"], str) or not doc["baseline"]:
+            raise UsageError(f"{path}: baseline must be a file path")
+        cfg.baseline = os.path.join(base, doc["baseline"])
+        if not os.path.isfile(cfg.baseline):
+            raise UsageError(
+                f"{path}: baseline {doc['baseline']} does not exist",
+                "create it with `credgate baseline`, or remove the setting",
+            )
     return cfg
 
 
@@ -109,4 +129,10 @@ def find(root: str, explicit: str | None = None) -> Config:
             raise UsageError(f"config file {explicit} does not exist")
         return load(explicit)
     candidate = os.path.join(root, CONFIG_NAME)
-    return load(candidate) if os.path.isfile(candidate) else Config()
+    cfg = load(candidate) if os.path.isfile(candidate) else Config()
+    if cfg.baseline is None:
+        from credgate.baseline import BASELINE_NAME
+
+        default = os.path.join(root, BASELINE_NAME)
+        cfg.baseline = default if os.path.isfile(default) else None
+    return cfg

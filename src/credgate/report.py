@@ -45,6 +45,7 @@ class Stats:
     excluded: int = 0
     suppressed: int = 0
     not_blocking: int = 0  # findings on lines this commit does not add
+    baselined: int = 0  # findings the baseline accepts
 
 
 @dataclass
@@ -80,6 +81,8 @@ def summary(report: Report) -> str:
         parts.append(f"{s.excluded} excluded by config")
     if s.suppressed:
         parts.append(f"{s.suppressed} match(es) suppressed as decoys or allowed inline")
+    if s.baselined:
+        parts.append(f"{s.baselined} finding(s) accepted by the baseline")
     if s.not_blocking:
         parts.append(f"{s.not_blocking} finding(s) on lines this commit does not add (see --all-lines)")
     return "credgate: " + "; ".join(parts)
@@ -216,6 +219,7 @@ def to_json(report: Report, exit_code: int) -> str:
             "excluded": s.excluded,
             "suppressed": s.suppressed,
             "not_blocking": s.not_blocking,
+            "baselined": s.baselined,
         },
     }
     return json.dumps(doc, indent=2, ensure_ascii=False)

@@ -53,6 +53,19 @@ def build_scanner(cfg: config_mod.Config) -> Scanner:
     return Scanner(ruleset, notices=cfg.notices)
 
 
+def apply_baseline(report: Report, cfg: config_mod.Config) -> Report:
+    """Drop the findings the repository's baseline accepts, and count them."""
+    if not cfg.baseline or not report.findings:
+        return report
+    from credgate import baseline
+
+    accepted = baseline.load(cfg.baseline)
+    kept = [f for f in report.findings if not accepted.accepts(f)]
+    report.stats.baselined += len(report.findings) - len(kept)
+    report.findings = kept
+    return report
+
+
 def emit(report: Report, fmt: str, verbose: bool, out: TextIO | None, err: TextIO | None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr

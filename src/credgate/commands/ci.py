@@ -17,7 +17,7 @@ import click
 
 from credgate import config as config_mod
 from credgate import gitio
-from credgate.commands._common import build_scanner, emit, scan_options
+from credgate.commands._common import apply_baseline, build_scanner, emit, scan_options
 from credgate.commands.scan_range import Range, scan_ranges
 from credgate.errors import InternalError, UsageError
 from credgate.report import Report, Stats, safe
@@ -136,7 +136,7 @@ def run(
         max_size=cfg.max_file_size,
         base=ci.base or "",
     )
-    return emit(report, fmt, verbose, out, err)
+    return emit(apply_baseline(report, cfg), fmt, verbose, out, err)
 
 
 @click.command("ci")

@@ -15,7 +15,7 @@ import click
 
 from credgate import config as config_mod
 from credgate import gitio
-from credgate.commands._common import build_scanner, emit, read_disk, scan_into, scan_options
+from credgate.commands._common import apply_baseline, build_scanner, emit, read_disk, scan_into, scan_options
 from credgate.engine.finding import Finding
 from credgate.errors import UsageError
 from credgate.report import Report, Stats
@@ -74,9 +74,8 @@ def run(
             data = read_disk(file, cfg.max_file_size, stats, file)
             if data is not None:
                 scan_into(scanner, data, file, None, True, stats, findings)
-    return emit(
-        Report("files", findings, stats, max_size=cfg.max_file_size, kind="files"), fmt, verbose, out, err
-    )
+    report = Report("files", findings, stats, max_size=cfg.max_file_size, kind="files")
+    return emit(apply_baseline(report, cfg), fmt, verbose, out, err)
 
 
 @click.command("scan")

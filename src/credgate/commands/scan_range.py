@@ -19,7 +19,7 @@ import click
 
 from credgate import config as config_mod
 from credgate import gitio
-from credgate.commands._common import build_scanner, emit, scan_counted, scan_options, touches
+from credgate.commands._common import apply_baseline, build_scanner, emit, scan_counted, scan_options, touches
 from credgate.engine.finding import Finding
 from credgate.engine.scanner import Scanner
 from credgate.errors import CLEAN, InternalError, UsageError
@@ -254,7 +254,7 @@ def run(
     scope = "commits " + ("being pushed" if pre_push or pre_receive else "in " + ranges[0].label)
     findings = [f for f in findings if not cfg.is_excluded(f.path)]
     report = Report(scope, findings, stats, kind="range", max_size=cfg.max_file_size, base=base)
-    return emit(report, fmt, verbose, out, err)
+    return emit(apply_baseline(report, cfg), fmt, verbose, out, err)
 
 
 @click.command("scan-range")

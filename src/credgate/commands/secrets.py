@@ -15,7 +15,7 @@ import click
 
 from credgate import config as config_mod
 from credgate import gitio
-from credgate.commands._common import build_scanner, emit, read_disk, scan_into, scan_options
+from credgate.commands._common import apply_baseline, build_scanner, emit, read_disk, scan_into, scan_options
 from credgate.engine.finding import Finding
 from credgate.errors import UsageError
 from credgate.report import Report, Stats
@@ -82,7 +82,7 @@ def run(
     # Files read from disk (pre-commit --all-files) are edited, not unstaged.
     kind = "files" if from_disk and not todo else "staged"
     report = Report(scope, findings, stats, new_files=new_files, max_size=cfg.max_file_size, kind=kind)
-    return emit(report, fmt, verbose, out, err)
+    return emit(apply_baseline(report, cfg), fmt, verbose, out, err)
 
 
 @click.command("secrets")

@@ -458,7 +458,7 @@ def is_not_token_shaped(c: Candidate) -> bool:
 _NOT_SECRET_KEY_WORDS_RE = re.compile(
     rb"(?i)(?:pub|site|primary|foreign|sort|partition|cache|idempotency|dedup|lookup|row|result"
     rb"|index|map|hot|short[-_]?cut|author)[-_.]?(?:key|token)s?\d*$"
-    rb"|public|publishable|publish[-_]?key|subscribe[-_]?key|(?:monkey|turkey|donkey|whiskey|hockey|jockey)s?$"
+    rb"|public|publishable|publish[-_]?key|subscribe[-_]?key|hashed[-_]?(?:secret|password|token)|(?:monkey|turkey|donkey|whiskey|hockey|jockey)s?$"
 )
 
 

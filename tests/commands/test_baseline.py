@@ -1,0 +1,130 @@
+"""`credgate baseline`: accepted findings keyed on the secret, and the gates that honour them."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from credgate.commands import baseline, ci, scan, scan_range, secrets
+from credgate.errors import UsageError
+from tests.conftest import Repo, secret
+
+
+def write_baseline(**kw: object) -> str:
+    out = io.StringIO()
+    assert baseline.run(out=out, **kw) == 0  # type: ignore[arg-type]
+    return out.getvalue()
+
+
+def token_line() -> str:
+    return f"GITHUB_TOKEN={secret('%%github:ghp_%%')}\n"
+
+
+def test_baseline_accepts_known_findings_and_blocks_new_ones(repo: Repo) -> None:
+    repo.stage("deploy/settings.env", token_line())
+    repo.commit()
+    assert scan.run(["."], out=io.StringIO(), err=io.StringIO()) == 1
+    text = write_baseline()
+    assert "1 accepted finding" in text
+    doc = json.loads((repo.path / ".credgate-baseline.json").read_text())
+    assert [e["rule"] for e in doc["entries"]] == ["github-pat"]
+    assert scan.run(["."], out=io.StringIO(), err=io.StringIO()) == 0
+    # A new secret still blocks, in the staged gate too.
+    repo.stage("deploy/other.env", token_line())
+    out = io.StringIO()
+    assert secrets.run([], out=out, err=io.StringIO()) == 1
+    assert "other.env" in out.getvalue() and "settings.env" not in out.getvalue()
+
+
+def test_baseline_survives_moves_and_line_shifts(repo: Repo) -> None:
+    line = token_line()
+    repo.stage("a.env", line)
+    repo.commit()
+    write_baseline()
+    repo.git("add", ".credgate-baseline.json")
+    before = (repo.path / ".credgate-baseline.json").read_bytes()
+    repo.git("mv", "a.env", "b.env")
+    repo.stage("b.env", "# moved and shifted\n\n\n" + line)
+    assert secrets.run([], out=io.StringIO(), err=io.StringIO()) == 0
+    out = io.StringIO()
+    assert scan.run(["."], out=out, err=io.StringIO(), fmt="json") == 0, out.getvalue()
+    assert json.loads(out.getvalue())["stats"]["baselined"] == 1
+    write_baseline()
+    after = (repo.path / ".credgate-baseline.json").read_bytes()
+    assert json.loads(after)["entries"][0]["fingerprint"] == json.loads(before)["entries"][0]["fingerprint"]
+
+
+def test_baseline_holds_no_secret_and_no_line_numbers(repo: Repo) -> None:
+    value = secret("%%github:ghp_%%")
+    repo.stage("x.env", f"TOKEN={value}\n")
+    repo.commit()
+    write_baseline()
+    text = (repo.path / ".credgate-baseline.json").read_text()
+    assert value not in text and value[4:12] not in text
+    assert "line" not in text
+    write_baseline()
+    assert (repo.path / ".credgate-baseline.json").read_text() == text  # regenerating does not churn
+
+
+def test_range_and_ci_honour_the_baseline(repo: Repo) -> None:
+    repo.stage("base.txt", "hello\n")
+    repo.commit()
+    base = repo.git("rev-parse", "HEAD").strip()
+    repo.stage("app.env", token_line())
+    repo.commit()
+    head = repo.git("rev-parse", "HEAD").strip()
+    assert scan_range.run(from_ref=base, to_ref=head, out=io.StringIO(), err=io.StringIO()) == 1
+    write_baseline()
+    assert scan_range.run(from_ref=base, to_ref=head, out=io.StringIO(), err=io.StringIO()) == 0
+    env = {"CI": "true", "CREDGATE_BASE": base, "CREDGATE_HEAD": head}
+    assert ci.run(env=env, out=io.StringIO(), err=io.StringIO()) == 0
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{not json",
+        json.dumps({"version": 9, "entries": []}),
+        json.dumps({"version": 1, "entries": [{"rule": 1}]}),
+    ],
+)
+def test_a_broken_baseline_is_a_usage_error(repo: Repo, content: str) -> None:
+    repo.stage("app.env", token_line())
+    repo.write(".credgate-baseline.json", content)
+    with pytest.raises(UsageError) as info:
+        secrets.run([], out=io.StringIO(), err=io.StringIO())
+    assert "credgate baseline" in (info.value.hint or "")
+
+
+def test_migrating_from_a_detect_secrets_baseline(repo: Repo) -> None:
+    repo.stage("known.env", f"API_KEY={secret('%%rand:alnum:28%%%%rand:digit:4%%')}\n")
+    repo.stage("new.env", token_line())
+    repo.commit()
+    ds = subprocess.run(
+        [sys.executable, "-m", "detect_secrets", "scan", "known.env"],
+        cwd=repo.path, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    (repo.path / ".secrets.baseline").write_text(ds.stdout)
+    assert json.loads(ds.stdout)["results"], "detect-secrets should list the known key"
+    text = write_baseline(from_detect_secrets=str(repo.path / ".secrets.baseline"))
+    assert "1 accepted finding" in text and "1 finding(s) were not in the detect-secrets baseline" in text
+    out = io.StringIO()
+    assert scan.run(["."], out=out, err=io.StringIO(), fmt="json") == 1
+    assert [f["path"].endswith("new.env") for f in json.loads(out.getvalue())["findings"]] == [True]
+
+
+def test_cli(repo: Repo) -> None:
+    repo.stage("a.env", token_line())
+    repo.commit()
+    proc = subprocess.run(
+        [sys.executable, "-m", "credgate", "baseline"], cwd=repo.path, capture_output=True, text=True
+    )
+    assert proc.returncode == 0 and "accepted finding" in proc.stdout
+    proc = subprocess.run(
+        [sys.executable, "-m", "credgate", "scan", "."], cwd=repo.path, capture_output=True, text=True
+    )
+    assert proc.returncode == 0
