@@ -364,3 +364,41 @@ def test_truncated_documentation_key_is_not_a_key() -> None:
     assert [f.rule_id for f in Scanner(load()).scan(full.encode() + b"\n", "id_rsa.txt").findings] == [
         "private-key-pem"
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "path"),
+    [
+        ('TEST_BASIC_TOKEN = "Basic ' + "bWU6cGFzcw==" + '"', "kube_config.py"),
+        ("INVALID_PASSWORD = '28P01'", "errorcodes.py"),
+        ("'refresh_token': 'newtoken123'", "session.py"),
+        ("apiKey: '12345-abcde'", "Effect.ts"),
+        ('default_token="Bearer"', "pre_configured.py"),
+        ('self.token = "bearer " + content', "incluster_config.py"),
+        ('"image_pull_secrets": "List[V1LocalObjectReference]",', "v1_pod_spec.py"),
+        ('secret_key: "Optional[str]" = None,', "utils.py"),
+        ('"Sec-WebSocket-Key": "' + secret("%%rand:base64:22%%") + '==",', "handshake.py"),
+        ("http://www.example.com/path?access_token=" + secret("%%rand:alnum:20%%"), "tokens.py"),
+        ('lastSignificantToken = "?InterpolationInJSX";', "context.js"),
+        ('"access_token":"2YotnFZFEjr1zCsicMWpAA",', "parameters.py"),  # RFC 6749's example
+    ],
+)
+def test_more_of_what_libraries_hold_under_credential_names(line: str, path: str) -> None:
+    from credgate.engine.scanner import Scanner
+
+    assert Scanner(load()).scan(line.encode() + b"\n", path).findings == []
+
+
+def test_context_rules_in_test_files_give_notices_and_provider_rules_still_block() -> None:
+    from credgate.engine.scanner import Scanner
+
+    scanner = Scanner(load())
+    generic = f'refresh_token = "{secret("%%rand:alnum:28%%%%rand:digit:4%%")}"\n'.encode()
+    for path in ("tests/test_auth.py", "src/client.spec.ts", "pkg/auth_test.go", "testdata/creds.yaml"):
+        (f,) = scanner.scan(generic, path).findings
+        assert not f.blocking and f.advisory == "in-test-file", path
+    (f,) = scanner.scan(generic, "src/auth.py").findings
+    assert f.blocking
+    token = f"GH = '{secret('%%github:ghp_%%')}'\n".encode()
+    (f,) = scanner.scan(token, "tests/test_auth.py").findings
+    assert f.rule_id == "github-pat" and f.blocking

@@ -66,7 +66,18 @@ def is_inline_allowed(c: Candidate) -> bool:
     return False
 
 
-_RFC7617_EXAMPLE = b"QWxhZGRpbjpvcGVuIHNlc2FtZQ"  # base64 of RFC 7617's "Aladdin:open sesame"
+# Values their owners publish as examples or fixed development keys: base64 of RFC 7617's
+# "Aladdin:open sesame" and RFC 6749's client "s6BhdRkqt3:gX1fBat3bV", and the Azure Storage
+# emulator's documented account key (Azurite, devstoreaccount1), and the OAuth RFCs' example tokens.
+_PUBLISHED_VALUES = (
+    b"QWxhZGRpbjpvcGVuIHNlc2FtZQ",
+    b"czZCaGRSa3F0MzpnWDFmQmF0M2JW",
+    b"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uS",
+    b"2YotnFZFEjr1zCsicMWpAA",  # RFC 6749's example access token
+    b"tGzv3JOkF0XG5Qx2TlKWIA",  # RFC 6749's example refresh token
+    b"0685bd9184jfhq22",  # RFC 5849's example consumer key
+    b"ad180jjd733klru7",  # RFC 5849's example token
+)
 _JWT_RE = re.compile(rb"eyJ[A-Za-z0-9_-]{8,}\.(eyJ[A-Za-z0-9_-]{8,})")
 
 
@@ -76,7 +87,7 @@ def is_vendor_example(c: Candidate) -> bool:
     A JWT carries it inside its payload (`"sts:audit_context":"EXAMPLE..."`), and the
     token on jwt.io's front page (`"name":"John Doe"`) is in countless tutorials.
     """
-    if b"EXAMPLE" in c.secret or c.secret.startswith(_RFC7617_EXAMPLE):
+    if b"EXAMPLE" in c.secret or c.secret.startswith(_PUBLISHED_VALUES):
         return True
     m = _JWT_RE.search(c.secret)
     if m is None:
@@ -98,7 +109,7 @@ _PLACEHOLDER_WORDS = frozenset(
     placeholder dummy fake test testing redacted removed hidden none null nil undefined todo tbd fixme
     xxx replace_me replaceme insert_here secret_here token_here key_here notasecret not-a-secret
     mysecret mypassword my_password mytoken s3cr3t p@ssw0rd p4ssw0rd letmein default value string text
-    hunter2 foobar foo bar baz qwerty pass user pwd psw pw""".split()
+    hunter2 foobar foo bar baz qwerty pass user pwd psw pw bearer basic digest""".split()
 ) | {b"top secret", b"open sesame"}
 _PLACEHOLDER_RE = re.compile(
     rb"(?i)^(?:<[^<>]*>|\[[^\[\]]*\]|\{[^{}]*\}|\(+[^()]*\)+|\*+|\.+|-+|_+|#+)$"  # <token>, [key], {x}, ****
@@ -116,7 +127,7 @@ _METASYNTACTIC_RE = re.compile(rb"(?i)^(?:foo|bar|baz|qux|quux)(?:\W*(?:foo|bar|
 
 _HTML_ENTITY_RE = re.compile(rb"&(?:lt|gt|quot|amp|#\d{2,3});")
 _RUN_RE = re.compile(rb"(.)\1{7,}")
-_INTERLEAVED_RE = re.compile(rb"(?i)a1b2c3d4|1a2b3c4d")
+_INTERLEAVED_RE = re.compile(rb"(?i)a1b2c3d4|1a2b3c4d|abc123|123abc")
 
 
 def is_placeholder(c: Candidate) -> bool:
@@ -189,6 +200,8 @@ def is_reference(c: Candidate) -> bool:
         return True
     if _CONCAT_RE.search(c.secret):
         return True
+    if c.quoted and re.search(re.escape(c.secret) + rb"[\"']\s*(?:\+|\.\s|%\s|\|\|)", c.line):
+        return True  # `"bearer " + content`: the literal is only the start of a value built at run time
     # Unquoted brackets are code (`get()`, `cfg[key]`, `Optional[str]`), not a literal.
     return not c.quoted and any(ch in c.secret for ch in b"()[]{}<>")
 
@@ -299,6 +312,17 @@ _SENSITIVE_RE = re.compile(
 )
 
 
+_FIXTURE_KEY_RE = re.compile(
+    rb"(?i)(?:^|[^a-z])(?:test|mock|fake|dummy|example|sample|stub)(?:[^a-z]|$)|(?:^|[-_.])(?:Test|Mock|Fake)[A-Z_]"
+    rb"|^(?:invalid|missing|wrong|bad|expired|empty|err|error|no)[-_]"
+)
+
+
+def is_fixture_or_error_key(c: Candidate) -> bool:
+    """`TEST_BASIC_TOKEN`, `mock_api_key`, `INVALID_PASSWORD = '28P01'`: a fixture or an error-code name."""
+    return c.rule.generic and c.key is not None and _FIXTURE_KEY_RE.search(c.key.strip(b"\"'")) is not None
+
+
 def is_non_secret_key(c: Candidate) -> bool:
     """`password_file`, `token_url`, `Token.Keyword`: the key says the value is not the secret.
 
@@ -326,8 +350,11 @@ def is_key_echo(c: Candidate) -> bool:
     """
     if not c.rule.generic or c.key is None:
         return False
-    if _CAMEL_IDENTIFIER_RE.match(c.secret) or _ENV_NAME_RE.match(c.secret):
+    bare = c.secret.lstrip(b"?#@:$!")
+    if _CAMEL_IDENTIFIER_RE.match(bare) or _ENV_NAME_RE.match(bare):
         return True
+    if bare.isalpha() and sum(ch < 97 for ch in bare) >= 2 and not bare.isupper() and _is_wordy(bare):
+        return True  # `?InterpolationInJSX`: a name made of words
     squash = re.compile(rb"[^a-z0-9]")
     value = squash.sub(b"", c.secret.lower())
     key = squash.sub(b"", c.key.lower())
@@ -340,6 +367,9 @@ def is_key_echo(c: Candidate) -> bool:
     return re.search(rb"(?:^|[^a-z0-9])" + re.escape(key) + rb"(?:$|[^a-z0-9])", c.secret.lower()) is not None
 
 
+_TYPE_EXPR_RE = re.compile(
+    rb"^(?:[A-Za-z_][\w.]*\[[\w\[\], .|]*\]|(?:typing\.)?(?:Optional|List|Dict|Union)\b.*)$"
+)
 _LITERAL_RE = re.compile(
     rb"(?i)^(?:true|false|yes|no|on|off|null|none|nil|undefined|[-+]?\d+(?:\.\d+)?|\d[\d.:-]*\d"
     rb"|#[0-9a-f]{3,4}|#[0-9a-f]{6}|#[0-9a-f]{8}"
@@ -388,14 +418,23 @@ _RESERVED_HOSTS = (b"example.com", b"example.net", b"example.org")
 _RESERVED_SUFFIXES = (b".example", b".test", b".invalid", b".example.com", b".example.net", b".example.org")
 
 
-def is_reserved_example_host(c: Candidate) -> bool:
-    """`https://abc:xyz@example.com`: credentials in a URL to a host reserved for examples."""
-    at = c.line.find(c.secret + b"@")
-    if at == -1:
-        return False
-    m = _HOST_RE.match(c.line, at + len(c.secret) + 1)
-    host = m.group(0).lower().rstrip(b".") if m else b""
+def _reserved(host: bytes) -> bool:
+    host = host.lower().rstrip(b".")
     return host in _RESERVED_HOSTS or host.endswith(_RESERVED_SUFFIXES)
+
+
+_URL_RE = re.compile(rb"[a-z][a-z0-9+.-]*://(?:[^/\s@\"']*@)?([A-Za-z0-9.-]+)[^\s\"'<>]*")
+
+
+def is_reserved_example_host(c: Candidate) -> bool:
+    """`https://abc:xyz@example.com`, `https://example.com/p?access_token=...`: a URL to a host reserved
+    for examples carries example credentials."""
+    at = c.line.find(c.secret + b"@")
+    if at != -1:
+        m = _HOST_RE.match(c.line, at + len(c.secret) + 1)
+        if m and _reserved(m.group(0)):
+            return True
+    return any(c.secret in url.group(0) and _reserved(url.group(1)) for url in _URL_RE.finditer(c.line))
 
 
 _SEPARATORS_RE = re.compile(rb"[-_.:/+=~]+")
@@ -413,6 +452,7 @@ _VERSION_RE = re.compile(rb"(?i)^v?\d+(?:\.\d+)+(?:[-+.][0-9a-z.-]*)?$")
 
 _SEGMENT_RE = re.compile(rb"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+|[^A-Za-z0-9]+")
 _VOWELS = frozenset(b"aeiouyAEIOUY")
+_LETTERS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def _is_wordy(value: bytes) -> bool:
@@ -425,9 +465,12 @@ def _is_wordy(value: bytes) -> bool:
     for seg in _SEGMENT_RE.findall(value):
         if seg[:1].isdigit():
             digits += len(seg)
-        elif seg[:1].isalpha() and len(seg) >= 3 and any(ch in _VOWELS for ch in seg):
-            covered += len(seg)
-    if digits > 4 or covered < 0.8 * (len(value) - digits):
+        elif seg[:1].isalpha() and (
+            (len(seg) >= 2 and any(ch in _VOWELS for ch in seg)) or (seg.isupper() and 2 <= len(seg) <= 4)
+        ):
+            covered += len(seg)  # a word, or an acronym such as JSX or API
+    letters = sum(ch in _LETTERS for ch in value)
+    if digits > 4 or covered < 0.8 * letters:
         return False
     # Words are joined by a case change or a separator (`V2Platform`, `jinja2_ext`); a run of letters
     # broken only by a block of digits (`abcdefabcd1234abcdefabcd`) is not a name.
@@ -462,7 +505,7 @@ _NOT_SECRET_KEY_WORDS_RE = re.compile(
 )
 
 
-_KEY_MATERIAL_RE = re.compile(rb"(?i)gpg|pgp|vapid")
+_KEY_MATERIAL_RE = re.compile(rb"(?i)gpg|pgp|vapid|websocket")
 _PRIVATE_WORD_RE = re.compile(rb"(?i)priv|secret|pass")
 
 
@@ -504,6 +547,38 @@ def is_self_describing_password(c: Candidate) -> bool:
 
 _SNAKE_NAME_RE = re.compile(rb"^_*[a-z][a-z0-9]*(?:_[a-z0-9]+)+_*$")
 _UPPER_WORD_RE = re.compile(rb"^[A-Z][A-Z0-9]{1,9}$")
+
+
+_TOKENISH_KEY_RE = re.compile(rb"(?i)token|key|secret|auth|credential")
+_PASSWORDISH_KEY_RE = re.compile(rb"(?i)pass|pwd|phrase")
+_MIN_TOKEN_LENGTH = 12
+
+
+def is_too_short_for_a_token(c: Candidate) -> bool:
+    """`'refresh_token': 'newtoken123'`, `apiKey: '12345-abcde'`: issued tokens are longer than that.
+
+    Passwords can be short, so a name that says password keeps its short value.
+    """
+    if not c.rule.generic or c.key is None:
+        return False
+    if _PASSWORDISH_KEY_RE.search(c.key) or not _TOKENISH_KEY_RE.search(c.key):
+        return False
+    return len(c.secret.strip(b"\"'")) < _MIN_TOKEN_LENGTH
+
+
+_TEST_PATH_RE = re.compile(
+    r"(?:^|/)(?:tests?|__tests__|specs?|fixtures?|testdata|test-data|mocks?|__mocks__)/"
+    r"|(?:^|/)test_[^/]*$|_test\.[^/]+$|\.(?:test|spec)\.[^/]+$|(?:Test|Tests|Spec)\.[A-Za-z]+$"
+)
+
+
+def is_in_test_file(c: Candidate) -> bool:
+    """`tests/test_auth.py`, `client.spec.ts`, `testdata/`: fixtures hold made-up credentials.
+
+    Only context rules step back, and only to a notice: a provider token in a test still
+    blocks, and a real password pasted into a fixture is still shown.
+    """
+    return c.rule.generic and _TEST_PATH_RE.search(c.path) is not None
 
 
 def is_code_constant_name(c: Candidate) -> bool:
@@ -577,6 +652,8 @@ def is_literal_constant(c: Candidate) -> bool:
     """Booleans, numbers, versions and dependency ranges (`>=3.972.0 <4`), dates, colours."""
     if not c.rule.generic:
         return False
+    if _TYPE_EXPR_RE.match(c.secret):
+        return True  # `"Optional[str]"`, `"List[V1ObjectReference]"`: a type annotation
     return _LITERAL_RE.match(c.secret) is not None or (
         c.secret[:1] in b"<>=~^" and _RANGE_RE.match(c.secret) is not None
     )
@@ -603,6 +680,8 @@ FILTERS: tuple[tuple[str, Predicate], ...] = (
     ("prose-or-path", is_prose_or_path),
     ("type-union", is_type_union),
     ("non-secret-key", is_non_secret_key),
+    ("fixture-or-error-key", is_fixture_or_error_key),
+    ("too-short-for-a-token", is_too_short_for_a_token),
     ("literal-constant", is_literal_constant),
     ("uuid-outside-secret-context", is_uuid_outside_secret_context),
     ("key-echo", is_key_echo),
@@ -612,6 +691,7 @@ FILTERS: tuple[tuple[str, Predicate], ...] = (
     ("code-constant-name", is_code_constant_name),
     ("comparison-outside-passwords", is_comparison_outside_passwords),
     ("repeated-or-sequential", is_repeated_or_sequential),
+    ("in-test-file", is_in_test_file),
     ("low-entropy", is_below_entropy),
 )
 

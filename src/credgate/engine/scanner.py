@@ -12,10 +12,11 @@ from credgate.engine.rules import Rule, RuleSet
 
 # Filters whose verdict is "probably not a secret" rather than "not a secret": the match is
 # still reported, as a notice that does not block (see Finding.advisory).
-SOFT_FILTERS = frozenset({"repeated-or-sequential"})
+SOFT_FILTERS = frozenset({"repeated-or-sequential", "in-test-file"})
 NOTICES = ("report", "block", "hide")
 ADVISORY_TEXT = {
     "repeated-or-sequential": "looks like a placeholder (repeated or sequential characters)",
+    "in-test-file": "a value under a credential name in a test file (provider tokens there still block)",
 }
 MAX_DECODE_DEPTH = 2  # base64 inside base64 is still read; deeper nesting is not configuration
 MAX_DECODED_RUNS = 200  # per file: bounds the work a file full of base64 blobs can cause
