@@ -169,7 +169,7 @@ def iter_added_findings(
 def _patch_stands_in(change: gitio.Change) -> bool:
     if change.all_added:
         return False
-    return not any(b"\0" in text for _, text in change.added_text)
+    return b"\0" not in b"".join([text for _, text in change.added_text])
 
 
 def _scan_patch(

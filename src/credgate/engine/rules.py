@@ -115,6 +115,7 @@ class RuleSet:
             index = self._by_keyword if rule.visible else self._hidden_by_keyword
             for kw in rule.keywords:
                 index.setdefault(kw, []).append(rule)
+        self._order = {rule.id: i for i, rule in enumerate(self.rules)}
         self._keyword_set: Any = None
         self._keyword_list: list[bytes] = []
 
@@ -146,7 +147,7 @@ class RuleSet:
             if rule.near and rule.near.rule not in hit:
                 partner = self.by_id[rule.near.rule]
                 hit[partner.id] = partner
-        return [r for r in self.rules if r.id in hit]
+        return sorted(hit.values(), key=lambda r: self._order[r.id])
 
     def keywords_in(self, lowered: bytes) -> set[bytes]:
         """Every keyword that occurs in the text, found in one pass of an RE2 set.

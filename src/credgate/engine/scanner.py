@@ -27,9 +27,12 @@ _runs: Any = None
 def _base64_runs() -> Any:
     global _runs
     if _runs is None:
-        import re2
+        import re
 
-        _runs = re2.compile(rb"[A-Za-z0-9+/_-]{%d,}={0,2}" % _MIN_RUN)
+        # The stdlib engine, not RE2: one character class repeated cannot backtrack, and this pattern
+        # matches thousands of times per file, where the re2 module's Python-level match objects cost
+        # more than the search itself.
+        _runs = re.compile(rb"[A-Za-z0-9+/_-]{%d,}={0,2}" % _MIN_RUN)
     return _runs
 
 
@@ -41,7 +44,11 @@ def _percent_runs() -> Any:
     if _percent is None:
         import re2
 
-        _percent = re2.compile(rb"(?:[A-Za-z0-9._~+!*'()=&:/?@-]|%[0-9A-Fa-f]{2}){16,}")
+        # At least two escapes inside the run: a plain word run is not URL-encoded text, and matching
+        # every one of them would cost a Python round trip per word.
+        safe = rb"[A-Za-z0-9._~+!*'()=&:/?@-]"
+        esc = rb"%[0-9A-Fa-f]{2}"
+        _percent = re2.compile(rb"%s*%s%s*%s(?:%s|%s)*" % (safe, esc, safe, esc, safe, esc))
     return _percent
 
 
@@ -267,6 +274,8 @@ class Scanner:
         if b"%" in data:
             candidates += [(m.span(), "URL encoding") for m in _percent_runs().finditer(data)]
         for (start, end), how in candidates:
+            if end - start < 16:
+                continue
             run = data[start:end]
             if how == "base64":
                 if data[max(0, start - 7) : start].lower() == b"base64,":
