@@ -69,3 +69,11 @@ def test_grafana_key_needs_name_and_org() -> None:
 
     assert grafana_key(b64({"k": secret("%%rand:alnum:32%%"), "n": "ci", "id": 1})) is True
     assert grafana_key(b64({"k": secret("%%rand:alnum:32%%"), "t": "report", "c": 5})) is False
+
+
+def test_pem_der_accepts_openssh_bodies_under_any_label() -> None:
+    from credgate.engine.validate import pem_der
+
+    body = base64.b64encode(b"openssh-key-v1\0" + b"\0\0\0\x04none" + bytes(range(256))).decode()
+    lines = "\n".join(body[i : i + 70] for i in range(0, len(body), 70))
+    assert pem_der(f"-----BEGIN RSA PRIVATE KEY-----\n{lines}\n-----END RSA PRIVATE KEY-----".encode()) is True

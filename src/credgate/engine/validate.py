@@ -90,6 +90,8 @@ def pem_der(secret: bytes) -> bool | None:
         raw = base64.b64decode(body + b"=" * (-len(body) % 4), validate=True)
     except (ValueError, binascii.Error):
         return False  # `...` or prose inside the block: an elided example
+    if raw.startswith(b"openssh-key-v1\0"):
+        return len(raw) > 100  # OpenSSH's own format (sometimes under an RSA label): magic, then the key
     if len(raw) < 2 or raw[0] != 0x30:
         return False
     if raw[1] < 0x80:
