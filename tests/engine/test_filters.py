@@ -402,3 +402,16 @@ def test_context_rules_in_test_files_give_notices_and_provider_rules_still_block
     token = f"GH = '{secret('%%github:ghp_%%')}'\n".encode()
     (f,) = scanner.scan(token, "tests/test_auth.py").findings
     assert f.rule_id == "github-pat" and f.blocking
+
+
+def test_generated_tokens_are_rarely_mistaken_for_names(rules) -> None:  # type: ignore[no-untyped-def]
+    import random
+    import string
+
+    rng = random.Random(20261128)  # fixed: the rate is what is tested, not one draw
+    alphabet = string.ascii_letters + string.digits
+    values = ["".join(rng.choice(alphabet) for _ in range(rng.choice((20, 32, 40)))) for _ in range(3000)]
+    dropped = [v for v in values if filters.is_not_token_shaped(tok(rules, v.encode()))]
+    # Values with no digit at all are not token-shaped by definition; the rest must nearly all pass.
+    with_digits = [v for v in dropped if any(ch.isdigit() for ch in v)]
+    assert len(with_digits) <= 3, with_digits[:5]

@@ -76,4 +76,5 @@ def test_pem_der_accepts_openssh_bodies_under_any_label() -> None:
 
     body = base64.b64encode(b"openssh-key-v1\0" + b"\0\0\0\x04none" + bytes(range(256))).decode()
     lines = "\n".join(body[i : i + 70] for i in range(0, len(body), 70))
-    assert pem_der(f"-----BEGIN RSA PRIVATE KEY-----\n{lines}\n-----END RSA PRIVATE KEY-----".encode()) is True
+    block = f"-----BEGIN RSA PRIVATE KEY-----\n{lines}\n-----END RSA PRIVATE KEY-----"
+    assert pem_der(block.encode()) is True

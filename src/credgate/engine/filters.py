@@ -455,6 +455,17 @@ _VOWELS = frozenset(b"aeiouyAEIOUY")
 _LETTERS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
+_CONSONANT_RUN_RE = re.compile(rb"[^aeiouy]{5,}")
+
+
+def _is_word(seg: bytes) -> bool:
+    """A lower-case or Capitalized run with a vowel and no five consonants in a row, as words are."""
+    if len(seg) < 2 or not (seg.islower() or seg[1:].islower()):
+        return False
+    lowered = seg.lower()
+    return any(ch in b"aeiou" for ch in lowered) and _CONSONANT_RUN_RE.search(lowered) is None
+
+
 def _is_wordy(value: bytes) -> bool:
     """`ServerlessV2PlatformVersions`, `jinja2_extensions`: mostly words of three letters or more.
 
@@ -462,19 +473,24 @@ def _is_wordy(value: bytes) -> bool:
     word-like segments; names made of words are almost all covered.
     """
     covered = digits = 0
+    runs: list[int] = []
     for seg in _SEGMENT_RE.findall(value):
         if seg[:1].isdigit():
             digits += len(seg)
-        elif seg[:1].isalpha() and (
-            (len(seg) >= 2 and any(ch in _VOWELS for ch in seg)) or (seg.isupper() and 2 <= len(seg) <= 4)
-        ):
-            covered += len(seg)  # a word, or an acronym such as JSX or API
+        elif seg[:1].isalpha():
+            runs.append(len(seg))
+            if _is_word(seg) or (seg.isupper() and 2 <= len(seg) <= 4):
+                covered += len(seg)  # a word, or an acronym such as JSX or API
     letters = sum(ch in _LETTERS for ch in value)
     if digits > 4 or covered < 0.8 * letters:
         return False
+    # Random mixed case breaks into runs of two or three letters (`wreHOHidBfLde`); names are made
+    # of longer words.
+    if runs and sum(runs) / len(runs) < 4:
+        return False
     # Words are joined by a case change or a separator (`V2Platform`, `jinja2_ext`); a run of letters
     # broken only by a block of digits (`abcdefabcd1234abcdefabcd`) is not a name.
-    return digits <= 2 or re.search(rb"[a-z][A-Z]|[^A-Za-z0-9]", value) is not None
+    return re.search(rb"[a-z][A-Z]|[^A-Za-z0-9]", value) is not None
 
 
 def is_not_token_shaped(c: Candidate) -> bool:
