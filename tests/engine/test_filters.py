@@ -354,16 +354,17 @@ def test_what_third_party_code_holds_under_credential_names(line: str, path: str
     assert Scanner(load()).scan(line.encode() + b"\n", path).findings == []
 
 
-def test_truncated_documentation_key_is_not_a_key() -> None:
+def test_truncated_documentation_key_is_a_notice_not_a_block() -> None:
     from credgate.engine.scanner import Scanner
 
     body = "MIIEpQIBAAKCAQEA" + secret("%%rand:base64:44%%")
     doc = f"/** For example, `-----BEGIN RSA PRIVATE KEY----- {body}. -----END RSA PRIVATE KEY-----` */"
-    assert Scanner(load()).scan(doc.encode() + b"\n", "credential.d.ts").findings == []
+    found = Scanner(load()).scan(doc.encode() + b"\n", "credential.d.ts").findings
+    assert [(f.rule_id, f.advisory) for f in found] == [("private-key-pem", "failed-pem-der")]
+    assert Scanner(load(), notices="hide").scan(doc.encode() + b"\n", "credential.d.ts").findings == []
     full = secret("%%pem:RSA_PRIVATE_KEY%%")
-    assert [f.rule_id for f in Scanner(load()).scan(full.encode() + b"\n", "id_rsa.txt").findings] == [
-        "private-key-pem"
-    ]
+    found = Scanner(load()).scan(full.encode() + b"\n", "id_rsa.txt").findings
+    assert [(f.rule_id, f.advisory) for f in found] == [("private-key-pem", "")]
 
 
 @pytest.mark.parametrize(
@@ -415,3 +416,86 @@ def test_generated_tokens_are_rarely_mistaken_for_names(rules) -> None:  # type:
     # Values with no digit at all are not token-shaped by definition; the rest must nearly all pass.
     with_digits = [v for v in dropped if any(ch.isdigit() for ch in v)]
     assert len(with_digits) <= 3, with_digits[:5]
+
+
+def _scan(text: str, path: str, notices: str = "report"):  # type: ignore[no-untyped-def]
+    from credgate.engine.scanner import Scanner
+
+    return Scanner(load(), notices=notices).scan(text.encode() + b"\n", path).findings
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["hunter2", "P@ssw0rd123", "super$ecret", "Secret123", "s3cr3t", "passw0rd"],
+)
+def test_weak_password_is_a_notice_in_config_and_blocks_in_a_dotenv_file(value: str) -> None:
+    found = _scan(f'db_password: "{value}"', "deploy/settings.yaml")
+    assert [(f.rule_id, f.advisory) for f in found] == [("generic-password-assignment", "weak-password")]
+    assert _scan(f'db_password: "{value}"', "deploy/settings.yaml", notices="hide") == []
+    blocking = _scan(f"DB_PASSWORD={value}", "deploy/.env.production")
+    assert [(f.rule_id, f.advisory) for f in blocking] == [("generic-password-assignment", "")]
+
+
+@pytest.mark.parametrize(
+    ("line", "path"),
+    [
+        ('password: "password"', "settings.yaml"),  # the slot's own name: a placeholder
+        ('password: "mypassword"', "settings.yaml"),
+        ("url = postgres://postgres:postgres@db:5432/app", "settings.toml"),  # the image default login
+        ("api_token: secret123", "settings.yaml"),  # not a password slot: tokens are not weak words
+        ("password = secret", "app.py"),  # a variable in code, whatever its name
+    ],
+)
+def test_what_stays_hidden_beside_weak_passwords(line: str, path: str) -> None:
+    assert _scan(line, path) == []
+
+
+def test_weak_password_in_a_connection_url_is_a_notice() -> None:
+    found = _scan("DATABASE_URL: postgresql://app:secret@db.internal:5432/app", "compose.yaml")
+    assert {(f.rule_id, f.advisory) for f in found} == {("database-url-password", "weak-password")}
+
+
+def test_random_value_holding_format_characters_is_not_a_format_string() -> None:
+    key = (
+        "django-insecure-"
+        + secret("%%rand:alnum:12%%")
+        + "!%(^+=gr@cu@v9-"
+        + secret("%%rand:alnum:16%%")
+        + "*k*$"
+    )
+    assert [f.rule_id for f in _scan(f"SECRET_KEY = '{key}'", "settings.py")] == [
+        "generic-password-assignment"
+    ]
+    tail = secret("%%rand:alnum:20%%") + "`D}/vYR)T;W]EBrf;_&k>qX??]G&3CF=;@vyrVBp[$_hK4^?{qT/Eg" + "$%r"
+    assert [f.rule_id for f in _scan(f"jwtsecret: '{tail}'", "oauth.yaml")] == ["generic-password-assignment"]
+    # A real format string keeps being one.
+    assert _scan("password = 'postgresql://%s:%s@%s:%d/%s?sslmode=require'", "db.py") == []
+    assert _scan("secret = '%(user)s:%(password)s'", "db.py") == []
+
+
+def test_bare_command_line_password_word_is_found_but_a_glued_flag_is_not() -> None:
+    word = "".join(ch for ch in secret("%%rand:lower:9%%"))
+    found = _scan(f'system("psexec \\\\\\\\10.0.0.7 -u Administrator -p {word} shutdown -r")', "ops.c")
+    assert [f.rule_id for f in found] == ["windows-command-password"]
+    assert _scan("gcc -I/usr/include/mysql -pthread -o app app.c", "Makefile") == []
+    assert _scan('ConvertTo-SecureString "literal" -AsPlainText', "notes.ps1") == []
+
+
+def test_provider_test_mode_key_is_not_self_describing() -> None:
+    key = "pk_test_" + secret("%%rand:alnumupper:28%%")
+    assert [f.rule_id for f in _scan(f"courier_secret={key}", "app.env")] != []
+    assert _scan('client_secret = "test_client_secret_value"', "settings.py") == []
+
+
+def test_fallback_default_is_not_a_type_union() -> None:
+    value = secret("%%rand:alnum:24%%")
+    found = _scan(f"const token = process.env.SLACK_TOKEN || '{value}';", "bot.js")
+    assert "env-default-secret" in {f.rule_id for f in found}
+    assert _scan("type Mode = 'optional' | 'required_token_value'", "types.ts") == []
+
+
+@pytest.mark.parametrize("word", ["centipede", "blooberry"])
+def test_password_stated_in_prose_is_found_even_as_a_lower_case_word(word: str) -> None:
+    found = _scan(f'Ensure the password is "{word}" and press the button.', "README.txt")
+    assert [f.rule_id for f in found] == ["prose-password-statement"]
+    assert _scan(f'Ensure the token is "{word}".', "README.txt") == []

@@ -136,6 +136,8 @@ def is_placeholder(c: Candidate) -> bool:
         import html
 
         value = html.unescape(value.decode("utf-8", "replace")).encode()  # &lt;password&gt; in HTML docs
+    if len(set(value.translate(None, b"-_.: "))) == 1:
+        return True  # the nil UUID, `0000-0000`, `xxxx_xxxx`: one character between separators
     run = _RUN_RE.search(value)
     if run is not None and len(run.group(0)) * 2 >= len(value):
         return True  # `0000000000000000aa`: mostly one character, as no generated token is
@@ -170,7 +172,7 @@ def is_repeated_or_sequential(c: Candidate) -> bool:
 
 
 _REFERENCE_RE = re.compile(
-    rb"\$\{|\$\(|\{\{|\}\}|<%|%\(|#\{|^\$[A-Za-z_][A-Za-z0-9_]*$|^%[A-Za-z_][A-Za-z0-9_]*%$"
+    rb"\$\{|\$\(|\{\{|\}\}|<%|#\{|^\$[A-Za-z_][A-Za-z0-9_]*$|^%[A-Za-z_][A-Za-z0-9_]*%$"
     rb"|os\.environ|process\.env|getenv|\bENV\[|System\.getenv|secrets\.|vault:|env\("
     rb"|%%[a-z0-9-]+(?::[^%\s]*)?%%"  # credgate's own example templates (synth.py)
 )
@@ -181,6 +183,14 @@ _INTERPOLATION_RE = re.compile(rb"\{[A-Za-z_][A-Za-z0-9_.\[\]'\"()]*(?:![rsa])?(
 
 _CONCAT_RE = re.compile(rb"[\"']\s*(?:\+|\.|\|\|)\s*[\"'A-Za-z_]")  # "a" + "b", 'a' . $b, "a" || x
 _FORMAT_RE = re.compile(rb"%[-#0 +]?\d*(?:\.\d+)?[sdrif]|%\([A-Za-z_]\w*\)[sdr]|\{\d*\}")
+
+
+def _looks_random(value: bytes) -> bool:
+    """A long value of five bits a character: a generated key that happens to hold `%r` or `{}`.
+
+    Format strings mix a few specifiers into text, which keeps them well below that.
+    """
+    return len(value) >= 32 and shannon_entropy(value) >= 5.0
 
 
 def is_reference(c: Candidate) -> bool:
@@ -196,7 +206,9 @@ def is_reference(c: Candidate) -> bool:
         return True  # f"X = '{call('a')}'": the quote ended inside an interpolation
     # '%s:%s' % (...), "{}".format(...), and "' + var + '" are built at run time.
     stripped = c.secret.strip()
-    if _FORMAT_RE.search(c.secret) or stripped[:1] == b"+" or stripped[-1:] == b"+":
+    if _FORMAT_RE.search(c.secret) and not _looks_random(c.secret):
+        return True
+    if stripped[:1] == b"+" or stripped[-1:] == b"+":
         return True
     if _CONCAT_RE.search(c.secret):
         return True
@@ -247,16 +259,20 @@ def is_type_union(c: Candidate) -> bool:
     """`type Mode = "optional" | "required"`: TypeScript literal unions name values, they hold none."""
     if not c.rule.generic:
         return False
+    line = c.line.replace(b"||", b"  ")  # `process.env.X || "fallback"` is a default, not a union
     for q in (b'"', b"'"):
         quoted = q + c.secret + q
-        if (
-            quoted + b"|" in c.line
-            or quoted + b" |" in c.line
-            or b"|" + quoted in c.line
-            or b"| " + quoted in c.line
-        ):
+        if quoted + b"|" in line or quoted + b" |" in line or b"|" + quoted in line or b"| " + quoted in line:
             return True
     return False
+
+
+_PASSWORD_VARIABLE_RE = re.compile(
+    rb"(?i)^[\"'$@]?(?:[a-z0-9]+[_.-])?(?:db|database|admin|root|user|mysql|pg|smtp|mail)?[_.-]?(?:password|passwd|pwd|pass)[\"']?$"
+)
+_COMMAND_LINE_RULES = frozenset(
+    {"windows-command-password", "cli-password-argument", "generic-cli-credential-flag"}
+)
 
 
 def is_prose_or_path(c: Candidate) -> bool:
@@ -269,9 +285,20 @@ def is_prose_or_path(c: Candidate) -> bool:
     if _PATH_RE.match(c.secret):
         return True
     word = c.secret.rstrip(b".,;:!?")
-    if word.isalpha() and word.islower() and (len(word) < 6 or not _is_dotenv_like(c.path)):
-        # 'data', 'minutes': a lower-case word. In a dotenv file (DB_PASSWORD=postgres) it is kept.
-        return True
+    # "the password is" and a quoted word, or `$password = "<word>"`: the name says a password is assigned.
+    stated = c.rule.id == "prose-password-statement" or (
+        c.quoted
+        and len(word) >= 6
+        and c.key is not None
+        and _PASSWORD_VARIABLE_RE.match(c.key) is not None
+        and re.search(re.escape(c.key) + rb"[\"'\]]?\s*[=!]==?", c.line)
+        is None  # `typeof x.password === 'function'`
+    )
+    if word.isalpha() and word.islower() and (len(word) < 6 or not _is_dotenv_like(c.path)) and not stated:
+        # 'data', 'minutes': a lower-case word. In a dotenv file (DB_PASSWORD=postgres) it is kept, and
+        # so is a bare command-line argument (`-p` then a word; a glued `-pthread` is another flag).
+        at = c.line.find(c.secret)
+        return not (c.rule.id in _COMMAND_LINE_RULES and at > 0 and c.line[at - 1 : at] in (b" ", b"\t"))
     if b" " in c.secret and b'"' in c.secret:
         return True  # `'variable|default:"Default value"'`: template or markup text
     if _SLUG_RE.match(c.secret) and not (c.key and b"phrase" in c.key.lower()):
@@ -558,7 +585,12 @@ def is_self_describing_password(c: Candidate) -> bool:
         return True
     if len(c.secret) < 20 and any(b"secret" in lowered.translate(table) for table in _LEET):
         return True  # `s00pers3cret`, `mysecret123`: what documentation types as a password
+    if _TEST_MODE_TOKEN_RE.match(c.secret) and shannon_entropy(c.secret) >= 4.0:
+        return False  # `pk_test_<random>`: a provider's test-mode key still opens the account's API
     return _TEST_WORD_RE.search(c.secret) is not None
+
+
+_TEST_MODE_TOKEN_RE = re.compile(rb"^(?:[a-z]{2,6}_)?test_[A-Za-z0-9_-]{20,}$")
 
 
 _SNAKE_NAME_RE = re.compile(rb"^_*[a-z][a-z0-9]*(?:_[a-z0-9]+)+_*$")
@@ -679,6 +711,40 @@ def is_below_entropy(c: Candidate) -> bool:
     return c.rule.entropy is not None and shannon_entropy(c.secret) < c.rule.entropy
 
 
+_SLOT_WORDS = frozenset(
+    b"password passwd pass pwd passphrase mypassword my_password yourpassword your_password".split()
+)
+_WEAK_CORES = frozenset(b"secret password passwd admin root hunter letmein qwerty welcome".split())
+# An optional intensifier, a word (leetspeak allowed), then the digits and symbols a policy demands.
+_WEAK_AFFIX_RE = re.compile(rb"^(?:super|top|very)?[-_.]?(?P<core>[a-z@4310$5!7]+?)[0-9!@#$%^&*?._-]*$")
+
+
+def _is_password_slot(c: Candidate) -> bool:
+    if c.rule.id.endswith("-password") and not c.rule.id.startswith("password-hash"):
+        return True  # a connection string's, URL's or command line's password position
+    return c.rule.generic and c.key is not None and _PASSWORDISH_KEY_RE.search(c.key) is not None
+
+
+def is_weak_password(c: Candidate) -> bool:
+    """`postgres://app:hunter2@db`, `password = "P@ssw0rd123"`, `Password=secret`: a weak password.
+
+    Tutorials type these, and so do people: the database default that went to production is
+    how incidents start. Not blocked, since most are samples, but shown as a notice. The bare
+    slot word (`password = "password"`) stays a placeholder, as does a URL login that repeats its
+    user name (`postgres:postgres@`).
+    """
+    if not _is_password_slot(c):
+        return False
+    value = c.secret.strip(b"\"'")
+    if not 4 <= len(value) <= 24 or value.lower() in _SLOT_WORDS:
+        return False
+    at = c.line.find(b":" + value + b"@")
+    if at != -1 and c.line[c.line.rfind(b"//", 0, at) + 2 : at].lower() == value.lower():
+        return False
+    m = _WEAK_AFFIX_RE.match(value.lower())
+    return m is not None and m.group("core").translate(_LEET[0]) in _WEAK_CORES
+
+
 Predicate = Callable[[Candidate], bool]
 
 # Order is cheapest-and-most-decisive first; the first that fires names the reason.
@@ -712,8 +778,37 @@ FILTERS: tuple[tuple[str, Predicate], ...] = (
 )
 
 
+# Filters that call a value made up. A weak password trips them too, and is a notice instead
+# unless a filter outside this group (a reference, a code identifier...) also fires.
+_MADE_UP = frozenset(
+    {"placeholder", "sample-userinfo", "self-describing-password", "prose-word", "prose-or-path"}
+)
+
+
+# Filters that judge a value's shape (a number, a word, too little entropy). A run of the alphabet or
+# of the digits under a credential name trips them, and is a placeholder notice instead
+# (`API_KEY=1234567890...`): the slot is real even if this value is not, so the team sees it unblocked.
+_SHAPE = frozenset({"literal-constant", "prose-word", "not-token-shaped", "low-entropy"})
+
+
 def why_not_secret(c: Candidate) -> str | None:
+    weak = None
     for name, predicate in FILTERS:
+        if weak is not None and name in (_MADE_UP if weak == "weak-password" else _SHAPE):
+            continue
         if predicate(c):
+            if name in _MADE_UP and weak is None and is_weak_password(c):
+                weak = "weak-password"
+                continue
+            if name in _SHAPE and weak is None and c.key is not None and is_repeated_or_sequential(c):
+                weak = "repeated-or-sequential"
+                continue
             return name
-    return None
+    if weak == "weak-password" and _is_env_file(c.path):
+        return None  # DB_PASSWORD=hunter2 in .env.production: that is the deployed password, so it blocks
+    return weak
+
+
+def _is_env_file(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1].lower()
+    return name.startswith(".env") or name.endswith(".env")

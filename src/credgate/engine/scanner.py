@@ -12,11 +12,16 @@ from credgate.engine.rules import Rule, RuleSet
 
 # Filters whose verdict is "probably not a secret" rather than "not a secret": the match is
 # still reported, as a notice that does not block (see Finding.advisory).
-SOFT_FILTERS = frozenset({"repeated-or-sequential", "in-test-file"})
+SOFT_FILTERS = frozenset({"repeated-or-sequential", "in-test-file", "weak-password"})
+# A failed checksum or key parse may be a typo, a truncated paste or a redacted body of a real
+# credential, so it is shown without blocking. A failed JWT, macaroon or Grafana parse means another kind of
+# string (a Power BI `?r=eyJrIjoi...` link decodes to other JSON than a Grafana key).
+SOFT_VALIDATORS = frozenset({"github-crc32", "npm-crc32", "pem-der"})
 NOTICES = ("report", "block", "hide")
 ADVISORY_TEXT = {
     "repeated-or-sequential": "looks like a placeholder (repeated or sequential characters)",
     "in-test-file": "a value under a credential name in a test file (provider tokens there still block)",
+    "weak-password": "a weak or sample password (a common word, digits, leetspeak): change it if it is real",
 }
 MAX_DECODE_DEPTH = 2  # base64 inside base64 is still read; deeper nesting is not configuration
 MAX_DECODED_RUNS = 200  # per file: bounds the work a file full of base64 blobs can cause
@@ -332,8 +337,11 @@ class Scanner:
                 verdict = VALIDATORS[rule.validate](secret)
                 if verdict is False:
                     reason = f"failed-{rule.validate}"  # a wrong checksum is a typo or a made-up token
-            # A wrong checksum may be a typo of a real token; a failed parse says it is something else.
-            soft = bool(reason) and (reason in SOFT_FILTERS or str(reason).endswith("-crc32"))
+            soft = bool(reason) and (
+                reason in SOFT_FILTERS
+                or reason == f"failed-{rule.validate}"
+                and rule.validate in SOFT_VALIDATORS
+            )
             if reason and (not soft or self.notices == "hide"):
                 result.suppressed.append((rule.id, line, reason))
                 continue
