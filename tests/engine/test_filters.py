@@ -442,6 +442,7 @@ def test_weak_password_is_a_notice_in_config_and_blocks_in_a_dotenv_file(value: 
         ('password: "password"', "settings.yaml"),  # the slot's own name: a placeholder
         ('password: "mypassword"', "settings.yaml"),
         ("url = postgres://postgres:postgres@db:5432/app", "settings.toml"),  # the image default login
+        ("url = redis://alice:foobared@cache.internal:6380", "settings.toml"),  # redis.conf's example
         ("api_token: secret123", "settings.yaml"),  # not a password slot: tokens are not weak words
         ("password = secret", "app.py"),  # a variable in code, whatever its name
     ],

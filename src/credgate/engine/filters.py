@@ -109,8 +109,8 @@ _PLACEHOLDER_WORDS = frozenset(
     placeholder dummy fake test testing redacted removed hidden none null nil undefined todo tbd fixme
     xxx replace_me replaceme insert_here secret_here token_here key_here notasecret not-a-secret
     mysecret mypassword my_password mytoken s3cr3t p@ssw0rd p4ssw0rd letmein default value string text
-    hunter2 foobar foo bar baz qwerty pass user pwd psw pw bearer basic digest""".split()
-) | {b"top secret", b"open sesame"}
+    hunter2 foobar foo bar baz qwerty pass user pwd psw pw bearer basic digest foobared""".split()
+) | {b"top secret", b"open sesame"}  # foobared: redis.conf's example `requirepass`
 _PLACEHOLDER_RE = re.compile(
     rb"(?i)^(?:<[^<>]*>|\[[^\[\]]*\]|\{[^{}]*\}|\(+[^()]*\)+|\*+|\.+|-+|_+|#+)$"  # <token>, [key], {x}, ****
     rb"|x{4,}|\*{3,}|\.\.\."
