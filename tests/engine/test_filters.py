@@ -500,3 +500,56 @@ def test_password_stated_in_prose_is_found_even_as_a_lower_case_word(word: str) 
     found = _scan(f'Ensure the password is "{word}" and press the button.', "README.txt")
     assert [f.rule_id for f in found] == ["prose-password-statement"]
     assert _scan(f'Ensure the token is "{word}".', "README.txt") == []
+
+
+@pytest.mark.parametrize(
+    ("line", "path"),
+    [
+        ('    ACQUIRE_TOKEN_NETWORK_START: "msal:acquireTokenFromNetworkStart",', "EventType.ts"),
+        ("SAML_TOKEN_TYPE_V1 = 'urn:oasis:names:tc:SAML:1.0:assertion'", "wstrust.py"),
+        (
+            'WSS_SAML_TOKEN_PROFILE_V1_1 = "http://docs.oasis-open.org/wss/saml-token-profile-1.1#SAMLV1.1"',
+            "ws.py",
+        ),
+        ('"passphrase": "Needed if the private_key is encrypted (Added in version 1.6.0)",', "app.py"),
+        ('# potential {..., "access_token": "attacker\'s AT"} input being leaked', "oauth2.py"),
+        ('"description": "Example key: zones/us-central1-a",', "compute.v1.json"),
+        ("* `https://user@password:www.google.com/` But it does not contain these URLs", "links.json"),
+        ('  "token": "useraccesstoken123",', "README.md"),
+        ('    Authorization: "Bearer PRIMARY_ACCOUNT_JWT"', "reference.md"),
+        ("    private __setFcmv1Provider;", "Client.d.mts"),
+        ("export type AccessTokenUrl = Management.ConnectionHttpsUrlWithFallback255;", "types.d.mts"),
+        ("grant_type=password&username=johndoe&password=A3ddj3w", "rfc6749.py"),  # RFC 6749's example
+    ],
+)
+def test_documentation_and_code_under_credential_names_is_not_a_finding(line: str, path: str) -> None:
+    assert _scan(line, path) == []
+
+
+def test_badge_token_of_any_badge_service_is_not_a_finding() -> None:
+    token = secret("%%rand:base64:20%%")
+    line = f'<img src="https://badges.openbase.com/js/rating/js-sdsl.svg?token={token}" />'
+    assert _scan(line, "README.md") == []
+    assert [f.rule_id for f in _scan(f"AUTH_TOKEN={secret('%%rand:alnum:32%%')}", "deploy.env")] != []
+
+
+def test_basic_header_whose_password_is_sequential_is_a_notice() -> None:
+    import base64
+
+    made_up = base64.b64encode(b"lv1.1234567890abcdef:1234567890abcdef1234567890abcdef").decode()
+    found = _scan(f'    "authorization": "basic {made_up}"', "README.md")
+    assert [(f.rule_id, f.advisory) for f in found] == [
+        ("http-authorization-basic", "repeated-or-sequential")
+    ]
+    real = base64.b64encode(f"deploy:{secret('%%rand:alnum:24%%')}".encode()).decode()
+    found = _scan(f'    "authorization": "basic {real}"', "README.md")
+    assert [(f.rule_id, f.advisory) for f in found] == [("http-authorization-basic", "")]
+
+
+def test_random_token_with_a_slash_or_a_space_under_a_password_name_is_still_found() -> None:
+    value = secret("%%rand:alnum:12%%") + "/" + secret("%%rand:alnum:12%%")
+    assert len(_scan(f'password: "{value}"', "settings.yaml")) == 1
+    words = "correct horse battery staple " + secret("%%rand:digit:4%%")
+    assert [f.rule_id for f in _scan(f'db_passphrase: "{words}"', "settings.yaml")] == [
+        "generic-password-assignment"
+    ]

@@ -21,8 +21,8 @@ DETECT_SECRETS_PRAGMA = b"pragma: allowlist secret"  # honoured so migrating rep
 DETECT_SECRETS_NEXTLINE = b"pragma: allowlist nextline secret"
 
 CODE_EXTENSIONS = frozenset(
-    "py pyi js jsx mjs cjs ts tsx go java kt kts scala rb php cs c h cc cpp hpp rs swift m mm dart lua pl"
-    " groovy vue svelte ex exs erl clj fs vb r jl map".split()  # .map: a source map embeds the code
+    "py pyi js jsx mjs cjs ts tsx mts cts go java kt kts scala rb php cs c h cc cpp hpp rs swift m mm dart"
+    " lua pl groovy vue svelte ex exs erl clj fs vb r jl map".split()  # .map: a source map embeds the code
 )
 
 
@@ -77,7 +77,12 @@ _PUBLISHED_VALUES = (
     b"tGzv3JOkF0XG5Qx2TlKWIA",  # RFC 6749's example refresh token
     b"0685bd9184jfhq22",  # RFC 5849's example consumer key
     b"ad180jjd733klru7",  # RFC 5849's example token
-)
+    # RFC 5849 sections 1.2 and 3.1 (consumer keys, secrets, temporary and token credentials, verifier)
+    b"dpf43f3p2l4k3l03", b"kd94hf93k423kf44", b"hh5s93j4hdidpola", b"hdk48Djdsa", b"hfdp7dh39dks9884",
+    b"nnch734d00sl2jdk", b"pfkkdhi9sl3r4s00", b"9djdj82h48djs9d2", b"kkk9d7dh3k39sjv7",
+    b"A3ddj3w",  # RFC 6749 section 4.3.2's resource owner password
+    b"mF_9.B5f-4.1JqM",  # RFC 6750's example bearer token
+)  # fmt: skip
 _JWT_RE = re.compile(rb"eyJ[A-Za-z0-9_-]{8,}\.(eyJ[A-Za-z0-9_-]{8,})")
 
 
@@ -127,6 +132,7 @@ _METASYNTACTIC_RE = re.compile(rb"(?i)^(?:foo|bar|baz|qux|quux)(?:\W*(?:foo|bar|
 
 _HTML_ENTITY_RE = re.compile(rb"&(?:lt|gt|quot|amp|#\d{2,3});")
 _RUN_RE = re.compile(rb"(.)\1{7,}")
+_CAPS_NAME_RE = re.compile(rb"^[A-Z]{2,}(?:_[A-Z]{2,})+$")
 _INTERLEAVED_RE = re.compile(rb"(?i)a1b2c3d4|1a2b3c4d|abc123|123abc")
 
 
@@ -136,6 +142,8 @@ def is_placeholder(c: Candidate) -> bool:
         import html
 
         value = html.unescape(value.decode("utf-8", "replace")).encode()  # &lt;password&gt; in HTML docs
+    if _CAPS_NAME_RE.match(value):
+        return True  # `Bearer PRIMARY_ACCOUNT_JWT`: the name of a value, written where the value goes
     if len(set(value.translate(None, b"-_.: "))) == 1:
         return True  # the nil UUID, `0000-0000`, `xxxx_xxxx`: one character between separators
     run = _RUN_RE.search(value)
@@ -158,10 +166,22 @@ _SEQUENCES = (b"0123456789abcdefghijklmnopqrstuvwxyz", b"zyxwvutsrqponmlkjihgfed
 
 
 def is_repeated_or_sequential(c: Candidate) -> bool:
-    """`abcdef0123456789`, `a1b2c3d4e5f6`, `aaaaaaab`: made up by hand (a notice, not blocking)."""
-    if _INTERLEAVED_RE.search(c.secret):
+    """`abcdef0123456789`, `a1b2c3d4e5f6`, `aaaaaaab`: made up by hand (a notice, not blocking).
+
+    A Basic credential is judged by its decoded password: `basic <base64 of id:1234567890abcdef...>`.
+    """
+    value = c.secret
+    if c.rule.id == "http-authorization-basic":
+        import base64
+        import binascii
+
+        try:
+            value = base64.b64decode(value + b"=" * (-len(value) % 4)).rpartition(b":")[2]
+        except (binascii.Error, ValueError):
+            return False
+    if _INTERLEAVED_RE.search(value):
         return True
-    value = c.secret.lower()
+    value = value.lower()
     if len(value) >= 6 and Counter(value).most_common(1)[0][1] >= 0.6 * len(value):
         return True
     for seq in _SEQUENCES:
@@ -246,6 +266,12 @@ def _is_config_file(path: str) -> bool:
 
 _SLUG_RE = re.compile(rb"^[a-z]+(?:[-/.][a-z]+)+\.?$")
 _RANGE_RE = re.compile(rb"^[<>=~^ ]*\d[\w.*]*(?:\s*(?:\|\||[<>=~^ ,-])+\s*\d[\w.*]*)*$")
+_TOKEN_ONLY_KEY_RE = re.compile(rb"(?i)token|api[-_.]?key|access[-_.]?key|auth[-_.]?key")
+_HOSTNAME_RE = re.compile(
+    rb"^(?:www\.)?(?:[a-z0-9-]+\.)+(?:com|org|net|io|dev|edu|gov|co|us|uk|de)(?::\d+)?/?$"
+)
+# A resource path of lower-case words: `zones/us-central1-a`, `projects/my-project/locations/global`.
+_SLUG_PATH_RE = re.compile(rb"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:/[a-z][a-z0-9]*(?:-[a-z0-9]+)*)+/?$")
 _PROSE_RE = re.compile(rb"^[\s\W]*[A-Za-z]+(?:\s+[\W]*[A-Za-z]+[\W]*)+\s*$")
 _PATH_RE = re.compile(rb"^(?:/|~/|\./|\.\./|[A-Za-z]:\\)[\w./\\@:%~+-]*$")
 
@@ -301,10 +327,16 @@ def is_prose_or_path(c: Candidate) -> bool:
         return not (c.rule.id in _COMMAND_LINE_RULES and at > 0 and c.line[at - 1 : at] in (b" ", b"\t"))
     if b" " in c.secret and b'"' in c.secret:
         return True  # `'variable|default:"Default value"'`: template or markup text
+    tokenish = c.key is not None and _TOKEN_ONLY_KEY_RE.search(c.key) and not _PASSWORDISH_RE.search(c.key)
+    if tokenish and b" " in c.secret.strip():
+        return True  # `"access_token": "attacker's AT"`: issued tokens and keys hold no spaces
+    if _HOSTNAME_RE.match(c.secret) or _SLUG_PATH_RE.match(c.secret):
+        return True  # `password:www.google.com/` in a malformed-URL example; `zones/us-central1-a`
     if _SLUG_RE.match(c.secret) and not (c.key and b"phrase" in c.key.lower()):
         return True  # `same-origin`, `auth/invalid-credential`: an enum value or an error code
     if c.key and b"phrase" in c.key.lower():
-        return False
+        # A passphrase is words, but not a documented sentence: "Needed if ... (Added in version 1.6.0)".
+        return b"(" in c.secret and len(c.secret.split()) >= 4
     return _PROSE_RE.match(c.secret) is not None or len(c.secret.split()) >= 4
 
 
@@ -329,8 +361,9 @@ _NON_SECRET_KEY_RE = re.compile(
     rb"|description|message|id|ref|arn|version|location|store|provider|manager|strategy|validator|reset|hash"
     rb"|usage|status|state|kind|method|scheme|scope|level|flow|grant|env|var|variable|policy"
     rb"|date|time|timestamp|lastused|last_used|created|updated|expires?|fingerprint|thumbprint|checksum|digest|sha\d*|md5|crc\d*"
-    rb"|integrity|etag|nonce|csrf[-_]?token|xsrf[-_]?token|host|placeholder|example|sample|mock|dummy|fake)"
-    rb"s?\d*[\"']?$"
+    rb"|integrity|etag|nonce|csrf[-_]?token|xsrf[-_]?token|host|placeholder|example|sample|mock|dummy|fake"
+    rb"|profile|namespace|schema)"
+    rb"s?\d*(?:[-_.]?v\d+(?:[-_.]\d+)*)?[\"']?$"  # `SAML_TOKEN_TYPE_V1`, `TOKEN_PROFILE_V1_1`
 )
 
 
@@ -364,6 +397,7 @@ def is_non_secret_key(c: Candidate) -> bool:
     return last != c.key.strip(b"\"'") and not _SENSITIVE_RE.search(last)
 
 
+_NAMESPACE_RE = re.compile(rb"^[a-z]{2,12}:(?=[a-z])")
 _CAMEL_IDENTIFIER_RE = re.compile(rb"^[A-Za-z][a-z]+(?:[A-Z][a-z]+)+$")
 _ENV_NAME_RE = re.compile(
     rb"^_*[A-Z][A-Z0-9]*(?:_+[A-Z0-9]+)+_*$"
@@ -377,7 +411,7 @@ def is_key_echo(c: Candidate) -> bool:
     """
     if not c.rule.generic or c.key is None:
         return False
-    bare = c.secret.lstrip(b"?#@:$!")
+    bare = _NAMESPACE_RE.sub(b"", c.secret.lstrip(b"?#@:$!"))  # `msal:acquireTokenStart`: an event name
     if _CAMEL_IDENTIFIER_RE.match(bare) or _ENV_NAME_RE.match(bare):
         return True
     if bare.isalpha() and sum(ch < 97 for ch in bare) >= 2 and not bare.isupper() and _is_wordy(bare):
@@ -583,6 +617,8 @@ def is_self_describing_password(c: Candidate) -> bool:
         return False
     if any(word in c.secret for word in (b"SECRET", b"PASSWORD", b"TOKEN")):
         return True
+    if _SPELLED_NAME_RE.match(c.secret) and _SPELLED_WORD_RE.search(c.secret):
+        return True  # `useraccesstoken123`, `my-api-key-1`: lower-case words that name what they stand for
     if len(c.secret) < 20 and any(b"secret" in lowered.translate(table) for table in _LEET):
         return True  # `s00pers3cret`, `mysecret123`: what documentation types as a password
     if _TEST_MODE_TOKEN_RE.match(c.secret) and shannon_entropy(c.secret) >= 4.0:
@@ -593,6 +629,8 @@ def is_self_describing_password(c: Candidate) -> bool:
 _TEST_MODE_TOKEN_RE = re.compile(rb"^(?:[a-z]{2,6}_)?test_[A-Za-z0-9_-]{20,}$")
 
 
+_SPELLED_NAME_RE = re.compile(rb"^[a-z]+(?:[-_][a-z]+)*[-_]?\d{0,6}$")
+_SPELLED_WORD_RE = re.compile(rb"token|secret|passw|apikey|api[-_]key|credential")
 _SNAKE_NAME_RE = re.compile(rb"^_*[a-z][a-z0-9]*(?:_[a-z0-9]+)+_*$")
 _UPPER_WORD_RE = re.compile(rb"^[A-Z][A-Z0-9]{1,9}$")
 
@@ -641,7 +679,13 @@ def is_code_constant_name(c: Candidate) -> bool:
 
 def is_badge_token(c: Candidate) -> bool:
     """`badge.svg?token=...`: Codecov's graph token only draws a coverage badge and is meant for READMEs."""
-    return c.line.find(b"badge.svg?token=" + c.secret) != -1 or c.line.find(b"/graph/badge") != -1
+    if c.line.find(b"badge.svg?token=" + c.secret) != -1 or c.line.find(b"/graph/badge") != -1:
+        return True
+    # Any badge service's image URL: `https://badges.example.com/js/rating/x.svg?token=...`
+    return (
+        re.search(rb"badge[^\s\"'<>()]*\.svg\?(?:[^\s\"'<>()]*&)?token=" + re.escape(c.secret), c.line)
+        is not None
+    )
 
 
 _SAMPLE_USERINFO = frozenset(
@@ -702,6 +746,8 @@ def is_literal_constant(c: Candidate) -> bool:
         return False
     if _TYPE_EXPR_RE.match(c.secret):
         return True  # `"Optional[str]"`, `"List[V1ObjectReference]"`: a type annotation
+    if c.secret[:4].lower() == b"urn:":
+        return True  # `urn:oasis:names:tc:SAML:2.0:assertion`: a name in a registry, public by design
     return _LITERAL_RE.match(c.secret) is not None or (
         c.secret[:1] in b"<>=~^" and _RANGE_RE.match(c.secret) is not None
     )
