@@ -317,8 +317,7 @@ def is_prose_or_path(c: Candidate) -> bool:
         and len(word) >= 6
         and c.key is not None
         and _PASSWORD_VARIABLE_RE.match(c.key) is not None
-        and re.search(re.escape(c.key) + rb"[\"'\]]?\s*[=!]==?", c.line)
-        is None  # `typeof x.password === 'function'`
+        and not _is_compared(c.key, c.line)  # `typeof x.password === 'function'`
     )
     if word.isalpha() and word.islower() and (len(word) < 6 or not _is_dotenv_like(c.path)) and not stated:
         # 'data', 'minutes': a lower-case word. In a dotenv file (DB_PASSWORD=postgres) it is kept, and
@@ -737,7 +736,12 @@ def is_comparison_outside_passwords(c: Candidate) -> bool:
     """`if token == "#bygroup"` compares lexer tokens; `if password == "..."` is a hard-coded login."""
     if not c.rule.generic or c.key is None or _PASSWORDISH_RE.search(c.key):
         return False
-    return re.search(re.escape(c.key) + rb"[\"'\]]?\s*[=!]==?\s*", c.line) is not None
+    return _is_compared(c.key, c.line)
+
+
+def _is_compared(key: bytes, line: bytes) -> bool:
+    """`key == "..."`, `key !== '...'`: the line compares the name with the value instead of assigning it."""
+    return re.search(re.escape(key) + rb"[\"'\]]?\s*[=!]==?", line) is not None
 
 
 def is_literal_constant(c: Candidate) -> bool:
