@@ -553,3 +553,72 @@ def test_random_token_with_a_slash_or_a_space_under_a_password_name_is_still_fou
     assert [f.rule_id for f in _scan(f'db_passphrase: "{words}"', "settings.yaml")] == [
         "generic-password-assignment"
     ]
+
+
+def test_password_hashes_in_test_paths_are_skipped_and_private_keys_there_are_notices() -> None:
+    bcrypt = "$2b$12$" + secret("%%rand:alnum:53%%")
+    line = f"INSERT INTO users (email, password_hash) VALUES ('ops@acme.io', '{bcrypt}');"
+    assert [f.rule_id for f in _scan(line, "db/seed.sql")] == ["password-hash-bcrypt"]
+    assert _scan(line, "passlib/tests/test_handlers.py") == []
+    assert _scan(line, "spec/fixtures/users.sql") == []
+    pem = secret("%%pem:RSA_PRIVATE_KEY%%")
+    [found] = _scan(pem, "test/fixtures/keys/id_rsa")
+    assert (found.rule_id, found.blocking, found.advisory) == ("private-key-pem", False, "in-test-file")
+    [found] = _scan(pem, "deploy/id_rsa")
+    assert (found.rule_id, found.blocking) == ("private-key-pem", True)
+
+
+def test_hashes_that_stay_blocking_in_tests_are_the_ones_accepted_as_they_are(rules) -> None:  # type: ignore[no-untyped-def]
+    # A reversible encoding and pass-the-hash material are the credential itself.
+    for rid in ("cisco-type7-password", "windows-ntlm-hash-dump", "postgres-password-hash"):
+        assert rules[rid].in_tests == "block"
+    for rid in ("password-hash-bcrypt", "password-hash-argon2", "password-hash-ldap-scheme"):
+        assert rules[rid].in_tests == "skip"
+    assert rules["generic-password-assignment"].in_tests == "notice"
+    assert rules["github-pat"].in_tests == "block"
+
+
+def test_hash_called_a_sample_on_its_line_or_the_line_above_is_not_reported() -> None:
+    bcrypt = "$2a$06$" + secret("%%rand:alnum:53%%")
+    assert _scan(f"# sample hash:\n# {bcrypt}", "handlers/bcrypt.py") == []
+    assert _scan(f'TEST_HASH = "{bcrypt}"', "handlers/bcrypt.py") == []
+    assert [f.rule_id for f in _scan(f'ADMIN_HASH = "{bcrypt}"', "handlers/bcrypt.py")] == [
+        "password-hash-bcrypt"
+    ]
+
+
+def test_values_in_a_doctest_transcript_are_examples_until_the_block_ends() -> None:
+    mash = secret("%%rand:alnum:19%%")
+    transcript = (
+        f"    >>> session.fetch_request_token(url)\n    {{\n        'oauth_token_secret': '{mash}',\n    }}\n"
+    )
+    assert _scan(transcript, "oauth1_session.py") == []
+    assert _scan(f"    >>> client_secret = '{mash}'", "README.rst") == []
+    # A blank line closes the transcript: what follows is ordinary code again.
+    after = f"    >>> print(1)\n    1\n\n    oauth_token_secret = '{mash}'"
+    assert [f.rule_id for f in _scan(after, "oauth1_session.py")] != []
+    # A provider token in a transcript is still live.
+    token = secret("%%github:ghp_%%")
+    assert [f.rule_id for f in _scan(f">>> gh = Github('{token}')", "README.md")] == ["github-pat"]
+
+
+def test_arms_of_a_conditional_expression_are_not_a_key_and_value() -> None:
+    line = 'const m = `Method: ${e.auth.type?"Auth Token":"Unauthorized"}`'
+    assert _scan(line, "chunk.cjs") == []
+    value = secret("%%rand:alnum:24%%")
+    assert _scan(f'headers = {{"Auth Token": "{value}"}}', "client.py") != []
+
+
+def test_commit_id_counts_only_under_a_credential_name() -> None:
+    sha = secret("%%rand:hex:40%%").lower()
+    assert _scan(f"  - Feature: Support Private accessors {sha}", "CHANGELOG.md") == []
+    assert [f.rule_id for f in _scan(f"GITHUB_TOKEN={sha}", "ci.env")] == ["generic-token-assignment"]
+    assert [f.rule_id for f in _scan(f"cryptocompare ACCESS {sha}", "notes.txt")] == [
+        "generic-token-assignment"
+    ]
+
+
+def test_sigv4_credential_scope_is_not_a_password() -> None:
+    line = "    Authorization: 'AWS4-HMAC-SHA256 Credential=ABCDEF/20121226/us-east-1/sqs/aws4_request, ...'"
+    assert _scan(line, "README.md") == []
+    assert _scan(f"Credential={secret('%%rand:alnum:20%%')}", "app.ini") != []

@@ -35,6 +35,9 @@ class Candidate:
     path: str
     key: bytes | None = None
     quoted: bool = True
+    # The whole scanned text and the secret's offset in it, for filters that read around the line.
+    data: bytes = b""
+    offset: int = 0
 
 
 def shannon_entropy(data: bytes) -> float:
@@ -291,6 +294,42 @@ def is_type_union(c: Candidate) -> bool:
         if quoted + b"|" in line or quoted + b" |" in line or b"|" + quoted in line or b"| " + quoted in line:
             return True
     return False
+
+
+def is_conditional_branch(c: Candidate) -> bool:
+    """`auth ? "Auth Token" : "Unauthorized"`: the two arms of a conditional expression, not a key and
+    its value, even though `"...Token": "..."` reads like one."""
+    if not c.rule.generic or b"?" not in c.line:
+        return False
+    arm = re.escape(c.secret)
+    pattern = rb"\?[ \t]*([\"'])[^\"'\n]{0,80}\1[ \t]*:[ \t]*([\"'])" + arm + rb"\2"
+    return re.search(pattern, c.line) is not None
+
+
+_COMMIT_ID_RE = re.compile(rb"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+_CREDENTIAL_TAIL_RE = re.compile(
+    rb"(?i)(?:key|token|secret|passw(?:or)?d|pwd|tkn|auth|access|private|credentials?|creds)[\"']?$"
+)
+
+
+def is_commit_id_outside_secret_context(c: Candidate) -> bool:
+    """`Support private accessors a86255cb...`, `revision: 3f2a...`: a git commit id (40 or 64 lower-case
+    hex) is everywhere in changelogs and lock files. Under a name that ends in a credential word
+    (`GITHUB_TOKEN`, `api_key`) the same shape is a classic 40-hex token, so it stays."""
+    if not c.rule.generic or _COMMIT_ID_RE.match(c.secret) is None:
+        return False
+    # With no name, the rule's own context (an Authorization header, a URL) says credential.
+    return c.key is not None and _CREDENTIAL_TAIL_RE.search(c.key) is None
+
+
+# AWS Signature Version 4: `Credential=<access key id>/<yyyymmdd>/<region>/<service>/aws4_request` names the
+# key and its scope; the secret never appears in the header.
+_SIGV4_SCOPE_RE = re.compile(rb"^[A-Z0-9]{4,128}/[0-9]{8}/[a-z0-9-]{1,32}/[a-z0-9-]{1,64}/aws4_request$")
+
+
+def is_sigv4_scope(c: Candidate) -> bool:
+    """`Authorization: AWS4-HMAC-SHA256 Credential=AKIA.../20121226/us-east-1/sqs/aws4_request`."""
+    return c.rule.generic and _SIGV4_SCOPE_RE.match(c.secret.strip(b"\"'")) is not None
 
 
 _PASSWORD_VARIABLE_RE = re.compile(
@@ -660,10 +699,54 @@ _TEST_PATH_RE = re.compile(
 def is_in_test_file(c: Candidate) -> bool:
     """`tests/test_auth.py`, `client.spec.ts`, `testdata/`: fixtures hold made-up credentials.
 
-    Only context rules step back, and only to a notice: a provider token in a test still
-    blocks, and a real password pasted into a fixture is still shown.
+    Only rules that say `in_tests = "notice"` step back, and only to a notice: context rules, password
+    hashes (a test suite hashes sample passwords by the hundred) and private keys (made for the fixture).
+    A provider token in a test still blocks, and a real password pasted into a fixture is still shown.
     """
-    return c.rule.generic and _TEST_PATH_RE.search(c.path) is not None
+    return c.rule.in_tests == "notice" and _TEST_PATH_RE.search(c.path) is not None
+
+
+_DOCTEST_LOOKBACK = 40  # lines; a transcript's output is rarely longer, and the walk stays bounded
+
+
+def is_doctest_example(c: Candidate) -> bool:
+    """`>>> client_secret = 'secret'` and the output printed under it: a REPL transcript in a docstring or
+    a README shows what a call looks like, and its values are typed for the reader.
+
+    A transcript block runs from a `>>>` prompt to the next blank line, as in Python's doctest. Only
+    context rules step back: a provider token pasted into a transcript is still a live token.
+    """
+    if not c.rule.generic or not c.data:
+        return False
+    end = c.offset
+    for _ in range(_DOCTEST_LOOKBACK):
+        start = c.data.rfind(b"\n", 0, end) + 1
+        text = c.data[start:end].strip()
+        if text.startswith(b">>>"):
+            return True
+        if not text and end != c.offset:
+            return False  # a blank line ends the transcript block
+        if start == 0:
+            return False
+        end = start - 1
+    return False
+
+
+def is_test_vector(c: Candidate) -> bool:
+    """`$2b$12$...` in `passlib/tests/test_handlers.py`: a hash of a sample password, one of hundreds that
+    check a hashing library. Only rules that say `in_tests = "skip"` (password hashes) drop out here."""
+    return c.rule.in_tests == "skip" and _TEST_PATH_RE.search(c.path) is not None
+
+
+_SAMPLE_WORD_RE = re.compile(rb"(?i)(?<![A-Za-z0-9])(?:samples?|examples?|tests?|dummy)(?![A-Za-z0-9])")
+
+
+def is_sample_hash(c: Candidate) -> bool:
+    """`# sample hash:` above a bcrypt string, `verify("test", "$1$test$...")`: a hash shown as an example
+    or a self-test of a hashing routine, said so on its own line or the line above."""
+    if c.rule.in_tests != "skip":
+        return False
+    return _SAMPLE_WORD_RE.search(c.line) is not None or _SAMPLE_WORD_RE.search(c.prev_line) is not None
 
 
 def is_code_constant_name(c: Candidate) -> bool:
@@ -801,6 +884,8 @@ Predicate = Callable[[Candidate], bool]
 FILTERS: tuple[tuple[str, Predicate], ...] = (
     ("inline-allow", is_inline_allowed),
     ("vendor-example", is_vendor_example),
+    ("test-vector", is_test_vector),
+    ("sample-hash", is_sample_hash),
     ("reserved-example-host", is_reserved_example_host),
     ("placeholder", is_placeholder),
     ("example-file", is_example_file),
@@ -811,12 +896,16 @@ FILTERS: tuple[tuple[str, Predicate], ...] = (
     ("prose-word", is_prose_word),
     ("prose-or-path", is_prose_or_path),
     ("type-union", is_type_union),
+    ("conditional-branch", is_conditional_branch),
+    ("sigv4-scope", is_sigv4_scope),
     ("non-secret-key", is_non_secret_key),
     ("fixture-or-error-key", is_fixture_or_error_key),
     ("too-short-for-a-token", is_too_short_for_a_token),
     ("literal-constant", is_literal_constant),
     ("uuid-outside-secret-context", is_uuid_outside_secret_context),
+    ("commit-id-outside-secret-context", is_commit_id_outside_secret_context),
     ("key-echo", is_key_echo),
+    ("doctest-example", is_doctest_example),
     ("public-or-structural-key", is_public_or_structural_key),
     ("not-token-shaped", is_not_token_shaped),
     ("self-describing-password", is_self_describing_password),

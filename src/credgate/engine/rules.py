@@ -16,12 +16,13 @@ from typing import Any, Iterable
 
 SEVERITIES = ("critical", "high", "medium", "low")
 CONFIDENCES = ("high", "medium", "low")
+IN_TESTS = ("block", "notice", "skip")  # what a match in a test path does (see filters.is_in_test_file)
 SHAPES = ("any", "token")  # "token": the value must look machine-generated (see filters.is_not_token_shaped)
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _KNOWN_KEYS = {
     "id", "name", "description", "keywords", "regex", "entropy", "severity", "confidence",
     "hint", "url", "references", "examples", "negative_examples", "near", "generic", "visible", "validate",
-    "shape",
+    "shape", "in_tests",
 }  # fmt: skip
 
 
@@ -55,6 +56,7 @@ class Rule:
     visible: bool = True  # False: an identifier that only serves as another rule's `near` partner
     validate: str | None = None  # name of an offline validator in engine/validate.py
     shape: str = "any"
+    in_tests: str = "block"
     origin: str = ""
     _compiled: Any = field(default=None, repr=False, compare=False)
     # (group index, quoted?) for each `secret*` group; a `secret_bare` group is an unquoted value.
@@ -241,6 +243,10 @@ def parse_rule(raw: dict[str, Any], origin: str) -> Rule:
     shape = raw.get("shape", "any")
     if shape not in SHAPES:
         raise RuleError(f"{where}: shape must be one of {', '.join(SHAPES)}")
+    # Context rules default to a notice in tests: their values are whatever the fixture author typed.
+    in_tests = raw.get("in_tests", "notice" if generic else "block")
+    if in_tests not in IN_TESTS:
+        raise RuleError(f"{where}: in_tests must be one of {', '.join(IN_TESTS)}")
     return Rule(
         id=rid,
         name=raw["name"],
@@ -260,6 +266,7 @@ def parse_rule(raw: dict[str, Any], origin: str) -> Rule:
         visible=visible,
         validate=validate,
         shape=shape,
+        in_tests=in_tests,
         origin=origin,
     )
 

@@ -20,7 +20,7 @@ SOFT_VALIDATORS = frozenset({"github-crc32", "npm-crc32", "pem-der"})
 NOTICES = ("report", "block", "hide")
 ADVISORY_TEXT = {
     "repeated-or-sequential": "looks like a placeholder (repeated or sequential characters)",
-    "in-test-file": "a value under a credential name in a test file (provider tokens there still block)",
+    "in-test-file": "in a test file, where fixtures hold sample values (provider tokens there still block)",
     "weak-password": "a weak or sample password (a common word, digits, leetspeak): change it if it is real",
 }
 MAX_DECODE_DEPTH = 2  # base64 inside base64 is still read; deeper nesting is not configuration
@@ -328,6 +328,8 @@ class Scanner:
                 path=path,
                 key=m.group(key_group) if key_group is not None and m.start(key_group) != -1 else None,
                 quoted=quoted,
+                data=data,
+                offset=start,
             )
             reason = why_not_secret(cand)
             verdict = None
