@@ -622,3 +622,25 @@ def test_sigv4_credential_scope_is_not_a_password() -> None:
     line = "    Authorization: 'AWS4-HMAC-SHA256 Credential=ABCDEF/20121226/us-east-1/sqs/aws4_request, ...'"
     assert _scan(line, "README.md") == []
     assert _scan(f"Credential={secret('%%rand:alnum:20%%')}", "app.ini") != []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        b"abcd1234abcd1234abcd1234abcd1234",
+        b"xyzxyzxyzxyzxyzxyzxyzxyzxyzxyz12",
+        b"123456123456123456123456123456",
+        b"ABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCD",
+    ],
+)
+def test_a_short_unit_typed_over_and_over_is_a_placeholder_notice(value: bytes) -> None:
+    found = _scan(f"BUDDYNS_API_KEY={value.decode()}", "deploy.env")
+    assert [f.advisory for f in found] == ["repeated-or-sequential"]
+
+
+def test_generated_values_are_never_read_as_periodic(rules) -> None:  # type: ignore[no-untyped-def]
+    for n in (12, 16, 24, 32, 40, 64):
+        for alphabet in ("hex", "alnum", "base64url"):
+            for _ in range(40):
+                value = secret(f"%%rand:{alphabet}:{n}%%").encode()
+                assert not filters._is_periodic(value.lower()), value

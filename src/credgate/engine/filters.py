@@ -191,6 +191,22 @@ def is_repeated_or_sequential(c: Candidate) -> bool:
         for i in range(len(seq) - 7):
             if seq[i : i + 8] in value:
                 return True
+    return _is_periodic(value)
+
+
+def _is_periodic(value: bytes) -> bool:
+    """`abcd1234abcd1234abcd1234...`, `xyzxyzxyzxyz12`: a short unit typed over and over covers most of the
+    value. A generated token of that length repeats itself with negligible probability."""
+    n = len(value)
+    if n < 12:
+        return False
+    for period in range(1, min(16, n // 3) + 1):
+        run = best = 0
+        for i in range(n - period):
+            run = run + 1 if value[i] == value[i + period] else 0
+            best = max(best, run)
+        if best + period >= max(0.75 * n, 3 * period):
+            return True
     return False
 
 
