@@ -156,7 +156,10 @@ def tok(rules, value: bytes, key: bytes = b"API_KEY", **kw):  # type: ignore[no-
     [
         (secret("%%rand:alnum:32%%").encode(), True),
         (secret("%%rand:hex:40%%").encode(), True),
-        (secret("%%rand:alnum:12%%-%%rand:alnum:12%%").encode(), True),
+        (
+            secret("%%rand:alnum:11%%%%rand:digit:1%%-%%rand:alnum:12%%").encode(),
+            True,
+        ),  # a digit, or a draw of letters only reads as a word
         (b"ServerlessV2PlatformVersions", False),  # CamelCase words with a version digit
         (b"jinja2_extensions", False),
         (b"access_logs.s3.enabled", False),  # words with short digit parts
@@ -588,7 +591,7 @@ def test_hash_called_a_sample_on_its_line_or_the_line_above_is_not_reported() ->
 
 
 def test_values_in_a_doctest_transcript_are_examples_until_the_block_ends() -> None:
-    mash = secret("%%rand:alnum:19%%")
+    mash = secret("%%rand:alnum:18%%%%rand:digit:1%%")
     transcript = (
         f"    >>> session.fetch_request_token(url)\n    {{\n        'oauth_token_secret': '{mash}',\n    }}\n"
     )
@@ -605,7 +608,7 @@ def test_values_in_a_doctest_transcript_are_examples_until_the_block_ends() -> N
 def test_arms_of_a_conditional_expression_are_not_a_key_and_value() -> None:
     line = 'const m = `Method: ${e.auth.type?"Auth Token":"Unauthorized"}`'
     assert _scan(line, "chunk.cjs") == []
-    value = secret("%%rand:alnum:24%%")
+    value = secret("%%rand:alnum:23%%%%rand:digit:1%%")
     assert _scan(f'headers = {{"Auth Token": "{value}"}}', "client.py") != []
 
 
@@ -621,7 +624,7 @@ def test_commit_id_counts_only_under_a_credential_name() -> None:
 def test_sigv4_credential_scope_is_not_a_password() -> None:
     line = "    Authorization: 'AWS4-HMAC-SHA256 Credential=ABCDEF/20121226/us-east-1/sqs/aws4_request, ...'"
     assert _scan(line, "README.md") == []
-    assert _scan(f"Credential={secret('%%rand:alnum:20%%')}", "app.ini") != []
+    assert _scan(f"Credential={secret('%%rand:alnum:19%%%%rand:digit:1%%')}", "app.ini") != []
 
 
 @pytest.mark.parametrize(
@@ -644,3 +647,59 @@ def test_generated_values_are_never_read_as_periodic(rules) -> None:  # type: ig
             for _ in range(40):
                 value = secret(f"%%rand:{alphabet}:{n}%%").encode()
                 assert not filters._is_periodic(value.lower()), value
+
+
+_PLAIN_ENV = """\
+# Compose and app settings
+COMPOSE_PROJECT_NAME=shop_backend_production
+NODE_ENV=production
+REACT_APP_VERSION=$npm_package_version
+GENERATE_SOURCEMAP=false
+PUBLIC_URL=/storefront/app/
+DATABASE_URL=postgres://app@db.internal:5432/shop
+DJANGO_SETTINGS_MODULE=shop.settings.production
+PYTHONPATH=/srv/app/src:/srv/app/vendor
+LANG=en_US.UTF-8
+TZ=Europe/Berlin
+AWS_REGION=eu-west-1
+AWS_S3_BUCKET=acme-shop-assets-production
+GOOGLE_APPLICATION_CREDENTIALS=/run/secrets/gcp-service-account.json
+NEXT_PUBLIC_GA_MEASUREMENT_ID=G-7QX2KP4LZM
+SENTRY_RELEASE=2024.11.28-build.1432
+IMAGE_TAG=sha-3f2a9c1
+FIREBASE_APP_ID=1:123456789012:web:9f8e7d6c5b4a3f2e1d0c9b
+CI_COMMIT_SHA=4b825dc642cb6eb9a060e54bf8d69288fbee4904
+GIT_BRANCH=feature/checkout-v2-rollout
+LOG_FORMAT=json_structured_v2
+CELERY_BROKER_URL=redis://cache.internal:6379/0
+HOSTNAME=api-7f9c8d6b5-x2k4p.shop-production.svc
+KUBE_NAMESPACE=shop-production-eu-west-1
+ASSETS_MANIFEST_DIGEST=sha256-2b7e151628aed2a6abf7158809cf4f3c
+DEFAULT_FROM_EMAIL=noreply@shop.acme.io
+"""
+
+
+def test_dotenv_values_that_look_generated_block_whatever_the_name() -> None:
+    assert _scan(_PLAIN_ENV, ".env.production") == []
+    # A digit in each, or a draw of letters only could read as a word (about 1 in 250 for 32 characters).
+    cookie = secret("%%rand:alnum:31%%%%rand:digit:1%%")
+    mailer = secret("%%rand:digit:1%%%%rand:base64url:39%%")
+    text = _PLAIN_ENV + f"RABBITMQ_ERLANG_COOKIE={cookie}\nexport MAILER='{mailer}'  # prod\n"
+    found = _scan(text, "deploy/.env.production")
+    assert [(f.rule_id, f.line) for f in found] == [
+        ("env-file-generated-value", _PLAIN_ENV.count("\n") + 1),
+        ("env-file-generated-value", _PLAIN_ENV.count("\n") + 2),
+    ]
+    assert all(f.blocking for f in found)
+    # The same lines in another kind of file, or in a template, are not this rule's business.
+    assert _scan(text, "deploy/settings.py") == []
+    assert _scan(text, "deploy/.env.example") == []
+
+
+def test_rule_files_globs_match_the_base_name_case_insensitively(rules) -> None:  # type: ignore[no-untyped-def]
+    rule = rules["env-file-generated-value"]
+    assert rule.applies_to("a/b/.env") and rule.applies_to(".ENV.Local") and rule.applies_to("x/prod.env")
+    assert (
+        not rule.applies_to("a/.envrc") and not rule.applies_to("env.py") and not rule.applies_to(".env/x.py")
+    )
+    assert rules["generic-token-assignment"].applies_to("anything.bin")

@@ -82,6 +82,8 @@ def test_check_reports_a_rule_that_hits_its_negative(tmp_path: Path) -> None:
         (('keywords = ["acme_"]', "keywords = []"), "keywords"),
         (('hint = "Revoke it in the Acme console."', ""), "'hint' is required"),
         (('name = "Acme token"', 'name = "Acme token"\ncolour = "red"'), "unknown key"),
+        (('name = "Acme token"', 'name = "Acme token"\nin_tests = "maybe"'), "in_tests must be one of"),
+        (('name = "Acme token"', 'name = "Acme token"\nfiles = ".env"'), "files must be a list"),
     ],
 )
 def test_malformed_rules_are_rejected_with_the_reason(
@@ -112,7 +114,9 @@ def test_prefilter_selects_rules_by_keyword() -> None:
     ruleset = rules.load()
     assert ruleset.candidates(b"nothing to see here") == []
     ids = [r.id for r in ruleset.candidates(b"x = ghp_abc")]
-    assert ids == ["github-pat"]
+    # The dotenv rule's keyword is "=": it is narrowed by file name instead (`files`).
+    assert ids == ["env-file-generated-value", "github-pat"]
+    assert [r.id for r in ruleset.candidates(b"x: ghp_abc")] == ["github-pat"]
 
 
 def test_cache_round_trip_gives_the_same_rules(tmp_path: Path) -> None:
@@ -141,3 +145,15 @@ def test_keyword_automaton_finds_exactly_what_substring_search_finds() -> None:
         assert ruleset.keywords_in(text) == {k for k in keywords if k in text}
 
     check()
+
+
+def test_a_rule_limited_to_some_files_is_checked_on_such_a_file(tmp_path: Path) -> None:
+    text = GOOD.replace('name = "Acme token"', 'name = "Acme token"\nfiles = ["*.acme"]')
+    rules = load_file(write(tmp_path, text))
+    assert check(RuleSet(rules)) == []
+    from credgate.engine.scanner import Scanner
+    from credgate.engine.synth import expand
+
+    line = expand("t = acme_%%rand:alnumlower:16%%", "seed").encode()
+    assert Scanner(RuleSet(rules)).scan(line, "conf/prod.ACME").findings != []
+    assert Scanner(RuleSet(rules)).scan(line, "conf/prod.txt").findings == []

@@ -27,6 +27,13 @@ def example_text(rule_id: str, kind: str, index: int, template: str) -> str:
     return expand(template, f"{rule_id}:{kind}:{index}")
 
 
+def example_path(files: tuple[str, ...]) -> str:
+    """A file name the rule applies to: its first glob with the wildcards filled in."""
+    if not files:
+        return EXAMPLE_PATH
+    return files[0].replace("*", "production").replace("?", "x")
+
+
 def check(ruleset: RuleSet) -> list[Problem]:
     problems: list[Problem] = []
     for rule in ruleset.rules:
@@ -59,7 +66,7 @@ def check(ruleset: RuleSet) -> list[Problem]:
                 except TemplateError as exc:
                     bad(f"{kind} #{i + 1}: bad template: {exc}")
                     continue
-                findings = scanner.scan(text.encode(), EXAMPLE_PATH).findings
+                findings = scanner.scan(text.encode(), example_path(rule.files)).findings
                 # A notice (a placeholder-like value, a wrong checksum) does not block: it is not a hit.
                 found = any(f.rule_id == rule.id and f.blocking for f in findings)
                 if want and not found:

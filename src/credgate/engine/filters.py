@@ -437,6 +437,19 @@ def is_fixture_or_error_key(c: Candidate) -> bool:
     return c.rule.generic and c.key is not None and _FIXTURE_KEY_RE.search(c.key.strip(b"\"'")) is not None
 
 
+def _starts_a_word(key: bytes, at: int) -> bool:
+    """Whether a short name suffix begins a word of the key: `CLIENT_ID`, `clientId`, but not `SENDGRID`.
+    (Longer suffixes count glued as well: `HOSTNAME`, `KEYSTORE`.)
+
+    Glued to a credential word it still counts (`KEYID`, `tokentype`): such keys were named by a human
+    who meant the id, while a bare run of capitals (`SENDGRID`, `MAILCHIMP`) is a provider's name."""
+    if at == 0 or not key[at - 1 : at].isalpha():
+        return True
+    if key[at - 1 : at].islower() and key[at : at + 1].isupper():
+        return True
+    return _TOKENISH_KEY_RE.search(key[:at]) is not None
+
+
 def is_non_secret_key(c: Candidate) -> bool:
     """`password_file`, `token_url`, `Token.Keyword`: the key says the value is not the secret.
 
@@ -445,7 +458,10 @@ def is_non_secret_key(c: Candidate) -> bool:
     """
     if not c.rule.generic or c.key is None:
         return False
-    if _NON_SECRET_KEY_RE.search(c.key) or _PAGINATION_KEY_RE.search(c.key):
+    m = _NON_SECRET_KEY_RE.search(c.key)
+    if (m and (m.end() - m.start() >= 4 or _starts_a_word(c.key, m.start()))) or _PAGINATION_KEY_RE.search(
+        c.key
+    ):
         return True
     last = re.split(rb"\.|->|::", c.key.strip(b"\"'"))[-1]
     return last != c.key.strip(b"\"'") and not _SENSITIVE_RE.search(last)

@@ -22,7 +22,7 @@ ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _KNOWN_KEYS = {
     "id", "name", "description", "keywords", "regex", "entropy", "severity", "confidence",
     "hint", "url", "references", "examples", "negative_examples", "near", "generic", "visible", "validate",
-    "shape", "in_tests",
+    "shape", "in_tests", "files",
 }  # fmt: skip
 
 
@@ -57,10 +57,20 @@ class Rule:
     validate: str | None = None  # name of an offline validator in engine/validate.py
     shape: str = "any"
     in_tests: str = "block"
+    # Globs on the file's base name (fnmatch, case-insensitive); empty: every file.
+    files: tuple[str, ...] = ()
     origin: str = ""
     _compiled: Any = field(default=None, repr=False, compare=False)
     # (group index, quoted?) for each `secret*` group; a `secret_bare` group is an unquoted value.
     _secret_groups: tuple[tuple[int, bool], ...] = field(default=(), repr=False, compare=False)
+
+    def applies_to(self, path: str) -> bool:
+        if not self.files:
+            return True
+        from fnmatch import fnmatchcase
+
+        name = path.rsplit("/", 1)[-1].lower()
+        return any(fnmatchcase(name, glob) for glob in self.files)
 
     @property
     def compiled(self) -> Any:
@@ -243,6 +253,7 @@ def parse_rule(raw: dict[str, Any], origin: str) -> Rule:
     shape = raw.get("shape", "any")
     if shape not in SHAPES:
         raise RuleError(f"{where}: shape must be one of {', '.join(SHAPES)}")
+    files = tuple(f.lower() for f in _str_list(raw.get("files", []), "files", where))
     # Context rules default to a notice in tests: their values are whatever the fixture author typed.
     in_tests = raw.get("in_tests", "notice" if generic else "block")
     if in_tests not in IN_TESTS:
@@ -267,6 +278,7 @@ def parse_rule(raw: dict[str, Any], origin: str) -> Rule:
         validate=validate,
         shape=shape,
         in_tests=in_tests,
+        files=files,
         origin=origin,
     )
 

@@ -216,7 +216,7 @@ class Scanner:
     def _scan(self, raw: bytes, path: str, depth: int) -> ScanResult:
         content = prepare(raw)
         data = content.data
-        rules = self.ruleset.candidates(data.lower(), self.include_hidden)
+        rules = [r for r in self.ruleset.candidates(data.lower(), self.include_hidden) if r.applies_to(path)]
         if content.kind == "binary":
             # Inside a binary only distinctive tokens are trustworthy; generic
             # patterns would fire on compressed noise.
