@@ -429,7 +429,16 @@ def _scan(text: str, path: str, notices: str = "report"):  # type: ignore[no-unt
 
 @pytest.mark.parametrize(
     "value",
-    ["hunter2", "P@ssw0rd123", "super$ecret", "Secret123", "s3cr3t", "passw0rd"],
+    [
+        "hunter2",
+        "P@ssw0rd123",
+        "super$ecret",
+        "Secret123",
+        "s3cr3t",
+        "passw0rd",
+        "123P4ssW0rd@@",
+        "changeit",
+    ],
 )
 def test_weak_password_is_a_notice_in_config_and_blocks_in_a_dotenv_file(value: str) -> None:
     found = _scan(f'db_password: "{value}"', "deploy/settings.yaml")
@@ -703,3 +712,22 @@ def test_rule_files_globs_match_the_base_name_case_insensitively(rules) -> None:
         not rule.applies_to("a/.envrc") and not rule.applies_to("env.py") and not rule.applies_to(".env/x.py")
     )
     assert rules["generic-token-assignment"].applies_to("anything.bin")
+
+
+def test_alphabet_typed_in_groups_is_a_placeholder_notice() -> None:
+    found = _scan("REQUEST_FINANCE_KEY=ABCDEFG-HIJKLMN-OPQRSTU-VWXYZAB", "deploy.env")
+    assert [f.advisory for f in found] == ["repeated-or-sequential"]
+
+
+def test_long_value_that_starts_like_a_version_is_still_a_token() -> None:
+    key = "v1.0-" + secret("%%rand:hex:24%%").lower() + "-" + secret("%%rand:hex:146%%").lower()
+    assert [f.blocking for f in _scan(f"cf_origin_service_key: '{key}'", "deploy.yaml")] == [True]
+    assert _scan("cf_origin_service_key: 'v1.0.3-rc.1+build.20241128'", "deploy.yaml") == []
+
+
+def test_a_weak_password_typed_as_words_is_a_notice_only_where_it_reads_as_a_sample() -> None:
+    found = _scan("user = Aladdin\npassword = open_sesame", "notes.txt")
+    assert [(f.rule_id, f.advisory) for f in found] == [("generic-password-assignment", "weak-password")]
+    # Nothing about this one says sample: it blocks, as an unknown password would.
+    found = _scan('db_password: "Iloveyou2024!"', "deploy/settings.yaml")
+    assert [(f.rule_id, f.blocking) for f in found] == [("generic-password-assignment", True)]

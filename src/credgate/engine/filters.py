@@ -187,9 +187,10 @@ def is_repeated_or_sequential(c: Candidate) -> bool:
     value = value.lower()
     if len(value) >= 6 and Counter(value).most_common(1)[0][1] >= 0.6 * len(value):
         return True
+    joined = value.translate(None, b"-_. ")  # `ABCDEFG-HIJKLMN-OPQRSTU`: the alphabet in groups
     for seq in _SEQUENCES:
         for i in range(len(seq) - 7):
-            if seq[i : i + 8] in value:
+            if seq[i : i + 8] in value or seq[i : i + 8] in joined:
                 return True
     return _is_periodic(value)
 
@@ -634,7 +635,9 @@ def is_not_token_shaped(c: Candidate) -> bool:
     if c.rule.shape != "token":
         return False
     value = c.secret.strip(b"\"'`")
-    if _FILE_NAME_RE.search(value) or _VERSION_RE.match(value) or _WORDS_RE.match(value) or _is_wordy(value):
+    # A version string is short; `v1.0-<170 hex>` is a Cloudflare Origin CA key, not release v1.0.
+    version = len(value) <= 64 and _VERSION_RE.match(value) is not None
+    if _FILE_NAME_RE.search(value) or version or _WORDS_RE.match(value) or _is_wordy(value):
         return True
     if value[:4].lower() == b"arn:" or _SELF_DESCRIBING_RE.search(value):
         return True  # an AWS resource name; `VERYLONGSECRET...` says what it stands for
@@ -879,9 +882,16 @@ def is_below_entropy(c: Candidate) -> bool:
 _SLOT_WORDS = frozenset(
     b"password passwd pass pwd passphrase mypassword my_password yourpassword your_password".split()
 )
-_WEAK_CORES = frozenset(b"secret password passwd admin root hunter letmein qwerty welcome".split())
-# An optional intensifier, a word (leetspeak allowed), then the digits and symbols a policy demands.
-_WEAK_AFFIX_RE = re.compile(rb"^(?:super|top|very)?[-_.]?(?P<core>[a-z@4310$5!7]+?)[0-9!@#$%^&*?._-]*$")
+# Words at the top of every breached-password list, and vendor defaults (`changeit`: the JDK's cacerts).
+_WEAK_CORES = frozenset(
+    b"secret password passwd admin root hunter letmein qwerty welcome opensesame iloveyou dragon monkey"
+    b" football baseball master shadow sunshine princess trustno starwars whatever freedom changeit".split()
+)
+# A few digits, an optional intensifier, a word (leetspeak allowed), then the digits and symbols a policy demands.
+_WEAK_AFFIX_RE = re.compile(
+    rb"^[0-9]{0,4}(?:super|top|very)?[-_.]?(?P<core>[a-z@4310$5!7]+?)[0-9!@#$%^&*?._-]*$"
+)
+_WORD_JOINT_RE = re.compile(rb"(?<=[a-z])[-_ .](?=[a-z])")  # `open_sesame`, `open sesame`
 
 
 def _is_password_slot(c: Candidate) -> bool:
@@ -906,7 +916,7 @@ def is_weak_password(c: Candidate) -> bool:
     at = c.line.find(b":" + value + b"@")
     if at != -1 and c.line[c.line.rfind(b"//", 0, at) + 2 : at].lower() == value.lower():
         return False
-    m = _WEAK_AFFIX_RE.match(value.lower())
+    m = _WEAK_AFFIX_RE.match(_WORD_JOINT_RE.sub(b"", value.lower()))
     return m is not None and m.group("core").translate(_LEET[0]) in _WEAK_CORES
 
 
