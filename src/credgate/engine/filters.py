@@ -887,7 +887,8 @@ _WEAK_CORES = frozenset(
     b"secret password passwd admin root hunter letmein qwerty welcome opensesame iloveyou dragon monkey"
     b" football baseball master shadow sunshine princess trustno starwars whatever freedom changeit".split()
 )
-# A few digits, an optional intensifier, a word (leetspeak allowed), then the digits and symbols a policy demands.
+# A few digits, an optional intensifier, a word (leetspeak allowed), then the digits and symbols a policy
+# demands.
 _WEAK_AFFIX_RE = re.compile(
     rb"^[0-9]{0,4}(?:super|top|very)?[-_.]?(?P<core>[a-z@4310$5!7]+?)[0-9!@#$%^&*?._-]*$"
 )
