@@ -731,3 +731,25 @@ def test_a_weak_password_typed_as_words_is_a_notice_only_where_it_reads_as_a_sam
     # Nothing about this one says sample: it blocks, as an unknown password would.
     found = _scan('db_password: "Iloveyou2024!"', "deploy/settings.yaml")
     assert [(f.rule_id, f.blocking) for f in found] == [("generic-password-assignment", True)]
+
+
+def _hs256(payload: bytes, key: bytes) -> str:
+    import base64
+    import hashlib
+    import hmac
+
+    def b64(raw: bytes) -> bytes:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=")
+
+    signed = b64(b'{"alg":"HS256","typ":"JWT"}') + b"." + b64(payload)
+    return (signed + b"." + b64(hmac.new(key, signed, hashlib.sha256).digest())).decode()
+
+
+def test_jwt_signed_with_a_documentation_key_is_a_notice() -> None:
+    payload = b'{"sub":"' + secret("%%rand:digit:10%%").encode() + b'","role":"admin"}'
+    [found] = _scan(f"token = {_hs256(payload, b'secret')}", "README.md")
+    assert (found.rule_id, found.blocking, found.advisory) == ("jwt", False, "sample-signed-jwt")
+    [found] = _scan(f"token = {_hs256(payload, b'your-256-bit-secret')}", "README.md")
+    assert found.advisory == "sample-signed-jwt"
+    [found] = _scan(f"token = {_hs256(payload, secret('%%rand:alnum:32%%').encode())}", "README.md")
+    assert (found.rule_id, found.blocking) == ("jwt", True)

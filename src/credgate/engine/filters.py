@@ -784,6 +784,45 @@ def is_sample_hash(c: Candidate) -> bool:
     return _SAMPLE_WORD_RE.search(c.line) is not None or _SAMPLE_WORD_RE.search(c.prev_line) is not None
 
 
+# HMAC keys that documentation signs its sample tokens with: pyjwt's and python-jose's READMEs ("secret"),
+# jwt.io's debugger ("your-256-bit-secret" and its 384/512 siblings), node-jsonwebtoken ("shhhhh") and
+# express-jwt ("shhhhhared-secret"), plus the obvious variants.
+_SAMPLE_JWT_KEYS = tuple(
+    b"secret your-256-bit-secret your-384-bit-secret your-512-bit-secret shhhhh shhhhhared-secret key"
+    b" secretkey secret-key secret_key mysecret my-secret my_secret changeme".split()
+)
+_HMAC_ALGS = {"HS256": "sha256", "HS384": "sha384", "HS512": "sha512"}
+
+
+def is_sample_signed_jwt(c: Candidate) -> bool:
+    """`eyJhbGciOiJIUzI1NiIs...` whose HMAC signature checks out under the key "secret": a README's token.
+
+    A notice, not silence: an application that really signs with such a key hands out forgeable tokens."""
+    parts = c.secret.split(b".")
+    if len(parts) != 3 or not parts[0].startswith(b"eyJ"):
+        return False
+    import base64
+    import binascii
+    import hashlib
+    import hmac
+    import json
+
+    try:
+        header = json.loads(base64.urlsafe_b64decode(parts[0] + b"=" * (-len(parts[0]) % 4)))
+        signature = base64.urlsafe_b64decode(parts[2] + b"=" * (-len(parts[2]) % 4))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return False
+    alg = header.get("alg") if isinstance(header, dict) else None
+    digest = _HMAC_ALGS.get(alg) if isinstance(alg, str) else None
+    if digest is None:
+        return False
+    signed = parts[0] + b"." + parts[1]
+    return any(
+        hmac.compare_digest(hmac.new(key, signed, getattr(hashlib, digest)).digest(), signature)
+        for key in _SAMPLE_JWT_KEYS
+    )
+
+
 def is_code_constant_name(c: Candidate) -> bool:
     """`TOKEN = "_password_reset_token"`, `token_source = "POST"`: in source code, a name or an enum word."""
     if not c.rule.generic or not c.quoted:
@@ -928,6 +967,7 @@ FILTERS: tuple[tuple[str, Predicate], ...] = (
     ("inline-allow", is_inline_allowed),
     ("vendor-example", is_vendor_example),
     ("test-vector", is_test_vector),
+    ("sample-signed-jwt", is_sample_signed_jwt),
     ("sample-hash", is_sample_hash),
     ("reserved-example-host", is_reserved_example_host),
     ("placeholder", is_placeholder),

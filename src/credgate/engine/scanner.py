@@ -12,7 +12,7 @@ from credgate.engine.rules import Rule, RuleSet
 
 # Filters whose verdict is "probably not a secret" rather than "not a secret": the match is
 # still reported, as a notice that does not block (see Finding.advisory).
-SOFT_FILTERS = frozenset({"repeated-or-sequential", "in-test-file", "weak-password"})
+SOFT_FILTERS = frozenset({"repeated-or-sequential", "in-test-file", "weak-password", "sample-signed-jwt"})
 # A failed checksum or key parse may be a typo, a truncated paste or a redacted body of a real
 # credential, so it is shown without blocking. A failed JWT, macaroon or Grafana parse means another kind of
 # string (a Power BI `?r=eyJrIjoi...` link decodes to other JSON than a Grafana key).
@@ -22,6 +22,7 @@ ADVISORY_TEXT = {
     "repeated-or-sequential": "looks like a placeholder (repeated or sequential characters)",
     "in-test-file": "in a test file, where fixtures hold sample values (provider tokens there still block)",
     "weak-password": "a weak or sample password (a common word, digits, leetspeak): change it if it is real",
+    "sample-signed-jwt": "a JWT signed with a sample key from documentation: a sample, or forgeable if real",
 }
 MAX_DECODE_DEPTH = 2  # base64 inside base64 is still read; deeper nesting is not configuration
 MAX_DECODED_RUNS = 200  # per file: bounds the work a file full of base64 blobs can cause
