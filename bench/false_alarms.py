@@ -28,6 +28,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -37,6 +38,8 @@ from dataclasses import dataclass, field
 
 SKIP_DIRS = {".git"}
 RENAMED = {"node_modules", "vendor", "site-packages", "dist-packages", "venv", ".venv", "bower_components"}
+# gitleaks and betterleaks also skip a venv's `lib/python3.11/`: those directories are renamed as well.
+RENAMED_RE = re.compile(r"^python\d+(?:\.\d+)*$")
 
 
 @dataclass
@@ -67,7 +70,7 @@ def renamed_copy(root: str, workdir: str) -> str:
     subprocess.run(["cp", "-al", root, dest], check=True)
     for dirpath, dirnames, _ in os.walk(dest, topdown=False):
         for d in dirnames:
-            if d in RENAMED:
+            if d in RENAMED or RENAMED_RE.match(d):
                 os.rename(os.path.join(dirpath, d), os.path.join(dirpath, d + "_deps"))
     return dest
 

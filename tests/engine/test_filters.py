@@ -753,3 +753,40 @@ def test_jwt_signed_with_a_documentation_key_is_a_notice() -> None:
     assert found.advisory == "sample-signed-jwt"
     [found] = _scan(f"token = {_hs256(payload, secret('%%rand:alnum:32%%').encode())}", "README.md")
     assert (found.rule_id, found.blocking) == ("jwt", True)
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("jwcrypto/tests.py", True),
+        ("jwcrypto/tests-cookbook.py", True),
+        ("jwcrypto/__pycache__/tests.cpython-311.pyc", True),
+        ("pkg/test.js", True),
+        ("pkg/auth_tests.py", True),
+        ("pkg/contest.py", False),
+        ("pkg/latest.json", False),
+        ("pkg/testing_utils.py", False),
+    ],
+)
+def test_test_module_names_count_as_test_files(path: str, expected: bool) -> None:
+    assert (filters._TEST_PATH_RE.search(path) is not None) is expected
+
+
+def test_plain_urls_and_uri_templates_are_not_credentials() -> None:
+    assert _scan('    TOKEN_AUDIENCE = "https://appleid.apple.com"', "apple.py") == []
+    assert _scan('URL_TOKEN = "realms/{realm-name}/protocol/openid-connect/token"', "urls.py") == []
+    # A URL that can carry one still counts, through its own rule.
+    value = secret("%%rand:alnum:15%%%%rand:digit:1%%")
+    assert _scan(f'DB_PASSWORD = "https://deploy:{value}@db.acme.io"', "settings.py") != []
+
+
+def test_a_uuid_typed_from_a_repeated_unit_is_a_placeholder_notice() -> None:
+    found = _scan("SOCIAL_AUTH_KEYCLOAK_SECRET = '1234abcd-1234-abcd-1234-abcd1234adcd'", "settings.py")
+    assert [f.advisory for f in found] == ["repeated-or-sequential"]
+
+
+def test_a_passphrase_that_calls_itself_a_secret_is_a_sample() -> None:
+    line = "        passphrase: 'super long and hard to guess secret', // protects the private key"
+    assert _scan(line, "README.md") == []
+    words = "correct horse battery staple " + secret("%%rand:digit:4%%")
+    assert _scan(f"        passphrase: '{words}',", "README.md") != []

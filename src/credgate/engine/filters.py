@@ -192,7 +192,7 @@ def is_repeated_or_sequential(c: Candidate) -> bool:
         for i in range(len(seq) - 7):
             if seq[i : i + 8] in value or seq[i : i + 8] in joined:
                 return True
-    return _is_periodic(value)
+    return _is_periodic(value) or _is_periodic(joined)
 
 
 def _is_periodic(value: bytes) -> bool:
@@ -294,6 +294,14 @@ _HOSTNAME_RE = re.compile(
 _SLUG_PATH_RE = re.compile(rb"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:/[a-z][a-z0-9]*(?:-[a-z0-9]+)*)+/?$")
 _PROSE_RE = re.compile(rb"^[\s\W]*[A-Za-z]+(?:\s+[\W]*[A-Za-z]+[\W]*)+\s*$")
 _PATH_RE = re.compile(rb"^(?:/|~/|\./|\.\./|[A-Za-z]:\\)[\w./\\@:%~+-]*$")
+_SECRET_NOUN_RE = re.compile(rb"(?i)(?<![a-z])(?:secret|password|passphrase|passwd)(?![a-z])")
+# A URL with no user info and no query (`https://appleid.apple.com` under TOKEN_AUDIENCE) has nowhere to
+# carry a credential; tokens in URL paths (webhooks) belong to provider rules.
+_PLAIN_URL_RE = re.compile(
+    rb"^[a-z][a-z0-9+.-]{1,15}://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/-]*)?$"
+)
+# `realms/{realm-name}/protocol/openid-connect/token`: an RFC 6570 URI template names its variables.
+_URI_TEMPLATE_RE = re.compile(rb"^/?(?:[A-Za-z0-9._~-]+/)*\{[A-Za-z0-9_.-]+\}(?:/[A-Za-z0-9._~{}-]*)*$")
 
 
 def _is_dotenv_like(path: str) -> bool:
@@ -364,7 +372,7 @@ def is_prose_or_path(c: Candidate) -> bool:
     """
     if not c.rule.generic:
         return False
-    if _PATH_RE.match(c.secret):
+    if _PATH_RE.match(c.secret) or _PLAIN_URL_RE.match(c.secret) or _URI_TEMPLATE_RE.match(c.secret):
         return True
     word = c.secret.rstrip(b".,;:!?")
     # "the password is" and a quoted word, or `$password = "<word>"`: the name says a password is assigned.
@@ -390,8 +398,12 @@ def is_prose_or_path(c: Candidate) -> bool:
     if _SLUG_RE.match(c.secret) and not (c.key and b"phrase" in c.key.lower()):
         return True  # `same-origin`, `auth/invalid-credential`: an enum value or an error code
     if c.key and b"phrase" in c.key.lower():
-        # A passphrase is words, but not a documented sentence: "Needed if ... (Added in version 1.6.0)".
-        return b"(" in c.secret and len(c.secret.split()) >= 4
+        # A passphrase is words, but not a documented sentence: "Needed if ... (Added in version 1.6.0)",
+        # nor one that calls itself a secret: 'super long and hard to guess secret'.
+        words = c.secret.lower().split()
+        if len(words) >= 4 and _SECRET_NOUN_RE.search(c.secret) is not None:
+            return True
+        return b"(" in c.secret and len(words) >= 4
     return _PROSE_RE.match(c.secret) is not None or len(c.secret.split()) >= 4
 
 
@@ -727,7 +739,8 @@ def is_too_short_for_a_token(c: Candidate) -> bool:
 
 _TEST_PATH_RE = re.compile(
     r"(?:^|/)(?:tests?|__tests__|specs?|fixtures?|testdata|test-data|mocks?|__mocks__)/"
-    r"|(?:^|/)test_[^/]*$|_test\.[^/]+$|\.(?:test|spec)\.[^/]+$|(?:Test|Tests|Spec)\.[A-Za-z]+$"
+    r"|(?:^|/)test_[^/]*$|_tests?\.[^/]+$|\.(?:test|spec)\.[^/]+$|(?:Test|Tests|Spec)\.[A-Za-z]+$"
+    r"|(?:^|/)tests?(?:-[^/]*)?\.[^/]+$"  # `tests.py`, `test.js`, `tests-cookbook.py` (and their .pyc)
 )
 
 
