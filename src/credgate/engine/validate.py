@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Callable, Optional
 
 from credgate.engine.synth import crc32_base62
@@ -74,6 +75,9 @@ def grafana_key(secret: bytes) -> bool | None:
     return isinstance(doc, dict) and isinstance(doc.get("k"), str) and "n" in doc and "id" in doc
 
 
+_CONCAT_RE = re.compile(rb"^[ \t]*[+&.]?[ \t]*[\"']|[\"'][ \t]*[+&.]?[ \t]*[,;]?[ \t]*$")
+
+
 def pem_der(secret: bytes) -> bool | None:
     """A PEM private key's body is base64 DER: a SEQUENCE whose declared length the body must hold.
 
@@ -85,6 +89,8 @@ def pem_der(secret: bytes) -> bool | None:
         return None
     text = secret.replace(b"\\n", b"\n").replace(b"\\r", b"\n")
     lines = text.split(b"\n")[1:-1] if b"\n" in text else text.split(b"-----")[2:3]
+    # A key pasted into source as concatenated string literals: `"MIIE..." +` (Java, JS), `.` (PHP), `&` (VB).
+    lines = [_CONCAT_RE.sub(b"", line) for line in lines]
     body = b"".join(line.strip(b" \t\r\"',") for line in lines if b":" not in line)
     try:
         raw = base64.b64decode(body + b"=" * (-len(body) % 4), validate=True)
