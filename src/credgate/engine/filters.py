@@ -47,6 +47,34 @@ def shannon_entropy(data: bytes) -> float:
     return -sum(c / n * math.log2(c / n) for c in Counter(data).values())
 
 
+# Checks around a value found in its line. They used to be regexes built around the escaped value, which
+# cost a compile per candidate; a search for the value plus one precompiled pattern does the same work.
+_CONCATENATED_TAIL_RE = re.compile(rb"[\"']\s*(?:\+|\.\s|%\s|\|\|)")
+_COMPARISON_TAIL_RE = re.compile(rb"[\"'\]]?\s*[=!]==?")
+_CONDITIONAL_HEAD_RE = re.compile(rb"\?[ \t]*([\"'])[^\"'\n]{0,80}\1[ \t]*:[ \t]*$")
+_BADGE_URL_HEAD_RE = re.compile(rb"badge[^\s\"'<>()]*\.svg\?(?:[^\s\"'<>()]*&)?$")
+
+
+def _followed_by(line: bytes, needle: bytes, tail: re.Pattern[bytes]) -> bool:
+    at = line.find(needle)
+    while at != -1:
+        if tail.match(line, at + len(needle)):
+            return True
+        at = line.find(needle, at + 1)
+    return False
+
+
+def _has_word(text: bytes, word: bytes) -> bool:
+    """`word` stands alone in `text`: no letter or digit right before or after it."""
+    at = text.find(word)
+    while at != -1:
+        before, after = text[at - 1 : at] if at else b"", text[at + len(word) : at + len(word) + 1]
+        if not (before.isalnum() and before.isascii()) and not (after.isalnum() and after.isascii()):
+            return True
+        at = text.find(word, at + 1)
+    return False
+
+
 def is_inline_allowed(c: Candidate) -> bool:
     if (
         DETECT_SECRETS_PRAGMA in c.line
@@ -252,7 +280,7 @@ def is_reference(c: Candidate) -> bool:
         return True
     if _CONCAT_RE.search(c.secret):
         return True
-    if c.quoted and re.search(re.escape(c.secret) + rb"[\"']\s*(?:\+|\.\s|%\s|\|\|)", c.line):
+    if c.quoted and _followed_by(c.line, c.secret, _CONCATENATED_TAIL_RE):
         return True  # `"bearer " + content`: the literal is only the start of a value built at run time
     # Unquoted brackets are code (`get()`, `cfg[key]`, `Optional[str]`), not a literal.
     return not c.quoted and any(ch in c.secret for ch in b"()[]{}<>")
@@ -326,9 +354,14 @@ def is_conditional_branch(c: Candidate) -> bool:
     its value, even though `"...Token": "..."` reads like one."""
     if not c.rule.generic or b"?" not in c.line:
         return False
-    arm = re.escape(c.secret)
-    pattern = rb"\?[ \t]*([\"'])[^\"'\n]{0,80}\1[ \t]*:[ \t]*([\"'])" + arm + rb"\2"
-    return re.search(pattern, c.line) is not None
+    for quote in (b'"', b"'"):
+        at = c.line.find(quote + c.secret + quote)
+        while at != -1:
+            # Read backwards from the arm: `? "<other arm>" :` must come right before it.
+            if _CONDITIONAL_HEAD_RE.search(c.line[max(0, at - 100) : at]):
+                return True
+            at = c.line.find(quote + c.secret + quote, at + 1)
+    return False
 
 
 _COMMIT_ID_RE = re.compile(rb"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
@@ -508,7 +541,7 @@ def is_key_echo(c: Candidate) -> bool:
     if value in key or (len(key) >= 6 and key in value):
         return True
     # A short key such as `key` turns up by chance inside a random value; as a word of its own it is an echo.
-    return re.search(rb"(?:^|[^a-z0-9])" + re.escape(key) + rb"(?:$|[^a-z0-9])", c.secret.lower()) is not None
+    return _has_word(c.secret.lower(), key)
 
 
 _TYPE_EXPR_RE = re.compile(
@@ -851,10 +884,12 @@ def is_badge_token(c: Candidate) -> bool:
     if c.line.find(b"badge.svg?token=" + c.secret) != -1 or c.line.find(b"/graph/badge") != -1:
         return True
     # Any badge service's image URL: `https://badges.example.com/js/rating/x.svg?token=...`
-    return (
-        re.search(rb"badge[^\s\"'<>()]*\.svg\?(?:[^\s\"'<>()]*&)?token=" + re.escape(c.secret), c.line)
-        is not None
-    )
+    at = c.line.find(b"token=" + c.secret)
+    while at != -1:
+        if _BADGE_URL_HEAD_RE.search(c.line[max(0, at - 200) : at]):
+            return True
+        at = c.line.find(b"token=" + c.secret, at + 1)
+    return False
 
 
 _SAMPLE_USERINFO = frozenset(
@@ -881,7 +916,13 @@ def is_sample_userinfo(c: Candidate) -> bool:
     if user == password or (user, password) in _SAMPLE_USERINFO:
         return True
     # `scott:tiger^5HHH`: the sample login with a suffix that the example's prose explains
-    return any(user == u and re.match(re.escape(p) + rb"[^a-z0-9]", password) for u, p in _SAMPLE_USERINFO)
+    return any(
+        user == u
+        and password.startswith(p)
+        and not password[len(p) : len(p) + 1].isalnum()
+        and len(password) > len(p)
+        for u, p in _SAMPLE_USERINFO
+    )
 
 
 _EXAMPLE_FILE_RE = re.compile(rb"(?i)(?:^|[._-])(?:examples?|samples?|templates?|dist|defaults)(?:[._-]|$)")
@@ -911,7 +952,7 @@ def is_comparison_outside_passwords(c: Candidate) -> bool:
 
 def _is_compared(key: bytes, line: bytes) -> bool:
     """`key == "..."`, `key !== '...'`: the line compares the name with the value instead of assigning it."""
-    return re.search(re.escape(key) + rb"[\"'\]]?\s*[=!]==?", line) is not None
+    return _followed_by(line, key, _COMPARISON_TAIL_RE)
 
 
 def is_literal_constant(c: Candidate) -> bool:
