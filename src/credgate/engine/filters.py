@@ -11,9 +11,29 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, cast
 
 from credgate.engine.rules import Rule
+
+
+class _LazyPattern:
+    """A regex compiled on first use: the hook pays for the patterns its candidates reach, not all 70."""
+
+    __slots__ = ("_args", "_compiled")
+
+    def __init__(self, pattern: bytes, flags: int) -> None:
+        self._args = (pattern, flags)
+        self._compiled: re.Pattern[bytes] | None = None
+
+    def __getattr__(self, name: str) -> object:
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        return getattr(self._compiled, name)
+
+
+def _lazy(pattern: bytes, flags: int = 0) -> re.Pattern[bytes]:
+    return cast("re.Pattern[bytes]", _LazyPattern(pattern, flags))
+
 
 ALLOW_MARKER = b"credgate:allow"
 ALLOW_NEXT_LINE = b"credgate:allow-next-line"
@@ -49,10 +69,10 @@ def shannon_entropy(data: bytes) -> float:
 
 # Checks around a value found in its line. They used to be regexes built around the escaped value, which
 # cost a compile per candidate; a search for the value plus one precompiled pattern does the same work.
-_CONCATENATED_TAIL_RE = re.compile(rb"[\"']\s*(?:\+|\.\s|%\s|\|\|)")
-_COMPARISON_TAIL_RE = re.compile(rb"[\"'\]]?\s*[=!]==?")
-_CONDITIONAL_HEAD_RE = re.compile(rb"\?[ \t]*([\"'])[^\"'\n]{0,80}\1[ \t]*:[ \t]*$")
-_BADGE_URL_HEAD_RE = re.compile(rb"badge[^\s\"'<>()]*\.svg\?(?:[^\s\"'<>()]*&)?$")
+_CONCATENATED_TAIL_RE = _lazy(rb"[\"']\s*(?:\+|\.\s|%\s|\|\|)")
+_COMPARISON_TAIL_RE = _lazy(rb"[\"'\]]?\s*[=!]==?")
+_CONDITIONAL_HEAD_RE = _lazy(rb"\?[ \t]*([\"'])[^\"'\n]{0,80}\1[ \t]*:[ \t]*$")
+_BADGE_URL_HEAD_RE = _lazy(rb"badge[^\s\"'<>()]*\.svg\?(?:[^\s\"'<>()]*&)?$")
 
 
 def _followed_by(line: bytes, needle: bytes, tail: re.Pattern[bytes]) -> bool:
@@ -114,7 +134,7 @@ _PUBLISHED_VALUES = (
     b"A3ddj3w",  # RFC 6749 section 4.3.2's resource owner password
     b"mF_9.B5f-4.1JqM",  # RFC 6750's example bearer token
 )  # fmt: skip
-_JWT_RE = re.compile(rb"eyJ[A-Za-z0-9_-]{8,}\.(eyJ[A-Za-z0-9_-]{8,})")
+_JWT_RE = _lazy(rb"eyJ[A-Za-z0-9_-]{8,}\.(eyJ[A-Za-z0-9_-]{8,})")
 
 
 def is_vendor_example(c: Candidate) -> bool:
@@ -147,7 +167,7 @@ _PLACEHOLDER_WORDS = frozenset(
     mysecret mypassword my_password mytoken s3cr3t p@ssw0rd p4ssw0rd letmein default value string text
     hunter2 foobar foo bar baz qwerty pass user pwd psw pw bearer basic digest foobared""".split()
 ) | {b"top secret", b"open sesame"}  # foobared: redis.conf's example `requirepass`
-_PLACEHOLDER_RE = re.compile(
+_PLACEHOLDER_RE = _lazy(
     rb"(?i)^(?:<[^<>]*>|\[[^\[\]]*\]|\{[^{}]*\}|\(+[^()]*\)+|\*+|\.+|-+|_+|#+)$"  # <token>, [key], {x}, ****
     rb"|x{4,}|\*{3,}|\.\.\."
     rb"|(?:^|[-_])(?:your|my|insert|enter|replace|put|add)[-_ ]?\w*(?:here|key|token|secret|password)"
@@ -158,13 +178,13 @@ _PLACEHOLDER_RE = re.compile(
 )
 
 
-_METASYNTACTIC_RE = re.compile(rb"(?i)^(?:foo|bar|baz|qux|quux)(?:\W*(?:foo|bar|baz|qux|quux))*$")
+_METASYNTACTIC_RE = _lazy(rb"(?i)^(?:foo|bar|baz|qux|quux)(?:\W*(?:foo|bar|baz|qux|quux))*$")
 
 
-_HTML_ENTITY_RE = re.compile(rb"&(?:lt|gt|quot|amp|#\d{2,3});")
-_RUN_RE = re.compile(rb"(.)\1{7,}")
-_CAPS_NAME_RE = re.compile(rb"^[A-Z]{2,}(?:_[A-Z]{2,})+$")
-_INTERLEAVED_RE = re.compile(rb"(?i)a1b2c3d4|1a2b3c4d|abc123|123abc")
+_HTML_ENTITY_RE = _lazy(rb"&(?:lt|gt|quot|amp|#\d{2,3});")
+_RUN_RE = _lazy(rb"(.)\1{7,}")
+_CAPS_NAME_RE = _lazy(rb"^[A-Z]{2,}(?:_[A-Z]{2,})+$")
+_INTERLEAVED_RE = _lazy(rb"(?i)a1b2c3d4|1a2b3c4d|abc123|123abc")
 
 
 def is_placeholder(c: Candidate) -> bool:
@@ -239,18 +259,18 @@ def _is_periodic(value: bytes) -> bool:
     return False
 
 
-_REFERENCE_RE = re.compile(
+_REFERENCE_RE = _lazy(
     rb"\$\{|\$\(|\{\{|\}\}|<%|#\{|^\$[A-Za-z_][A-Za-z0-9_]*$|^%[A-Za-z_][A-Za-z0-9_]*%$"
     rb"|os\.environ|process\.env|getenv|\bENV\[|System\.getenv|secrets\.|vault:|env\("
     rb"|%%[a-z0-9-]+(?::[^%\s]*)?%%"  # credgate's own example templates (synth.py)
 )
 
 
-_INTERPOLATION_RE = re.compile(rb"\{[A-Za-z_][A-Za-z0-9_.\[\]'\"()]*(?:![rsa])?(?::[^{}]*)?\}")
+_INTERPOLATION_RE = _lazy(rb"\{[A-Za-z_][A-Za-z0-9_.\[\]'\"()]*(?:![rsa])?(?::[^{}]*)?\}")
 
 
-_CONCAT_RE = re.compile(rb"[\"']\s*(?:\+|\.|\|\|)\s*[\"'A-Za-z_]")  # "a" + "b", 'a' . $b, "a" || x
-_FORMAT_RE = re.compile(rb"%[-#0 +]?\d*(?:\.\d+)?[sdrif]|%\([A-Za-z_]\w*\)[sdr]|\{\d*\}")
+_CONCAT_RE = _lazy(rb"[\"']\s*(?:\+|\.|\|\|)\s*[\"'A-Za-z_]")  # "a" + "b", 'a' . $b, "a" || x
+_FORMAT_RE = _lazy(rb"%[-#0 +]?\d*(?:\.\d+)?[sdrif]|%\([A-Za-z_]\w*\)[sdr]|\{\d*\}")
 
 
 def _looks_random(value: bytes) -> bool:
@@ -286,7 +306,7 @@ def is_reference(c: Candidate) -> bool:
     return not c.quoted and any(ch in c.secret for ch in b"()[]{}<>")
 
 
-_IDENTIFIER_RE = re.compile(rb"^[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|->|::)[A-Za-z_][A-Za-z0-9_]*)*$")
+_IDENTIFIER_RE = _lazy(rb"^[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|->|::)[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
 def is_code_identifier(c: Candidate) -> bool:
@@ -312,24 +332,20 @@ def _is_config_file(path: str) -> bool:
     return name.startswith(".env") or name.endswith(".env") or name.rsplit(".", 1)[-1] in CONFIG_EXTENSIONS
 
 
-_SLUG_RE = re.compile(rb"^[a-z]+(?:[-/.][a-z]+)+\.?$")
-_RANGE_RE = re.compile(rb"^[<>=~^ ]*\d[\w.*]*(?:\s*(?:\|\||[<>=~^ ,-])+\s*\d[\w.*]*)*$")
-_TOKEN_ONLY_KEY_RE = re.compile(rb"(?i)token|api[-_.]?key|access[-_.]?key|auth[-_.]?key")
-_HOSTNAME_RE = re.compile(
-    rb"^(?:www\.)?(?:[a-z0-9-]+\.)+(?:com|org|net|io|dev|edu|gov|co|us|uk|de)(?::\d+)?/?$"
-)
+_SLUG_RE = _lazy(rb"^[a-z]+(?:[-/.][a-z]+)+\.?$")
+_RANGE_RE = _lazy(rb"^[<>=~^ ]*\d[\w.*]*(?:\s*(?:\|\||[<>=~^ ,-])+\s*\d[\w.*]*)*$")
+_TOKEN_ONLY_KEY_RE = _lazy(rb"(?i)token|api[-_.]?key|access[-_.]?key|auth[-_.]?key")
+_HOSTNAME_RE = _lazy(rb"^(?:www\.)?(?:[a-z0-9-]+\.)+(?:com|org|net|io|dev|edu|gov|co|us|uk|de)(?::\d+)?/?$")
 # A resource path of lower-case words: `zones/us-central1-a`, `projects/my-project/locations/global`.
-_SLUG_PATH_RE = re.compile(rb"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:/[a-z][a-z0-9]*(?:-[a-z0-9]+)*)+/?$")
-_PROSE_RE = re.compile(rb"^[\s\W]*[A-Za-z]+(?:\s+[\W]*[A-Za-z]+[\W]*)+\s*$")
-_PATH_RE = re.compile(rb"^(?:/|~/|\./|\.\./|[A-Za-z]:\\)[\w./\\@:%~+-]*$")
-_SECRET_NOUN_RE = re.compile(rb"(?i)(?<![a-z])(?:secret|password|passphrase|passwd)(?![a-z])")
+_SLUG_PATH_RE = _lazy(rb"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:/[a-z][a-z0-9]*(?:-[a-z0-9]+)*)+/?$")
+_PROSE_RE = _lazy(rb"^[\s\W]*[A-Za-z]+(?:\s+[\W]*[A-Za-z]+[\W]*)+\s*$")
+_PATH_RE = _lazy(rb"^(?:/|~/|\./|\.\./|[A-Za-z]:\\)[\w./\\@:%~+-]*$")
+_SECRET_NOUN_RE = _lazy(rb"(?i)(?<![a-z])(?:secret|password|passphrase|passwd)(?![a-z])")
 # A URL with no user info and no query (`https://appleid.apple.com` under TOKEN_AUDIENCE) has nowhere to
 # carry a credential; tokens in URL paths (webhooks) belong to provider rules.
-_PLAIN_URL_RE = re.compile(
-    rb"^[a-z][a-z0-9+.-]{1,15}://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/-]*)?$"
-)
+_PLAIN_URL_RE = _lazy(rb"^[a-z][a-z0-9+.-]{1,15}://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/-]*)?$")
 # `realms/{realm-name}/protocol/openid-connect/token`: an RFC 6570 URI template names its variables.
-_URI_TEMPLATE_RE = re.compile(rb"^/?(?:[A-Za-z0-9._~-]+/)*\{[A-Za-z0-9_.-]+\}(?:/[A-Za-z0-9._~{}-]*)*$")
+_URI_TEMPLATE_RE = _lazy(rb"^/?(?:[A-Za-z0-9._~-]+/)*\{[A-Za-z0-9_.-]+\}(?:/[A-Za-z0-9._~{}-]*)*$")
 
 
 def _is_dotenv_like(path: str) -> bool:
@@ -364,8 +380,8 @@ def is_conditional_branch(c: Candidate) -> bool:
     return False
 
 
-_COMMIT_ID_RE = re.compile(rb"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
-_CREDENTIAL_TAIL_RE = re.compile(
+_COMMIT_ID_RE = _lazy(rb"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+_CREDENTIAL_TAIL_RE = _lazy(
     rb"(?i)(?:key|token|secret|passw(?:or)?d|pwd|tkn|auth|access|private|credentials?|creds)[\"']?$"
 )
 
@@ -382,7 +398,7 @@ def is_commit_id_outside_secret_context(c: Candidate) -> bool:
 
 # AWS Signature Version 4: `Credential=<access key id>/<yyyymmdd>/<region>/<service>/aws4_request` names the
 # key and its scope; the secret never appears in the header.
-_SIGV4_SCOPE_RE = re.compile(rb"^[A-Z0-9]{4,128}/[0-9]{8}/[a-z0-9-]{1,32}/[a-z0-9-]{1,64}/aws4_request$")
+_SIGV4_SCOPE_RE = _lazy(rb"^[A-Z0-9]{4,128}/[0-9]{8}/[a-z0-9-]{1,32}/[a-z0-9-]{1,64}/aws4_request$")
 
 
 def is_sigv4_scope(c: Candidate) -> bool:
@@ -390,7 +406,7 @@ def is_sigv4_scope(c: Candidate) -> bool:
     return c.rule.generic and _SIGV4_SCOPE_RE.match(c.secret.strip(b"\"'")) is not None
 
 
-_PASSWORD_VARIABLE_RE = re.compile(
+_PASSWORD_VARIABLE_RE = _lazy(
     rb"(?i)^[\"'$@]?(?:[a-z0-9]+[_.-])?(?:db|database|admin|root|user|mysql|pg|smtp|mail)?[_.-]?(?:password|passwd|pwd|pass)[\"']?$"
 )
 _COMMAND_LINE_RULES = frozenset(
@@ -451,11 +467,11 @@ def is_prose_word(c: Candidate) -> bool:
 
 
 # A word boundary before the name, so `omnisend_token` is not an `end_token`.
-_PAGINATION_KEY_RE = re.compile(
+_PAGINATION_KEY_RE = _lazy(
     rb"(?:^|(?<=[^A-Za-z])|(?<=[a-z])(?=[A-Z]))"
     rb"(?i:input|output|page|next|prev|previous|continuation|sync|cursor|resume|pagination|start|end)[-_.]?(?i:token)"
 )
-_NON_SECRET_KEY_RE = re.compile(
+_NON_SECRET_KEY_RE = _lazy(
     rb"(?i)(?:file|path|dir|url|uri|endpoint|name|type|length|len|size|count|max|min|ttl|expir\w*|timeout"
     rb"|header|field|param|prefix|suffix|format|policy|regex|pattern|mode|enabled|required|label|hint"
     rb"|description|message|id|ref|arn|version|location|store|provider|manager|strategy|validator|reset|hash"
@@ -467,12 +483,10 @@ _NON_SECRET_KEY_RE = re.compile(
 )
 
 
-_SENSITIVE_RE = re.compile(
-    rb"(?i)pass|pwd|secret|token|credential|auth|api.?key|private.?key|access.?key|^key$"
-)
+_SENSITIVE_RE = _lazy(rb"(?i)pass|pwd|secret|token|credential|auth|api.?key|private.?key|access.?key|^key$")
 
 
-_FIXTURE_KEY_RE = re.compile(
+_FIXTURE_KEY_RE = _lazy(
     rb"(?i)(?:^|[^a-z])(?:test|mock|fake|dummy|example|sample|stub)(?:[^a-z]|$)|(?:^|[-_.])(?:Test|Mock|Fake)[A-Z_]"
     rb"|^(?:invalid|missing|wrong|bad|expired|empty|err|error|no)[-_]"
 )
@@ -513,9 +527,9 @@ def is_non_secret_key(c: Candidate) -> bool:
     return last != c.key.strip(b"\"'") and not _SENSITIVE_RE.search(last)
 
 
-_NAMESPACE_RE = re.compile(rb"^[a-z]{2,12}:(?=[a-z])")
-_CAMEL_IDENTIFIER_RE = re.compile(rb"^[A-Za-z][a-z]+(?:[A-Z][a-z]+)+$")
-_ENV_NAME_RE = re.compile(
+_NAMESPACE_RE = _lazy(rb"^[a-z]{2,12}:(?=[a-z])")
+_CAMEL_IDENTIFIER_RE = _lazy(rb"^[A-Za-z][a-z]+(?:[A-Z][a-z]+)+$")
+_ENV_NAME_RE = _lazy(
     rb"^_*[A-Z][A-Z0-9]*(?:_+[A-Z0-9]+)+_*$"
 )  # AWS_SHARED_CREDENTIALS_FILE: a variable's name
 
@@ -544,10 +558,10 @@ def is_key_echo(c: Candidate) -> bool:
     return _has_word(c.secret.lower(), key)
 
 
-_TYPE_EXPR_RE = re.compile(
+_TYPE_EXPR_RE = _lazy(
     rb"^(?:[A-Za-z_][\w.]*\[[\w\[\], .|]*\]|(?:typing\.)?(?:Optional|List|Dict|Union)\b.*)$"
 )
-_LITERAL_RE = re.compile(
+_LITERAL_RE = _lazy(
     rb"(?i)^(?:true|false|yes|no|on|off|null|none|nil|undefined|[-+]?\d+(?:\.\d+)?|\d[\d.:-]*\d"
     rb"|#[0-9a-f]{3,4}|#[0-9a-f]{6}|#[0-9a-f]{8}"
     rb"|[~^<>=]{1,2}\s?\d+(?:\.[\dx*]+)*(?:[-+][\w.]+)?"  # ^8.0.0, ~> 1.2
@@ -555,11 +569,11 @@ _LITERAL_RE = re.compile(
 )  # booleans, numbers, versions, dates and timestamps, colours (#ddd0c0), dependency ranges
 
 
-_UUID_RE = re.compile(rb"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_STRONG_KEY_RE = re.compile(rb"(?i)secret|passw|api[-_.]?key|private")
+_UUID_RE = _lazy(rb"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_STRONG_KEY_RE = _lazy(rb"(?i)secret|passw|api[-_.]?key|private")
 
 
-_ID_TOKEN_KEY_RE = re.compile(
+_ID_TOKEN_KEY_RE = _lazy(
     rb"(?i)request|change|idempoten|correlation|trace|client[-_]?token|transaction|csrf|xsrf"
 )
 
@@ -589,7 +603,7 @@ def is_uuid_outside_secret_context(c: Candidate) -> bool:
     )
 
 
-_HOST_RE = re.compile(rb"[A-Za-z0-9.-]{1,253}")
+_HOST_RE = _lazy(rb"[A-Za-z0-9.-]{1,253}")
 # RFC 2606 / RFC 6761 names reserved for documentation and tests: nothing real lives there.
 _RESERVED_HOSTS = (b"example.com", b"example.net", b"example.org")
 _RESERVED_SUFFIXES = (b".example", b".test", b".invalid", b".example.com", b".example.net", b".example.org")
@@ -600,7 +614,7 @@ def _reserved(host: bytes) -> bool:
     return host in _RESERVED_HOSTS or host.endswith(_RESERVED_SUFFIXES)
 
 
-_URL_RE = re.compile(rb"[a-z][a-z0-9+.-]*://(?:[^/\s@\"']*@)?([A-Za-z0-9.-]+)[^\s\"'<>]*")
+_URL_RE = _lazy(rb"[a-z][a-z0-9+.-]*://(?:[^/\s@\"']*@)?([A-Za-z0-9.-]+)[^\s\"'<>]*")
 
 
 def is_reserved_example_host(c: Candidate) -> bool:
@@ -614,25 +628,25 @@ def is_reserved_example_host(c: Candidate) -> bool:
     return any(c.secret in url.group(0) and _reserved(url.group(1)) for url in _URL_RE.finditer(c.line))
 
 
-_SEPARATORS_RE = re.compile(rb"[-_.:/+=~]+")
-_MIXED_PART_RE = re.compile(rb"[A-Za-z]+\d|\d+[A-Za-z]")
+_SEPARATORS_RE = _lazy(rb"[-_.:/+=~]+")
+_MIXED_PART_RE = _lazy(rb"[A-Za-z]+\d|\d+[A-Za-z]")
 _MIN_MIXED_PART = 6  # `s3`, `ec2`, `k8s`, `east1` are words with a digit, not generated text
-_SELF_DESCRIBING_RE = re.compile(rb"(?i)secret|password|passwd|token|apikey|api_key|dummy|sample|changeme")
-_HEX_RE = re.compile(rb"^[0-9a-fA-F]{16,}$")
-_FILE_NAME_RE = re.compile(
+_SELF_DESCRIBING_RE = _lazy(rb"(?i)secret|password|passwd|token|apikey|api_key|dummy|sample|changeme")
+_HEX_RE = _lazy(rb"^[0-9a-fA-F]{16,}$")
+_FILE_NAME_RE = _lazy(
     rb"(?i)\.(?:json|pem|key|crt|cer|der|p12|pfx|jks|txt|ya?ml|env|ini|cfg|conf|js|ts|py|rb|go|html?|css|png|jpe?g|war|jar"
     rb"|gif|svg|xml|csv|log|gz|zip|tar|sh|md)$"
 )
-_WORDS_RE = re.compile(rb"^(?:[A-Z]?[a-z]{2,}|[A-Z]{2,})(?:[A-Z][a-z]+\d*|\d+)*(?:[A-Z][a-z]{2,}\d*){1,}$")
-_VERSION_RE = re.compile(rb"(?i)^v?\d+(?:\.\d+)+(?:[-+.][0-9a-z.-]*)?$")
+_WORDS_RE = _lazy(rb"^(?:[A-Z]?[a-z]{2,}|[A-Z]{2,})(?:[A-Z][a-z]+\d*|\d+)*(?:[A-Z][a-z]{2,}\d*){1,}$")
+_VERSION_RE = _lazy(rb"(?i)^v?\d+(?:\.\d+)+(?:[-+.][0-9a-z.-]*)?$")
 
 
-_SEGMENT_RE = re.compile(rb"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+|[^A-Za-z0-9]+")
+_SEGMENT_RE = _lazy(rb"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+|[^A-Za-z0-9]+")
 _VOWELS = frozenset(b"aeiouyAEIOUY")
 _LETTERS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
-_CONSONANT_RUN_RE = re.compile(rb"[^aeiouy]{5,}")
+_CONSONANT_RUN_RE = _lazy(rb"[^aeiouy]{5,}")
 
 
 def _is_word(seg: bytes) -> bool:
@@ -693,15 +707,15 @@ def is_not_token_shaped(c: Candidate) -> bool:
     )
 
 
-_NOT_SECRET_KEY_WORDS_RE = re.compile(
+_NOT_SECRET_KEY_WORDS_RE = _lazy(
     rb"(?i)(?:pub|site|primary|foreign|sort|partition|cache|idempotency|dedup|lookup|row|result"
     rb"|index|map|hot|short[-_]?cut|author)[-_.]?(?:key|token)s?\d*$"
     rb"|public|publishable|publish[-_]?key|subscribe[-_]?key|hashed[-_]?(?:secret|password|token)|(?:monkey|turkey|donkey|whiskey|hockey|jockey)s?$"
 )
 
 
-_KEY_MATERIAL_RE = re.compile(rb"(?i)gpg|pgp|vapid|websocket")
-_PRIVATE_WORD_RE = re.compile(rb"(?i)priv|secret|pass")
+_KEY_MATERIAL_RE = _lazy(rb"(?i)gpg|pgp|vapid|websocket")
+_PRIVATE_WORD_RE = _lazy(rb"(?i)priv|secret|pass")
 
 
 def is_public_or_structural_key(c: Candidate) -> bool:
@@ -722,7 +736,7 @@ def is_public_or_structural_key(c: Candidate) -> bool:
 
 
 _LEET = (bytes.maketrans(b"@4310$5!7", b"aaeiossit"), bytes.maketrans(b"@4310$5!7", b"aasiossit"))
-_TEST_WORD_RE = re.compile(rb"(?i)(?:^|[^a-z])(?:test|testing|example|sample|dummy|fake|demo)(?:$|[^a-z])")
+_TEST_WORD_RE = _lazy(rb"(?i)(?:^|[^a-z])(?:test|testing|example|sample|dummy|fake|demo)(?:$|[^a-z])")
 
 
 def is_self_describing_password(c: Candidate) -> bool:
@@ -744,17 +758,17 @@ def is_self_describing_password(c: Candidate) -> bool:
     return _TEST_WORD_RE.search(c.secret) is not None
 
 
-_TEST_MODE_TOKEN_RE = re.compile(rb"^(?:[a-z]{2,6}_)?test_[A-Za-z0-9_-]{20,}$")
+_TEST_MODE_TOKEN_RE = _lazy(rb"^(?:[a-z]{2,6}_)?test_[A-Za-z0-9_-]{20,}$")
 
 
-_SPELLED_NAME_RE = re.compile(rb"^[a-z]+(?:[-_][a-z]+)*[-_]?\d{0,6}$")
-_SPELLED_WORD_RE = re.compile(rb"token|secret|passw|apikey|api[-_]key|credential")
-_SNAKE_NAME_RE = re.compile(rb"^_*[a-z][a-z0-9]*(?:_[a-z0-9]+)+_*$")
-_UPPER_WORD_RE = re.compile(rb"^[A-Z][A-Z0-9]{1,9}$")
+_SPELLED_NAME_RE = _lazy(rb"^[a-z]+(?:[-_][a-z]+)*[-_]?\d{0,6}$")
+_SPELLED_WORD_RE = _lazy(rb"token|secret|passw|apikey|api[-_]key|credential")
+_SNAKE_NAME_RE = _lazy(rb"^_*[a-z][a-z0-9]*(?:_[a-z0-9]+)+_*$")
+_UPPER_WORD_RE = _lazy(rb"^[A-Z][A-Z0-9]{1,9}$")
 
 
-_TOKENISH_KEY_RE = re.compile(rb"(?i)token|key|secret|auth|credential")
-_PASSWORDISH_KEY_RE = re.compile(rb"(?i)pass|pwd|phrase")
+_TOKENISH_KEY_RE = _lazy(rb"(?i)token|key|secret|auth|credential")
+_PASSWORDISH_KEY_RE = _lazy(rb"(?i)pass|pwd|phrase")
 _MIN_TOKEN_LENGTH = 12
 
 
@@ -819,7 +833,7 @@ def is_test_vector(c: Candidate) -> bool:
     return c.rule.in_tests == "skip" and _TEST_PATH_RE.search(c.path) is not None
 
 
-_SAMPLE_WORD_RE = re.compile(rb"(?i)(?<![A-Za-z0-9])(?:samples?|examples?|tests?|dummy)(?![A-Za-z0-9])")
+_SAMPLE_WORD_RE = _lazy(rb"(?i)(?<![A-Za-z0-9])(?:samples?|examples?|tests?|dummy)(?![A-Za-z0-9])")
 
 
 def is_sample_hash(c: Candidate) -> bool:
@@ -925,7 +939,7 @@ def is_sample_userinfo(c: Candidate) -> bool:
     )
 
 
-_EXAMPLE_FILE_RE = re.compile(rb"(?i)(?:^|[._-])(?:examples?|samples?|templates?|dist|defaults)(?:[._-]|$)")
+_EXAMPLE_FILE_RE = _lazy(rb"(?i)(?:^|[._-])(?:examples?|samples?|templates?|dist|defaults)(?:[._-]|$)")
 
 
 def is_example_file(c: Candidate) -> bool:
@@ -940,7 +954,7 @@ def is_example_file(c: Candidate) -> bool:
     return _EXAMPLE_FILE_RE.search(name) is not None
 
 
-_PASSWORDISH_RE = re.compile(rb"(?i)pass|pwd|secret")
+_PASSWORDISH_RE = _lazy(rb"(?i)pass|pwd|secret")
 
 
 def is_comparison_outside_passwords(c: Candidate) -> bool:
@@ -982,10 +996,8 @@ _WEAK_CORES = frozenset(
 )
 # A few digits, an optional intensifier, a word (leetspeak allowed), then the digits and symbols a policy
 # demands.
-_WEAK_AFFIX_RE = re.compile(
-    rb"^[0-9]{0,4}(?:super|top|very)?[-_.]?(?P<core>[a-z@4310$5!7]+?)[0-9!@#$%^&*?._-]*$"
-)
-_WORD_JOINT_RE = re.compile(rb"(?<=[a-z])[-_ .](?=[a-z])")  # `open_sesame`, `open sesame`
+_WEAK_AFFIX_RE = _lazy(rb"^[0-9]{0,4}(?:super|top|very)?[-_.]?(?P<core>[a-z@4310$5!7]+?)[0-9!@#$%^&*?._-]*$")
+_WORD_JOINT_RE = _lazy(rb"(?<=[a-z])[-_ .](?=[a-z])")  # `open_sesame`, `open sesame`
 
 
 def _is_password_slot(c: Candidate) -> bool:
