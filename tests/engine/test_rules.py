@@ -119,13 +119,21 @@ def test_prefilter_selects_rules_by_keyword() -> None:
     assert [r.id for r in ruleset.candidates(b"x: ghp_abc")] == ["github-pat"]
 
 
-def test_cache_round_trip_gives_the_same_rules(tmp_path: Path) -> None:
+def test_cache_round_trip_gives_the_same_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = rules.load(cache_dir=str(tmp_path))
-    assert list(tmp_path.glob("rules-*.json"))
+    [cache] = list(tmp_path.glob("rules-*.json"))
+
+    def no_parsing(*args: object) -> None:
+        raise AssertionError("a cache hit must not parse the rule files again")
+
+    monkeypatch.setattr(rules, "parse_rule", no_parsing)
     second = rules.load(cache_dir=str(tmp_path))
-    assert [(r.id, r.regex, r.keywords) for r in first.rules] == [
-        (r.id, r.regex, r.keywords) for r in second.rules
-    ]
+    assert first.rules == second.rules  # every public field, keywords, near pairs and file globs included
+    assert any(r.near for r in second.rules) and any(r.files for r in second.rules)
+    # A damaged cache is read as a miss: the files are parsed again.
+    cache.write_text('[{"id": 1}]')
+    monkeypatch.undo()
+    assert rules.load(cache_dir=str(tmp_path)).rules == first.rules
 
 
 def test_keyword_automaton_finds_exactly_what_substring_search_finds() -> None:

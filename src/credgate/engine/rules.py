@@ -320,17 +320,36 @@ def load(extra_files: Iterable[str] = (), cache_dir: str | None = None) -> RuleS
     The engine itself stays pure: the cache location is passed in.
     """
     paths = [*builtin_files(), *extra_files]
-    docs = _cached_docs(paths, cache_dir) if cache_dir else None
+    cached = _cached_rules(paths, cache_dir) if cache_dir else None
+    if cached is not None:
+        return RuleSet(cached)
     rules: list[Rule] = []
-    if docs is None:
-        docs = []
-        for path in paths:
-            docs.append(_load_toml(path))
-        if cache_dir:
-            _store_docs(paths, docs, cache_dir)
-    for path, doc in zip(paths, docs):
-        rules.extend(_rules_of(doc, path))
+    for path in paths:
+        rules.extend(_rules_of(_load_toml(path), path))
+    if cache_dir:
+        _store_rules(paths, rules, cache_dir)
     return RuleSet(rules)
+
+
+# The cache holds rules already validated by parse_rule, field by field, so a hit rebuilds them without
+# checking them again (that check costs more than reading the file). The field list is part of the key.
+_CACHED_FIELDS = tuple(f for f in Rule.__dataclass_fields__ if not f.startswith("_"))
+
+
+def _rule_to_json(rule: Rule) -> dict[str, Any]:
+    out: dict[str, Any] = {name: getattr(rule, name) for name in _CACHED_FIELDS}
+    out["keywords"] = [k.decode("utf-8") for k in rule.keywords]
+    out["near"] = [rule.near.rule, rule.near.lines] if rule.near else None
+    return out
+
+
+def _rule_from_json(doc: dict[str, Any]) -> Rule:
+    fields = dict(doc)
+    fields["keywords"] = tuple(k.encode("utf-8") for k in doc["keywords"])
+    fields["near"] = Near(*doc["near"]) if doc["near"] else None
+    for name in ("references", "examples", "negative_examples", "files"):
+        fields[name] = tuple(doc[name])
+    return Rule(**fields)
 
 
 def _cache_file(paths: list[str], cache_dir: str) -> str | None:
@@ -342,11 +361,11 @@ def _cache_file(paths: list[str], cache_dir: str) -> str | None:
         stamp = [(p, st.st_size, st.st_mtime_ns) for p in paths for st in [os.stat(p)]]
     except OSError:
         return None
-    key = hashlib.sha256(repr((__version__, stamp)).encode()).hexdigest()[:24]
+    key = hashlib.sha256(repr((__version__, _CACHED_FIELDS, stamp)).encode()).hexdigest()[:24]
     return os.path.join(cache_dir, f"rules-{key}.json")
 
 
-def _cached_docs(paths: list[str], cache_dir: str) -> list[dict[str, Any]] | None:
+def _cached_rules(paths: list[str], cache_dir: str) -> list[Rule] | None:
     import json
 
     target = _cache_file(paths, cache_dir)
@@ -355,12 +374,12 @@ def _cached_docs(paths: list[str], cache_dir: str) -> list[dict[str, Any]] | Non
     try:
         with open(target, encoding="utf-8") as fh:
             docs = json.load(fh)
-    except (OSError, ValueError):
-        return None
-    return docs if isinstance(docs, list) and len(docs) == len(paths) else None
+        return [_rule_from_json(d) for d in docs]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None  # unreadable or from another layout: parse the rule files again
 
 
-def _store_docs(paths: list[str], docs: list[dict[str, Any]], cache_dir: str) -> None:
+def _store_rules(paths: list[str], rules: list[Rule], cache_dir: str) -> None:
     import json
     import tempfile
 
@@ -371,7 +390,7 @@ def _store_docs(paths: list[str], docs: list[dict[str, Any]], cache_dir: str) ->
         os.makedirs(cache_dir, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(docs, fh)
+            json.dump([_rule_to_json(r) for r in rules], fh)
         os.replace(tmp, target)
     except (OSError, TypeError, ValueError):
         pass  # a cache that cannot be written only costs speed
