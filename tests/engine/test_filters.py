@@ -751,8 +751,11 @@ def test_jwt_signed_with_a_documentation_key_is_a_notice() -> None:
     assert (found.rule_id, found.blocking, found.advisory) == ("jwt", False, "sample-signed-jwt")
     [found] = _scan(f"token = {_hs256(payload, b'your-256-bit-secret')}", "README.md")
     assert found.advisory == "sample-signed-jwt"
-    [found] = _scan(f"token = {_hs256(payload, secret('%%rand:alnum:32%%').encode())}", "README.md")
+    signed = _hs256(payload, secret("%%rand:alnum:32%%").encode())
+    [found] = _scan(f"token = {signed}", "README.md")
     assert (found.rule_id, found.blocking) == ("jwt", True)
+    [found] = _scan(f"const token = '{signed}';", "test/node.test.js")
+    assert (found.rule_id, found.blocking, found.advisory) == ("jwt", False, "in-test-file")
 
 
 @pytest.mark.parametrize(
