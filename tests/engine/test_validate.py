@@ -78,3 +78,27 @@ def test_pem_der_accepts_openssh_bodies_under_any_label() -> None:
     lines = "\n".join(body[i : i + 70] for i in range(0, len(body), 70))
     block = f"-----BEGIN RSA PRIVATE KEY-----\n{lines}\n-----END RSA PRIVATE KEY-----"
     assert pem_der(block.encode()) is True
+
+
+def test_teamwork_token_decodes_to_its_layout() -> None:
+    token = secret("%%teamwork%%")
+    assert validate.teamwork_token(token.encode()) is True
+    random_body = "tkn.v1_" + base64.b64encode(secret("%%rand:alnum:52%%").encode()).decode()
+    assert validate.teamwork_token(random_body.encode()) is False
+    assert validate.teamwork_token(b"tkn.v1_not*base64") is False
+
+
+def test_teamwork_token_that_does_not_decode_is_a_notice() -> None:
+    from credgate.engine.rules import load
+    from credgate.engine.scanner import Scanner
+
+    scanner = Scanner(load())
+    [found] = scanner.scan(f"TEAMWORK_API_KEY={secret('%%teamwork%%')}\n".encode(), "deploy.sh").findings
+    assert (found.rule_id, found.blocking, found.confidence) == ("teamwork-api-token", True, "high")
+    fake = "tkn.v1_" + base64.b64encode(secret("%%rand:alnum:51%%").encode()).decode()
+    [found] = scanner.scan(f"teamwork tkn {fake}\n".encode(), "notes.txt").findings
+    assert (found.rule_id, found.blocking, found.advisory) == (
+        "teamwork-api-token",
+        False,
+        "failed-teamwork-token",
+    )

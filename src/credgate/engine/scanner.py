@@ -16,7 +16,7 @@ SOFT_FILTERS = frozenset({"repeated-or-sequential", "in-test-file", "weak-passwo
 # A failed checksum or key parse may be a typo, a truncated paste or a redacted body of a real
 # credential, so it is shown without blocking. A failed JWT, macaroon or Grafana parse means another kind of
 # string (a Power BI `?r=eyJrIjoi...` link decodes to other JSON than a Grafana key).
-SOFT_VALIDATORS = frozenset({"github-crc32", "npm-crc32", "pem-der"})
+SOFT_VALIDATORS = frozenset({"github-crc32", "npm-crc32", "pem-der", "teamwork-token"})
 NOTICES = ("report", "block", "hide")
 ADVISORY_TEXT = {
     "repeated-or-sequential": "looks like a placeholder (repeated or sequential characters)",

@@ -86,6 +86,13 @@ def grafana_key(rng: random.Random) -> str:
             return text
 
 
+def teamwork(rng: random.Random) -> str:
+    """A Teamwork.com token: `tkn.v1_` + base64 of `<uuid>-<user id>.<installation id>.<region>`."""
+    uid = "-".join(rand(rng, "hex", n).lower() for n in (8, 4, 4, 4, 12))
+    inner = f"{uid}-{rand(rng, 'digit', 6)}.{rand(rng, 'digit', 6)}.{rng.choice(['EU', 'US'])}"
+    return "tkn.v1_" + base64.b64encode(inner.encode()).decode()
+
+
 def pem(rng: random.Random, label: str) -> str:
     content = rng.randbytes(48 * 12 - 4)  # a DER SEQUENCE header, then its declared content
     body = base64.b64encode(b"\x30\x82" + len(content).to_bytes(2, "big") + content).decode()
@@ -100,6 +107,7 @@ def _gen(name: str, args: list[str], rng: random.Random) -> str:
         "npm": lambda: checksummed(rng, "npm_"),
         "jwt": lambda: jwt(rng),
         "grafana-key": lambda: grafana_key(rng),
+        "teamwork": lambda: teamwork(rng),
         "der": lambda: base64.b64encode(bytes([0x30, int(args[0])]) + rng.randbytes(int(args[0]))).decode(),
         "pem": lambda: pem(rng, args[0].replace("_", " ")),
         "aws-key-id": lambda: (args[0] if args else "AKIA") + rand(rng, "base32", 16),

@@ -75,6 +75,21 @@ def grafana_key(secret: bytes) -> bool | None:
     return isinstance(doc, dict) and isinstance(doc.get("k"), str) and "n" in doc and "id" in doc
 
 
+_TEAMWORK_INNER_RE = re.compile(
+    rb"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-[0-9]{1,12}\.[0-9]{1,12}\.[A-Z]{2,4}$"
+)
+
+
+def teamwork_token(secret: bytes) -> bool | None:
+    """A Teamwork.com token is `tkn.v1_` + base64 of `<uuid>-<user id>.<installation id>.<region>`."""
+    body = secret[len(b"tkn.v1_") :]
+    try:
+        inner = base64.b64decode(body + b"=" * (-len(body) % 4), validate=True)
+    except (ValueError, binascii.Error):
+        return False
+    return _TEAMWORK_INNER_RE.match(inner) is not None
+
+
 _CONCAT_RE = re.compile(rb"^[ \t]*[+&.]?[ \t]*[\"']|[\"'][ \t]*[+&.]?[ \t]*[,;]?[ \t]*$")
 
 
@@ -117,4 +132,5 @@ VALIDATORS: dict[str, Validator] = {
     "npm-crc32": npm_crc32,
     "jwt": jwt_structure,
     "pypi-macaroon": pypi_macaroon,
+    "teamwork-token": teamwork_token,
 }
