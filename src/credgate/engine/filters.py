@@ -779,6 +779,9 @@ def is_too_short_for_a_token(c: Candidate) -> bool:
     """
     if not c.rule.generic or c.key is None:
         return False
+    if c.rule.id == "env-file-generated-value" and len(c.secret.strip(b"\"'")) < 16:
+        # In a dotenv file a short value counts only under a credential name (`UCLASSIFY_KEY=...`).
+        return _CREDENTIAL_TAIL_RE.search(c.key) is None
     if _PASSWORDISH_KEY_RE.search(c.key) or not _TOKENISH_KEY_RE.search(c.key):
         return False
     return len(c.secret.strip(b"\"'")) < _MIN_TOKEN_LENGTH
