@@ -165,3 +165,10 @@ def test_a_rule_limited_to_some_files_is_checked_on_such_a_file(tmp_path: Path) 
     line = expand("t = acme_%%rand:alnumlower:16%%", "seed").encode()
     assert Scanner(RuleSet(rules)).scan(line, "conf/prod.ACME").findings != []
     assert Scanner(RuleSet(rules)).scan(line, "conf/prod.txt").findings == []
+
+
+def test_cache_key_digest_is_sha256() -> None:
+    import hashlib
+
+    data = b"credgate-cache-key"
+    assert rules._sha256_hex(data) == hashlib.sha256(data).hexdigest()
