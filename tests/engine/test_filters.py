@@ -793,3 +793,20 @@ def test_a_passphrase_that_calls_itself_a_secret_is_a_sample() -> None:
     assert _scan(line, "README.md") == []
     words = "correct horse battery staple " + secret("%%rand:digit:4%%")
     assert _scan(f"        passphrase: '{words}',", "README.md") != []
+
+
+def test_hash_printed_in_a_repl_transcript_is_the_readme_output() -> None:
+    digest = (
+        "$argon2id$v=19$m=65536,t=3,p=4$" + secret("%%rand:alnum:22%%") + "$" + secret("%%rand:alnum:43%%")
+    )
+    transcript = f">>> hash = ph.hash(\"correct horse battery staple\")\n>>> hash\n'{digest}'"
+    assert _scan(transcript, "README.md") == []
+    assert [f.rule_id for f in _scan(f"admin:{digest}", "deploy/shadow")] == ["password-hash-argon2"]
+
+
+def test_minio_playground_keys_are_published_values() -> None:
+    # The public play.min.io keys, recognised by prefix; the rest of this value is random.
+    line = f'client = Minio("play.min.io", secret_key="zuf+tfteSlswRu7BJ86w{secret("%%rand:alnum:20%%")}")'
+    assert _scan(line, "README.md") == []
+    other = secret("%%rand:alnum:39%%%%rand:digit:1%%")
+    assert _scan(f'client = Minio("s3.acme.io", secret_key="{other}")', "app.py") != []
