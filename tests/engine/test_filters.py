@@ -810,3 +810,11 @@ def test_minio_playground_keys_are_published_values() -> None:
     assert _scan(line, "README.md") == []
     other = secret("%%rand:alnum:39%%%%rand:digit:1%%")
     assert _scan(f'client = Minio("s3.acme.io", secret_key="{other}")', "app.py") != []
+
+
+def test_dressed_up_placeholder_words_and_regex_patterns_are_not_values() -> None:
+    assert _scan("          password: '__redacted__',", "Client.ts") == []
+    assert _scan('  "password": "[REDACTED]",', "log.json") == []
+    assert _scan("const token68Match = '[a-zA-Z0-9\\\\-\\\\._\\\\~\\\\+\\\\/]+={0,2}';", "index.js") == []
+    value = secret("%%rand:alnum:23%%%%rand:digit:1%%")
+    assert _scan(f"const tokenMatch = '{value}';", "index.js") != []

@@ -213,6 +213,8 @@ def is_placeholder(c: Candidate) -> bool:
         return True
     if value.lower() in _PLACEHOLDER_WORDS or value.lower().translate(_LEET[1]) in _PLACEHOLDER_WORDS:
         return True  # also `p@ss`, `passw0rd`
+    if value.lower().strip(b"_*#[]<>()") in _PLACEHOLDER_WORDS:
+        return True  # `__redacted__`, `[REDACTED]`, `**hidden**`: a placeholder word dressed up
     return _PLACEHOLDER_RE.search(value) is not None
 
 
@@ -896,6 +898,15 @@ def is_sample_signed_jwt(c: Candidate) -> bool:
     )
 
 
+# A character class with a range, then a quantifier: `[a-zA-Z0-9\-._~+/]+={0,2}` is a pattern, not a value.
+_REGEX_CLASS_RE = _lazy(rb"\[\^?[^\]]*[A-Za-z0-9]-[A-Za-z0-9][^\]]*\](?:[+*?]|\{[0-9])")
+
+
+def is_regex_pattern(c: Candidate) -> bool:
+    """`const token68Match = '[a-zA-Z0-9\\-\\._~+/]+={0,2}'`: a regular expression that describes tokens."""
+    return c.rule.generic and _REGEX_CLASS_RE.search(c.secret) is not None
+
+
 def is_code_constant_name(c: Candidate) -> bool:
     """`TOKEN = "_password_reset_token"`, `token_source = "POST"`: in source code, a name or an enum word."""
     if not c.rule.generic or not c.quoted:
@@ -1055,6 +1066,7 @@ FILTERS: tuple[tuple[str, Predicate], ...] = (
     ("badge-token", is_badge_token),
     ("reference", is_reference),
     ("code-identifier", is_code_identifier),
+    ("regex-pattern", is_regex_pattern),
     ("prose-word", is_prose_word),
     ("prose-or-path", is_prose_or_path),
     ("type-union", is_type_union),
