@@ -323,3 +323,17 @@ def test_notebook_cell_added_with_a_token_blocks_the_commit(repo: Repo) -> None:
     rc, out, _ = run()
     assert rc == 1
     assert "cell 2 (code), line 1" in out
+
+
+def test_dotenv_value_under_any_name_blocks_in_a_nested_env_file(repo: Repo) -> None:
+    # The incident's file: a deployment's .env.* where the keys' names say nothing about secrets.
+    value = secret("%%rand:alnum:39%%%%rand:digit:1%%")
+    repo.stage("deploy/.env.master", f"APP_NAME=shop\nSENDGRID={value}\n")
+    rc, out, _ = run()
+    assert rc == 1
+    assert "deploy/.env.master:2:10  env-file-generated-value" in out
+    assert value not in out
+    # The same line in a template is a file named as an example: it passes.
+    repo.git("rm", "-q", "--cached", "deploy/.env.master")
+    repo.stage("deploy/.env.example", f"APP_NAME=shop\nSENDGRID={value}\n")
+    assert run()[0] == 0
