@@ -172,3 +172,12 @@ def test_cache_key_digest_is_sha256() -> None:
 
     data = b"credgate-cache-key"
     assert rules._sha256_hex(data) == hashlib.sha256(data).hexdigest()
+
+
+def test_cache_key_changes_with_the_parsing_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code = tmp_path / "rules.py"
+    code.write_bytes(Path(rules.__file__).read_bytes())
+    monkeypatch.setattr(rules, "__file__", str(code))
+    before = rules._cache_file(rules.builtin_files(), str(tmp_path))
+    code.write_bytes(code.read_bytes() + b"# a parsing change\n")
+    assert rules._cache_file(rules.builtin_files(), str(tmp_path)) != before

@@ -368,8 +368,10 @@ def _sha256_hex(data: bytes) -> str:
 def _cache_file(paths: list[str], cache_dir: str) -> str | None:
     from credgate import __version__
 
+    # This module is part of the key too: the cache holds what parse_rule made of the files, so a change in
+    # parsing (a new default, say) must not be served from a cache written by the old code.
     try:
-        stamp = [(p, st.st_size, st.st_mtime_ns) for p in paths for st in [os.stat(p)]]
+        stamp = [(p, st.st_size, st.st_mtime_ns) for p in [__file__, *paths] for st in [os.stat(p)]]
     except OSError:
         return None
     key = _sha256_hex(repr((__version__, _CACHED_FIELDS, stamp)).encode())[:24]
