@@ -241,11 +241,12 @@ def is_repeated_or_sequential(c: Candidate) -> bool:
     if len(value) >= 6 and Counter(value).most_common(1)[0][1] >= 0.6 * len(value):
         return True
     joined = value.translate(None, b"-_. ")  # `ABCDEFG-HIJKLMN-OPQRSTU`: the alphabet in groups
+    texts = (value,) if joined == value else (value, joined)
     for seq in _SEQUENCES:
         for i in range(len(seq) - 7):
-            if seq[i : i + 8] in value or seq[i : i + 8] in joined:
+            if any(seq[i : i + 8] in text for text in texts):
                 return True
-    return _is_periodic(value) or _is_periodic(joined)
+    return any(_is_periodic(text) for text in texts)
 
 
 def _is_periodic(value: bytes) -> bool:
