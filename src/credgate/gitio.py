@@ -146,7 +146,8 @@ class Change:
     old_path: bytes | None = None
     added: set[int] = field(default_factory=set)  # line numbers in the new blob
     all_added: bool = False  # the patch could not be mapped to lines: treat every line as added
-    added_text: list[tuple[int, bytes]] = field(default_factory=list)  # (line, content) when asked for
+    # When asked for: (first line, line count, the lines' text joined by newlines), a block per hunk.
+    added_blocks: list[tuple[int, int, bytes]] = field(default_factory=list)
 
     @property
     def scannable(self) -> bool:
@@ -224,23 +225,71 @@ def attach_added_lines(
             f"({len(sections)} sections for {len(changes)} files)"
         )
     for change, section in zip(changes, sections):
-        new_line = 0
-        in_hunk = False
-        for line in section.split(b"\n"):
-            if line.startswith(b"@@ "):
-                # @@ -a[,b] +c[,d] @@
-                plus = line.split(b" ", 3)[2]
-                new_line = int(plus[1:].split(b",")[0])
-                in_hunk = True
-            elif not in_hunk:
-                continue
-            elif line.startswith(b"+"):
-                change.added.add(new_line)
-                if keep_text:
-                    change.added_text.append((new_line, line[1:]))
-                new_line += 1
-            elif line.startswith(b" "):
-                new_line += 1
+        blocks = _zero_context_blocks(section, keep_text)
+        if blocks is None:
+            blocks = _line_by_line_blocks(section)
+        for first, count, text in blocks:
+            change.added.update(range(first, first + count))
+            if keep_text:
+                change.added_blocks.append((first, count, text))
+
+
+def _hunk_start(header: bytes) -> tuple[int, int]:
+    """The new side's first line and line count from `@@ -a[,b] +c[,d] @@`."""
+    plus = header.split(b" ", 3)[2][1:].split(b",")
+    return int(plus[0]), int(plus[1]) if len(plus) > 1 else 1
+
+
+def _zero_context_blocks(section: bytes, keep_text: bool) -> list[tuple[int, int, bytes]] | None:
+    """The added lines of one file's `-U0` patch, a block per hunk, without a loop over lines.
+
+    Without context a hunk is its removed lines, then its added lines, each group
+    possibly followed by a `\\ No newline` marker, so the added text is one slice.
+    Returns None when a hunk does not have that shape, for the line-by-line parser.
+    """
+    blocks: list[tuple[int, int, bytes]] = []
+    pos = section.find(b"\n@@ ")
+    while pos != -1:
+        head_end = section.find(b"\n", pos + 1)
+        if head_end == -1:
+            return None if section.find(b"+", pos) != -1 else blocks
+        nxt = section.find(b"\n@@ ", head_end)
+        body = section[head_end + 1 : nxt if nxt != -1 else len(section)]
+        first, count = _hunk_start(section[pos + 1 : head_end])
+        pos = nxt
+        if count == 0:
+            continue
+        at = 0 if body.startswith(b"+") else body.find(b"\n+") + 1
+        if at == 0 and not body.startswith(b"+"):
+            return None
+        block = body[at:]
+        marker = block.find(b"\n\\")
+        if marker != -1:
+            block = block[:marker]
+        elif block.endswith(b"\n"):
+            block = block[:-1]
+        if block.count(b"\n") != count - 1 or block.count(b"\n+") != count - 1:
+            return None
+        blocks.append((first, count, block[1:].replace(b"\n+", b"\n") if keep_text else b""))
+    return blocks
+
+
+def _line_by_line_blocks(section: bytes) -> list[tuple[int, int, bytes]]:
+    blocks: list[tuple[int, int, bytes]] = []
+    new_line = 0
+    in_hunk = False
+    for line in section.split(b"\n"):
+        if line.startswith(b"@@ "):
+            new_line = _hunk_start(line)[0]
+            in_hunk = True
+        elif not in_hunk:
+            continue
+        elif line.startswith(b"+"):
+            blocks.append((new_line, 1, line[1:]))
+            new_line += 1
+        elif line.startswith(b" "):
+            new_line += 1
+    return blocks
 
 
 @dataclass

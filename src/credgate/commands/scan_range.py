@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+from bisect import bisect_right
 from dataclasses import dataclass, replace
 from typing import Iterator, Sequence, TextIO
 
@@ -169,23 +170,32 @@ def iter_added_findings(
 def _patch_stands_in(change: gitio.Change) -> bool:
     if change.all_added:
         return False
-    return b"\0" not in b"".join([text for _, text in change.added_text])
+    return not any(b"\0" in text for _, _, text in change.added_blocks)
 
 
 def _scan_patch(
     scanner: Scanner, change: gitio.Change, display: str, commit: gitio.Commit, stats: Stats
 ) -> list[Finding]:
     """Scan the added lines of one change as one text, and map lines back to the file's."""
-    if not change.added_text:
+    if not change.added_blocks:
         return []
-    numbers = [n for n, _ in change.added_text]
-    text = b"\n".join(t for _, t in change.added_text)
+    text = b"\n".join(t for _, _, t in change.added_blocks)
+    # starts[k]: the line of the joined text where block k begins, 1-based.
+    starts, at = [], 1
+    for _, count, _ in change.added_blocks:
+        starts.append(at)
+        at += count
+    last = at - 1
+
+    def file_line(n: int) -> int:
+        k = bisect_right(starts, min(n, last)) - 1
+        return change.added_blocks[k][0] + min(n, last) - starts[k]
+
     result = scan_counted(scanner, text, display, stats)
-    found = []
-    for f in result.findings:
-        line, end = numbers[f.line - 1], numbers[min(f.end_line, len(numbers)) - 1]
-        found.append(replace(f, path=display, line=line, end_line=end, commit=commit.sha))
-    return found
+    return [
+        replace(f, path=display, line=file_line(f.line), end_line=file_line(f.end_line), commit=commit.sha)
+        for f in result.findings
+    ]
 
 
 def scan_ranges(
