@@ -156,6 +156,17 @@ def test_token_inside_base64_is_found_where_the_encoded_value_sits(scanner: Scan
     assert "inside base64" in finding.note and finding.redacted() == "ghp_****"
 
 
+def test_base64_runs_are_found_alike_in_lock_files_and_in_source(scanner: Scanner) -> None:
+    # Lock files use another regex engine for the base64 runs (speed); what is found must not change.
+    token = secret("%%github:ghp_%%")
+    encoded = b64("GITHUB_TOKEN=" + token)
+    hashes = "".join(f'  integrity "sha512-{b64(bytes([i]) * 64)}"\n' for i in range(50))
+    text = f"{hashes}  blob {encoded}\n{hashes}".encode()
+    for path in ("yarn.lock", "package-lock.json", "go.sum", "settings.py"):
+        found = [(f.rule_id, f.line, f.note) for f in scanner.scan(text, path).findings]
+        assert found == [("github-pat", 51, "inside base64")], path
+
+
 def test_base64_decoding_is_bounded_and_skips_data_uris(scanner: Scanner) -> None:
     token = secret("%%github:ghp_%%")
     twice = b64(b64("token " + token))
