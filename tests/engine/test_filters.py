@@ -36,6 +36,12 @@ def cand(rules, secret: bytes, rule: str = "generic-password-assignment", **kw):
         (filters.is_repeated_or_sequential, b"aaaaaaaaaaab", True),
         (filters.is_repeated_or_sequential, b"abcdefgh1234", True),
         (filters.is_repeated_or_sequential, b"k3Jd9sQ1vB7x", False),
+        (filters.is_repeated_or_sequential, b"000102030405060708090A0B0C0D0E0F", True),
+        (filters.is_repeated_or_sequential, b"f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff", True),
+        (filters.is_repeated_or_sequential, b"c0f0e0d0c0b0a09080706050403020107", True),  # odd start, down
+        (filters.is_repeated_or_sequential, b"8e1f0a0b0c0d0e0f1022c4d79f3b2a61", False),  # 7 in a row
+        (filters.is_vendor_example, b"2B7E151628AED2A6ABF7158809CF4F3C", True),
+        (filters.is_vendor_example, b"2b7e151628aed2a6abf7158809cf4f3d", False),
         (filters.is_literal_constant, b"true", True),
         (filters.is_literal_constant, b"3600", True),
         (filters.is_literal_constant, b"s3cr3tvalue", False),
@@ -818,3 +824,36 @@ def test_dressed_up_placeholder_words_and_regex_patterns_are_not_values() -> Non
     assert _scan("const token68Match = '[a-zA-Z0-9\\\\-\\\\._\\\\~\\\\+\\\\/]+={0,2}';", "index.js") == []
     value = secret("%%rand:alnum:23%%%%rand:digit:1%%")
     assert _scan(f"const tokenMatch = '{value}';", "index.js") != []
+
+
+def test_samples_in_test_files_are_silent_where_elsewhere_they_are_notices() -> None:
+    weak = 'encoded = key.export_key(passphrase="secret", protection="PBKDF2WithHMAC-SHA1AndAES128-CBC")'
+    counting = 'tv1_key = "000102030405060708090A0B0C0D0E0F"'
+    for line, advisory in ((weak, "weak-password"), (counting, "repeated-or-sequential")):
+        [found] = _scan(line, "crypto/export.py")
+        assert (found.blocking, found.advisory) == (False, advisory)
+        assert _scan(line, "crypto/tests/test_export.py") == []
+    # Only made-up values fall silent in tests: a generated one is still shown there, and a provider
+    # token with a made-up look still gets its notice.
+    generated = f'key = "{secret("%%rand:hex:32%%")}"'
+    [found] = _scan(generated, "crypto/tests/test_export.py")
+    assert found.advisory == "in-test-file"
+    made_up = "GH = 'ghp_" + "abcdef0123456789" * 2 + "abcd'"
+    for path in ("tests/test_client.py", "client.py"):
+        assert [(f.rule_id, f.advisory) for f in _scan(made_up, path)] == [
+            ("github-pat", "repeated-or-sequential")
+        ]
+
+
+def test_published_aes_test_vector_keys_are_examples_everywhere() -> None:
+    for path in ("aes/test_vectors.py", "src/cipher.c"):
+        assert _scan('key = "2b7e151628aed2a6abf7158809cf4f3c"', path) == []
+    assert _scan('key = "603DEB1015CA71BE2B73AEF0857D77811F352C073B6108D72D9810A30914DFF4"', "aes.go") == []
+
+
+def test_counting_bytes_are_rare_in_generated_hex() -> None:
+    import random
+
+    rng = random.Random(20261203)  # fixed: the rate is what is tested, not one draw
+    values = [rng.randbytes(32).hex().encode() for _ in range(20000)]
+    assert sum(filters._counts_in_hex(v) for v in values) == 0
