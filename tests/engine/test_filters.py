@@ -41,6 +41,8 @@ def cand(rules, secret: bytes, rule: str = "generic-password-assignment", **kw):
         (filters.is_repeated_or_sequential, b"c0f0e0d0c0b0a09080706050403020107", True),  # odd start, down
         (filters.is_repeated_or_sequential, b"8e1f0a0b0c0d0e0f1022c4d79f3b2a61", False),  # 7 in a row
         (filters.is_vendor_example, b"2B7E151628AED2A6ABF7158809CF4F3C", True),
+        (filters.is_vendor_example, b"YWxhZGRpbjpvcGVuc2VzYW1l", True),  # RFC 7617's aladdin:opensesame
+        (filters.is_vendor_example, b"123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11", True),  # Telegram's docs
         (filters.is_vendor_example, b"2b7e151628aed2a6abf7158809cf4f3d", False),
         (filters.is_literal_constant, b"true", True),
         (filters.is_literal_constant, b"3600", True),
@@ -127,7 +129,8 @@ def test_generic_rule_ignores_code_that_only_looks_like_an_assignment(line: str,
         ("passphrase: " + '"' + " ".join(["correct", "horse", "battery", "staple"]) + '"', "vault.yml"),
         ("DB_PASSWORD=" + "hunter2x", ".env.production"),
         ("DB_PASSWORD=" + "postgres", ".env"),  # a weak default password is still a leak in a dotenv file
-        ("config.auth.token = " + repr(secret("%%rand:alnum:13%%")), "app.js"),
+        # Letters and digits mixed: a 13-letter draw with no digit can read as a CamelCase name (is_key_echo).
+        ("config.auth.token = " + repr(secret("%%rand:alnum:5%%%%rand:digit:2%%%%rand:alnum:6%%")), "app.js"),
     ],
 )
 def test_generic_rule_still_finds_real_assignments(line: str, path: str) -> None:
@@ -857,3 +860,47 @@ def test_counting_bytes_are_rare_in_generated_hex() -> None:
     rng = random.Random(20261203)  # fixed: the rate is what is tested, not one draw
     values = [rng.randbytes(32).hex().encode() for _ in range(20000)]
     assert sum(filters._counts_in_hex(v) for v in values) == 0
+
+
+def test_literal_types_in_declaration_files_are_not_values() -> None:
+    line = 'xsetid(key: RedisKey, maxDeletedEntryIdToken: "MAXDELETEDID", cb?: Callback<unknown>): Result;'
+    assert _scan(line, "built/utils/RedisCommander.d.ts") == []
+    assert [f.rule_id for f in _scan(line, "src/commander.ts")] == ["generic-password-assignment"]
+    # A declaration file's comments are prose, where a pasted value is still a value.
+    value = secret("%%rand:alnum:8%%%%rand:digit:4%%%%rand:alnum:8%%")
+    assert len(_scan(f' * const client = new Client({{ token: "{value}" }})', "index.d.ts")) == 1
+
+
+def test_capitalised_words_under_a_provider_key_name_are_a_type_not_a_key() -> None:
+    line = "export type InferencePutFireworksaiResponse = InferenceInferenceEndpointInfoFireworksAI;"
+    assert _scan(line, "api/types.ts") == []
+    key = secret("%%rand:alnum:10%%%%rand:digit:4%%%%rand:alnum:10%%")
+    assert [f.rule_id for f in _scan(f"FIREWORKS_API_KEY={key}", "deploy/app.env")] == ["fireworks-api-key"]
+
+
+def test_camel_case_names_that_say_what_goes_there_are_placeholders() -> None:
+    assert [f.blocking for f in _scan("auth: { apiKey: 'base64EncodedKey' }", "README.md")] == []
+    assert [f.blocking for f in _scan("auth: { apiKey: 'yourApiToken' }", "README.md")] == []
+    # A camelCase value without such a word is judged as any other value.
+    value = "blue" + secret(
+        "%%rand:upper:1%%%%rand:lower:4%%%%rand:digit:3%%%%rand:upper:1%%%%rand:lower:3%%"
+    )
+    assert [f.blocking for f in _scan(f"auth: {{ password: '{value}' }}", "README.md")] == [True]
+
+
+def test_a_token_in_an_image_url_is_published_with_the_page() -> None:
+    token = secret("%%rand:hex:8%%-%%rand:hex:4%%-4%%rand:hex:3%%-a%%rand:hex:3%%-%%rand:hex:12%%")
+    img = (
+        f'<img src="https://files.example.io/o/uploads%2Flogo-white.png?alt=media&token={token}" width="150">'
+    )
+    assert _scan(img, "README.md") == []
+    api = f'curl "https://files.example.io/v1/export?format=csv&token={token}"'
+    assert len(_scan(api, "README.md")) == 1
+
+
+def test_dash_test_file_names_are_test_files() -> None:
+    value = secret("%%rand:alnum:20%%%%rand:digit:4%%")
+    [found] = _scan(f"auth_token: '{value}',", "dist/rest/request-test.js")
+    assert (found.blocking, found.advisory) == (False, "in-test-file")
+    [found] = _scan(f"auth_token: '{value}',", "dist/rest/request.js")
+    assert found.blocking

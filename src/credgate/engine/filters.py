@@ -72,7 +72,9 @@ def shannon_entropy(data: bytes) -> float:
 _CONCATENATED_TAIL_RE = _lazy(rb"[\"']\s*(?:\+|\.\s|%\s|\|\|)")
 _COMPARISON_TAIL_RE = _lazy(rb"[\"'\]]?\s*[=!]==?")
 _CONDITIONAL_HEAD_RE = _lazy(rb"\?[ \t]*([\"'])[^\"'\n]{0,80}\1[ \t]*:[ \t]*$")
-_BADGE_URL_HEAD_RE = _lazy(rb"badge[^\s\"'<>()]*\.svg\?(?:[^\s\"'<>()]*&)?$")
+_BADGE_URL_HEAD_RE = _lazy(
+    rb"(?:badge[^\s\"'<>()]*\.svg|(?i:\.(?:png|jpe?g|gif|svg|webp|avif|ico)))\?(?:[^\s\"'<>()]*&)?$"
+)
 
 
 def _followed_by(line: bytes, needle: bytes, tail: re.Pattern[bytes]) -> bool:
@@ -122,6 +124,7 @@ def is_inline_allowed(c: Candidate) -> bool:
 # emulator's documented account key (Azurite, devstoreaccount1), and the OAuth RFCs' example tokens.
 _PUBLISHED_VALUES = (
     b"QWxhZGRpbjpvcGVuIHNlc2FtZQ",
+    b"YWxhZGRpbjpvcGVuc2VzYW1l",  # the same, as `aladdin:opensesame`
     b"czZCaGRSa3F0MzpnWDFmQmF0M2JW",
     b"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uS",
     b"2YotnFZFEjr1zCsicMWpAA",  # RFC 6749's example access token
@@ -136,6 +139,7 @@ _PUBLISHED_VALUES = (
     # MinIO's public playground (play.min.io), whose keys its SDK docs print: the access key, and the
     # secret key's first half (a prefix is enough to recognise it, and this file never holds it whole).
     b"Q3AM3UQ867SPQQA43P2F", b"zuf+tfteSlswRu7BJ86w",
+    b"123456:ABC-DEF1234ghIkl",  # the Telegram Bot API documentation's example token
 )  # fmt: skip
 # The AES keys of FIPS-197 appendix A and NIST SP 800-38A's examples (also RFC 4493's CMAC key), the test
 # vectors that cipher code everywhere checks itself against. Compared in lower case.
@@ -402,6 +406,29 @@ def is_type_union(c: Candidate) -> bool:
         if quoted + b"|" in line or quoted + b" |" in line or b"|" + quoted in line or b"| " + quoted in line:
             return True
     return False
+
+
+_DECLARATION_SUFFIXES = (".d.ts", ".d.mts", ".d.cts")
+
+
+def is_type_declaration(c: Candidate) -> bool:
+    """`xadd(key, entriesAdded: "ENTRIESADDED")` in a `.d.ts`: a declaration file holds types
+    only, so a quoted value outside its comments is a literal type, never a value at run time."""
+    if not c.rule.generic or not c.path.endswith(_DECLARATION_SUFFIXES):
+        return False
+    return not c.line.lstrip().startswith((b"*", b"//", b"/*"))
+
+
+# Capitalised words, maybe after a lower-case one and before an acronym: `InferenceEndpointInfoFireworksAI`.
+_PASCAL_WORDS_RE = _lazy(rb"^(?:[a-z]{2,})?(?:[A-Z][a-z]{2,}){2,}[A-Z]{0,4}$")
+
+
+def is_identifier_value(c: Candidate) -> bool:
+    """`type FireworksResponse = InferenceEndpointInfoFireworksAI`: a name assigned to a provider's key
+    name is a type or a class, not its key. Capitalised words without a digit are not what key
+    generators make: 1 random 24-character alphanumeric value in 100,000 has that shape, 1 in 2 million
+    at 32. (The context rules have their own, wider check for names: see is_key_echo.)"""
+    return not c.rule.generic and c.key is not None and _PASCAL_WORDS_RE.match(c.secret) is not None
 
 
 def is_conditional_branch(c: Candidate) -> bool:
@@ -790,6 +817,8 @@ def is_self_describing_password(c: Candidate) -> bool:
         return True
     if _SPELLED_NAME_RE.match(c.secret) and _SPELLED_WORD_RE.search(c.secret):
         return True  # `useraccesstoken123`, `my-api-key-1`: lower-case words that name what they stand for
+    if _CAMEL_NAME_RE.match(c.secret) and _CAMEL_WORDS.intersection(_CAMEL_HUMP_RE.findall(c.secret)):
+        return True  # `base64EncodedKey`, `yourApiToken`: a camelCase name whose words say what goes there
     if len(c.secret) < 20 and any(b"secret" in lowered.translate(table) for table in _LEET):
         return True  # `s00pers3cret`, `mysecret123`: what documentation types as a password
     if _TEST_MODE_TOKEN_RE.match(c.secret) and shannon_entropy(c.secret) >= 4.0:
@@ -802,6 +831,11 @@ _TEST_MODE_TOKEN_RE = _lazy(rb"^(?:[a-z]{2,6}_)?test_[A-Za-z0-9_-]{20,}$")
 
 _SPELLED_NAME_RE = _lazy(rb"^[a-z]+(?:[-_][a-z]+)*[-_]?\d{0,6}$")
 _SPELLED_WORD_RE = _lazy(rb"token|secret|passw|apikey|api[-_]key|credential")
+_CAMEL_NAME_RE = _lazy(rb"^[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+){1,5}$")
+_CAMEL_HUMP_RE = _lazy(rb"[A-Z][a-z]+")
+_CAMEL_WORDS = frozenset(
+    (b"Key", b"Token", b"Secret", b"Password", b"Passphrase", b"Credential", b"Credentials")
+)
 _SNAKE_NAME_RE = _lazy(rb"^_*[a-z][a-z0-9]*(?:_[a-z0-9]+)+_*$")
 _UPPER_WORD_RE = _lazy(rb"^[A-Z][A-Z0-9]{1,9}$")
 
@@ -828,7 +862,7 @@ def is_too_short_for_a_token(c: Candidate) -> bool:
 
 _TEST_PATH_RE = re.compile(
     r"(?:^|/)(?:tests?|__tests__|specs?|fixtures?|testdata|test-data|mocks?|__mocks__)/"
-    r"|(?:^|/)test_[^/]*$|_tests?\.[^/]+$|\.(?:test|spec)\.[^/]+$|(?:Test|Tests|Spec)\.[A-Za-z]+$"
+    r"|(?:^|/)test_[^/]*$|[_-]tests?\.[^/]+$|\.(?:test|spec)\.[^/]+$|(?:Test|Tests|Spec)\.[A-Za-z]+$"
     r"|(?:^|/)tests?(?:-[^/]*)?\.[^/]+$"  # `tests.py`, `test.js`, `tests-cookbook.py` (and their .pyc)
 )
 
@@ -946,10 +980,13 @@ def is_code_constant_name(c: Candidate) -> bool:
 
 
 def is_badge_token(c: Candidate) -> bool:
-    """`badge.svg?token=...`: Codecov's graph token only draws a coverage badge and is meant for READMEs."""
+    """`badge.svg?token=...`: Codecov's graph token only draws a coverage badge and is meant for READMEs.
+
+    Likewise the token of any image's URL (`logo.webp?alt=media&token=...`): every reader's browser fetches
+    it, so it was published with the page."""
     if c.line.find(b"badge.svg?token=" + c.secret) != -1 or c.line.find(b"/graph/badge") != -1:
         return True
-    # Any badge service's image URL: `https://badges.example.com/js/rating/x.svg?token=...`
+    # Any badge service's or image's URL: `https://badges.example.com/js/rating/x.svg?token=...`
     at = c.line.find(b"token=" + c.secret)
     while at != -1:
         if _BADGE_URL_HEAD_RE.search(c.line[max(0, at - 200) : at]):
@@ -1098,6 +1135,8 @@ FILTERS: tuple[tuple[str, Predicate], ...] = (
     ("prose-word", is_prose_word),
     ("prose-or-path", is_prose_or_path),
     ("type-union", is_type_union),
+    ("type-declaration", is_type_declaration),
+    ("identifier-value", is_identifier_value),
     ("conditional-branch", is_conditional_branch),
     ("sigv4-scope", is_sigv4_scope),
     ("non-secret-key", is_non_secret_key),
