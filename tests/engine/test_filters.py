@@ -904,3 +904,38 @@ def test_dash_test_file_names_are_test_files() -> None:
     assert (found.blocking, found.advisory) == (False, "in-test-file")
     [found] = _scan(f"auth_token: '{value}',", "dist/rest/request.js")
     assert found.blocking
+
+
+@pytest.mark.parametrize(
+    ("line", "path"),
+    [
+        ('password = "__generate__"', "drivers/kamatera.py"),  # a sentinel the code replaces
+        ('proxy_url = "http://user1:pass1@127.0.0.1:3128"', "net/proxy.py"),  # the sample login, numbered
+        ("export MLFLOW_CRYPTO_KEK_PASSPHRASE='your-original-passphrase'", "cli/crypto.py"),
+        ('TOKEN_COLON_HARDWARE = "token:hardware"', "models/factor_type.py"),  # an enum spelled from its name
+        ('change(oldPwdHashNT="31d6cfe0d16ae931b73c59d7e0c089c0")', "attacks/smb.txt"),  # NT hash of ""
+        ("  password: '?string',", "api/metadata/schema.ts"),  # a nullable type in a schema
+    ],
+)
+def test_sentinels_numbered_samples_spelled_names_and_type_markers_are_not_secrets(
+    line: str, path: str
+) -> None:
+    assert _scan(line, path) == []
+
+
+def test_what_those_filters_leave_alone() -> None:
+    value = secret("%%rand:alnum:8%%%%rand:digit:3%%%%rand:alnum:8%%")
+    assert len(_scan(f'proxy_url = "http://user1:{value}@10.0.0.7:3128"', "net/proxy.py")) == 1
+    assert len(_scan(f'TOKEN_COLON_HARDWARE = "token:{value}"', "models/factor_type.py")) == 1
+    assert len(_scan(f'change(oldPwdHashNT="{secret("%%rand:hex:32%%")}")', "attacks/smb.txt")) == 1
+
+
+def test_a_service_account_key_in_a_test_fixture_is_a_notice() -> None:
+    pem = "\\n".join(
+        ["-----BEGIN PRIVATE KEY-----", secret("%%rand:base64:64%%"), secret("%%rand:base64:64%%")]
+    )
+    doc = f'{{"type": "service_account", "private_key": "{pem}\\n-----END PRIVATE KEY-----\\n"}}'
+    [found] = _scan(doc, "test/common/fixtures/google/pkey.json")
+    assert (found.rule_id, found.blocking) == ("gcp-service-account-key", False)
+    [found] = _scan(doc, "deploy/sa.json")
+    assert (found.rule_id, found.blocking) == ("gcp-service-account-key", True)

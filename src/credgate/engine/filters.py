@@ -143,6 +143,8 @@ _PUBLISHED_VALUES = (
 )  # fmt: skip
 # The AES keys of FIPS-197 appendix A and NIST SP 800-38A's examples (also RFC 4493's CMAC key), the test
 # vectors that cipher code everywhere checks itself against. Compared in lower case.
+# The NT and LM hashes of the empty password: constants that Windows tools print for "no password".
+_EMPTY_PASSWORD_HASHES = (b"31d6cfe0d16ae931b73c59d7e0c089c0", b"aad3b435b51404eeaad3b435b51404ee")
 _PUBLISHED_HEX_KEYS = (
     b"2b7e151628aed2a6abf7158809cf4f3c",
     b"8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b",
@@ -159,7 +161,7 @@ def is_vendor_example(c: Candidate) -> bool:
     """
     if b"EXAMPLE" in c.secret or c.secret.startswith(_PUBLISHED_VALUES):
         return True
-    if len(c.secret) in (32, 48, 64) and c.secret.lower() in _PUBLISHED_HEX_KEYS:
+    if len(c.secret) in (32, 48, 64) and c.secret.lower() in _PUBLISHED_HEX_KEYS + _EMPTY_PASSWORD_HASHES:
         return True
     m = _JWT_RE.search(c.secret)
     if m is None:
@@ -228,9 +230,13 @@ def is_placeholder(c: Candidate) -> bool:
         return True  # also `p@ss`, `passw0rd`
     if value.lower().strip(b"_*#[]<>()") in _PLACEHOLDER_WORDS:
         return True  # `__redacted__`, `[REDACTED]`, `**hidden**`: a placeholder word dressed up
+    if _DUNDER_RE.match(value):
+        return True  # `__generate__`, `__from_env__`: a sentinel that code replaces, in Python's dunder style
     return _PLACEHOLDER_RE.search(value) is not None
 
 
+_WORDS_OF_RE = _lazy(rb"[a-z]{2,}")
+_DUNDER_RE = _lazy(rb"^__[a-z]+(?:_[a-z]+)*__$")
 _SEQUENCES = (b"0123456789abcdefghijklmnopqrstuvwxyz", b"zyxwvutsrqponmlkjihgfedcba9876543210", b"qwertyuiop")
 
 
@@ -620,6 +626,10 @@ def is_key_echo(c: Candidate) -> bool:
         return False
     if value in key or (len(key) >= 6 and key in value):
         return True
+    # `TOKEN_COLON_HARDWARE = "token:hardware"`: every word of the value is a word of its name.
+    words = _WORDS_OF_RE.findall(c.secret.lower())
+    if len(words) >= 2 and set(words) <= set(_WORDS_OF_RE.findall(c.key.lower())):
+        return True
     # A short key such as `key` turns up by chance inside a random value; as a word of its own it is an echo.
     return _has_word(c.secret.lower(), key)
 
@@ -627,6 +637,9 @@ def is_key_echo(c: Candidate) -> bool:
 _TYPE_EXPR_RE = _lazy(
     rb"^(?:[A-Za-z_][\w.]*\[[\w\[\], .|]*\]|(?:typing\.)?(?:Optional|List|Dict|Union)\b.*)$"
 )
+# A primitive type marked nullable or as an array, as schemas write them: `'?string'`, `"string[]"`, `int?`.
+_PRIMITIVE_TYPES = rb"(?:string|str|boolean|bool|number|int|integer|long|float|double|object|date|datetime)"
+_MARKED_TYPE_RE = _lazy(rb"(?i)^(?:\?%s(?:\[\])?|%s(?:\?|\[\]))$" % (_PRIMITIVE_TYPES, _PRIMITIVE_TYPES))
 _LITERAL_RE = _lazy(
     rb"(?i)^(?:true|false|yes|no|on|off|null|none|nil|undefined|[-+]?\d+(?:\.\d+)?|\d[\d.:-]*\d"
     rb"|#[0-9a-f]{3,4}|#[0-9a-f]{6}|#[0-9a-f]{8}"
@@ -830,7 +843,7 @@ _TEST_MODE_TOKEN_RE = _lazy(rb"^(?:[a-z]{2,6}_)?test_[A-Za-z0-9_-]{20,}$")
 
 
 _SPELLED_NAME_RE = _lazy(rb"^[a-z]+(?:[-_][a-z]+)*[-_]?\d{0,6}$")
-_SPELLED_WORD_RE = _lazy(rb"token|secret|passw|apikey|api[-_]key|credential")
+_SPELLED_WORD_RE = _lazy(rb"token|secret|passw|passphrase|apikey|api[-_]key|credential")
 _CAMEL_NAME_RE = _lazy(rb"^[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+){1,5}$")
 _CAMEL_HUMP_RE = _lazy(rb"[A-Z][a-z]+")
 _CAMEL_WORDS = frozenset(
@@ -1018,6 +1031,8 @@ def is_sample_userinfo(c: Candidate) -> bool:
     password = c.secret.lower()
     if user == password or (user, password) in _SAMPLE_USERINFO:
         return True
+    if (user.rstrip(b"0123456789"), password.rstrip(b"0123456789")) in _SAMPLE_USERINFO:
+        return True  # `user1:pass1@`: the sample pair numbered, as a test's second login
     # `scott:tiger^5HHH`: the sample login with a suffix that the example's prose explains
     return any(
         user == u
@@ -1062,8 +1077,8 @@ def is_literal_constant(c: Candidate) -> bool:
     """Booleans, numbers, versions and dependency ranges (`>=3.972.0 <4`), dates, colours."""
     if not c.rule.generic:
         return False
-    if _TYPE_EXPR_RE.match(c.secret):
-        return True  # `"Optional[str]"`, `"List[V1ObjectReference]"`: a type annotation
+    if _TYPE_EXPR_RE.match(c.secret) or _MARKED_TYPE_RE.match(c.secret):
+        return True  # `"Optional[str]"`, `"List[V1ObjectReference]"`, `'?string'`: a type annotation
     if c.secret[:4].lower() == b"urn:":
         return True  # `urn:oasis:names:tc:SAML:2.0:assertion`: a name in a registry, public by design
     return _LITERAL_RE.match(c.secret) is not None or (
