@@ -939,3 +939,28 @@ def test_a_service_account_key_in_a_test_fixture_is_a_notice() -> None:
     assert (found.rule_id, found.blocking) == ("gcp-service-account-key", False)
     [found] = _scan(doc, "deploy/sa.json")
     assert (found.rule_id, found.blocking) == ("gcp-service-account-key", True)
+
+
+@pytest.mark.parametrize(
+    ("line", "path"),
+    [
+        ('"Unexpected_token_1012": "意外的标记。",', "lib/zh-cn/diagnosticMessages.generated.json"),
+        ("  token: ':remote-addr',", "lib/connect-logger.js"),  # a log format's named token
+        ("      auth=OAuth2Authentication(),", "trino.dist-info/METADATA"),  # a call in a README's code
+        (
+            " *   key: 'com.cloudflare.api.account.eb78d65290b24279ba6f44721b3ea3c4',",
+            "iam/resource-groups.ts",
+        ),
+        ("exports.resolveVercelLsAgentType = resolveVercelLsAgentType;", "lib/vercel/_agent_type.js"),
+    ],
+)
+def test_translations_named_parameters_calls_and_resource_names_are_not_secrets(line: str, path: str) -> None:
+    assert _scan(line, path) == []
+
+
+def test_non_latin_text_is_judged_by_its_script_not_its_bytes() -> None:
+    # A value with a few accented letters is still a value; a sentence in ideographs is not.
+    value = secret("%%rand:alnum:10%%%%rand:digit:3%%") + "é"
+    assert len(_scan(f'"db_password": "{value}",', "config/settings.json")) == 1
+    assert filters._is_non_latin_text("分析器预期在此处找到".encode())
+    assert not filters._is_non_latin_text("pässwörd-Ünïcode".encode())

@@ -351,8 +351,15 @@ def is_reference(c: Candidate) -> bool:
         return True
     if c.quoted and _followed_by(c.line, c.secret, _CONCATENATED_TAIL_RE):
         return True  # `"bearer " + content`: the literal is only the start of a value built at run time
+    if _NAMED_PARAMETER_RE.match(c.secret):
+        return True  # `token: ':remote-addr'`, `WHERE pwd = :pwd`: a named parameter or format token
+    if not c.quoted and c.secret + b"(" in c.line:
+        return True  # `auth=OAuth2Authentication()`: a call, in a README's code as much as in code
     # Unquoted brackets are code (`get()`, `cfg[key]`, `Optional[str]`), not a literal.
     return not c.quoted and any(ch in c.secret for ch in b"()[]{}<>")
+
+
+_NAMED_PARAMETER_RE = _lazy(rb"^:[a-z][a-z0-9_]*(?:-[a-z0-9_]+)*$")
 
 
 _IDENTIFIER_RE = _lazy(rb"^[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|->|::)[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -382,6 +389,8 @@ def _is_config_file(path: str) -> bool:
 
 
 _SLUG_RE = _lazy(rb"^[a-z]+(?:[-/.][a-z]+)+\.?$")
+# `com.cloudflare.api.account.<id>`: a resource named under its owner's reversed domain.
+_REVERSE_DNS_RE = _lazy(rb"^(?:com|org|net|io)\.[a-z0-9-]+(?:\.[a-z][a-z0-9_-]*){2,}(?:\.[A-Za-z0-9_-]+)?$")
 _RANGE_RE = _lazy(rb"^[<>=~^ ]*\d[\w.*]*(?:\s*(?:\|\||[<>=~^ ,-])+\s*\d[\w.*]*)*$")
 _TOKEN_ONLY_KEY_RE = _lazy(rb"(?i)token|api[-_.]?key|access[-_.]?key|auth[-_.]?key")
 _HOSTNAME_RE = _lazy(rb"^(?:www\.)?(?:[a-z0-9-]+\.)+(?:com|org|net|io|dev|edu|gov|co|us|uk|de)(?::\d+)?/?$")
@@ -434,7 +443,11 @@ def is_identifier_value(c: Candidate) -> bool:
     name is a type or a class, not its key. Capitalised words without a digit are not what key
     generators make: 1 random 24-character alphanumeric value in 100,000 has that shape, 1 in 2 million
     at 32. (The context rules have their own, wider check for names: see is_key_echo.)"""
-    return not c.rule.generic and c.key is not None and _PASCAL_WORDS_RE.match(c.secret) is not None
+    if c.rule.generic or c.key is None:
+        return False
+    if len(c.secret) >= 8 and c.secret.lower() in c.key.lower():
+        return True  # `exports.resolveVercelLsAgentType = resolveVercelLsAgentType`
+    return _PASCAL_WORDS_RE.match(c.secret) is not None
 
 
 def is_conditional_branch(c: Candidate) -> bool:
@@ -514,7 +527,7 @@ def is_prose_or_path(c: Candidate) -> bool:
     tokenish = c.key is not None and _TOKEN_ONLY_KEY_RE.search(c.key) and not _PASSWORDISH_RE.search(c.key)
     if tokenish and b" " in c.secret.strip():
         return True  # `"access_token": "attacker's AT"`: issued tokens and keys hold no spaces
-    if _HOSTNAME_RE.match(c.secret) or _SLUG_PATH_RE.match(c.secret):
+    if _HOSTNAME_RE.match(c.secret) or _SLUG_PATH_RE.match(c.secret) or _REVERSE_DNS_RE.match(c.secret):
         return True  # `password:www.google.com/` in a malformed-URL example; `zones/us-central1-a`
     if _SLUG_RE.match(c.secret) and not (c.key and b"phrase" in c.key.lower()):
         return True  # `same-origin`, `auth/invalid-credential`: an enum value or an error code
@@ -531,11 +544,30 @@ def is_prose_or_path(c: Candidate) -> bool:
 def is_prose_word(c: Candidate) -> bool:
     """`tokens: create a new one`, `secret: credgate/gitleaks` in prose or comments.
 
-    Outside config files an unquoted value without a digit reads as words, not a credential.
+    Outside config files an unquoted value without a digit reads as words, not a credential. So does
+    text in a script written with ideographs or syllables (`"意外的标记。"`): a translated message.
     """
-    if not c.rule.generic or c.quoted or _is_config_file(c.path):
+    if not c.rule.generic:
+        return False
+    if _is_non_latin_text(c.secret):
+        return True
+    if c.quoted or _is_config_file(c.path):
         return False
     return not any(48 <= ch <= 57 for ch in c.secret)
+
+
+def _is_non_latin_text(value: bytes) -> bool:
+    """Mostly CJK, kana or Hangul characters: nobody's generated token, and rarely a password."""
+    if len(value) < 6 or value.isascii():
+        return False
+    text = value.decode("utf-8", "replace")
+    # CJK symbols and punctuation, kana, CJK ideographs, Hangul syllables, full-width forms.
+    wide = sum(
+        1
+        for ch in text
+        if "\u3000" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" or "\uff00" <= ch <= "\uffef"
+    )
+    return wide * 2 >= len(text)
 
 
 # A word boundary before the name, so `omnisend_token` is not an `end_token`.
