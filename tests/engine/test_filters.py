@@ -952,6 +952,7 @@ def test_a_service_account_key_in_a_test_fixture_is_a_notice() -> None:
             "iam/resource-groups.ts",
         ),
         ("exports.resolveVercelLsAgentType = resolveVercelLsAgentType;", "lib/vercel/_agent_type.js"),
+        ('HEADER_EXTRA_CREDENTIAL = "X-Trino-Extra-Credential"', "trino/constants.py"),  # a header's name
     ],
 )
 def test_translations_named_parameters_calls_and_resource_names_are_not_secrets(line: str, path: str) -> None:

@@ -389,6 +389,7 @@ def _is_config_file(path: str) -> bool:
 
 
 _SLUG_RE = _lazy(rb"^[a-z]+(?:[-/.][a-z]+)+\.?$")
+_HEADER_NAME_RE = _lazy(rb"^X-[A-Z][A-Za-z]*(?:-[A-Z][A-Za-z]*)+$")
 # `com.cloudflare.api.account.<id>`: a resource named under its owner's reversed domain.
 _REVERSE_DNS_RE = _lazy(rb"^(?:com|org|net|io)\.[a-z0-9-]+(?:\.[a-z][a-z0-9_-]*){2,}(?:\.[A-Za-z0-9_-]+)?$")
 _RANGE_RE = _lazy(rb"^[<>=~^ ]*\d[\w.*]*(?:\s*(?:\|\||[<>=~^ ,-])+\s*\d[\w.*]*)*$")
@@ -529,6 +530,10 @@ def is_prose_or_path(c: Candidate) -> bool:
         return True  # `"access_token": "attacker's AT"`: issued tokens and keys hold no spaces
     if _HOSTNAME_RE.match(c.secret) or _SLUG_PATH_RE.match(c.secret) or _REVERSE_DNS_RE.match(c.secret):
         return True  # `password:www.google.com/` in a malformed-URL example; `zones/us-central1-a`
+    if _HEADER_NAME_RE.match(c.secret):
+        return (
+            True  # `HEADER_EXTRA_CREDENTIAL = "X-Trino-Extra-Credential"`: the header's name, not its value
+        )
     if _SLUG_RE.match(c.secret) and not (c.key and b"phrase" in c.key.lower()):
         return True  # `same-origin`, `auth/invalid-credential`: an enum value or an error code
     if c.key and b"phrase" in c.key.lower():
