@@ -252,7 +252,7 @@ def _zero_context_blocks(section: bytes, keep_text: bool) -> list[tuple[int, int
     while pos != -1:
         head_end = section.find(b"\n", pos + 1)
         if head_end == -1:
-            return None if section.find(b"+", pos) != -1 else blocks
+            return None  # a header cut short: let the line-by-line parser judge it
         nxt = section.find(b"\n@@ ", head_end)
         body = section[head_end + 1 : nxt if nxt != -1 else len(section)]
         first, count = _hunk_start(section[pos + 1 : head_end])
@@ -260,8 +260,8 @@ def _zero_context_blocks(section: bytes, keep_text: bool) -> list[tuple[int, int
         if count == 0:
             continue
         at = 0 if body.startswith(b"+") else body.find(b"\n+") + 1
-        if at == 0 and not body.startswith(b"+"):
-            return None
+        if at == 0 and body[:1] != b"+":
+            return None  # a count of added lines, but none in the hunk
         block = body[at:]
         marker = block.find(b"\n\\")
         if marker != -1:

@@ -141,14 +141,17 @@ _PUBLISHED_VALUES = (
     b"Q3AM3UQ867SPQQA43P2F", b"zuf+tfteSlswRu7BJ86w",
     b"123456:ABC-DEF1234ghIkl",  # the Telegram Bot API documentation's example token
 )  # fmt: skip
-# The AES keys of FIPS-197 appendix A and NIST SP 800-38A's examples (also RFC 4493's CMAC key), the test
-# vectors that cipher code everywhere checks itself against. Compared in lower case.
-# The NT and LM hashes of the empty password: constants that Windows tools print for "no password".
-_EMPTY_PASSWORD_HASHES = (b"31d6cfe0d16ae931b73c59d7e0c089c0", b"aad3b435b51404eeaad3b435b51404ee")
-_PUBLISHED_HEX_KEYS = (
-    b"2b7e151628aed2a6abf7158809cf4f3c",
-    b"8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b",
-    b"603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4",
+# Published hex constants, compared in lower case: the AES keys of FIPS-197 appendix A and NIST SP 800-38A's
+# examples (also RFC 4493's CMAC key), which cipher code everywhere checks itself against, and the NT and LM
+# hashes of the empty password, which Windows tools print for "no password".
+_PUBLISHED_HEX = frozenset(
+    (
+        b"2b7e151628aed2a6abf7158809cf4f3c",
+        b"8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b",
+        b"603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4",
+        b"31d6cfe0d16ae931b73c59d7e0c089c0",
+        b"aad3b435b51404eeaad3b435b51404ee",
+    )
 )
 _JWT_RE = _lazy(rb"eyJ[A-Za-z0-9_-]{8,}\.(eyJ[A-Za-z0-9_-]{8,})")
 
@@ -161,7 +164,7 @@ def is_vendor_example(c: Candidate) -> bool:
     """
     if b"EXAMPLE" in c.secret or c.secret.startswith(_PUBLISHED_VALUES):
         return True
-    if len(c.secret) in (32, 48, 64) and c.secret.lower() in _PUBLISHED_HEX_KEYS + _EMPTY_PASSWORD_HASHES:
+    if len(c.secret) in (32, 48, 64) and c.secret.lower() in _PUBLISHED_HEX:
         return True
     m = _JWT_RE.search(c.secret)
     if m is None:
@@ -235,7 +238,6 @@ def is_placeholder(c: Candidate) -> bool:
     return _PLACEHOLDER_RE.search(value) is not None
 
 
-_WORDS_OF_RE = _lazy(rb"[a-z]{2,}")
 _DUNDER_RE = _lazy(rb"^__[a-z]+(?:_[a-z]+)*__$")
 _SEQUENCES = (b"0123456789abcdefghijklmnopqrstuvwxyz", b"zyxwvutsrqponmlkjihgfedcba9876543210", b"qwertyuiop")
 
@@ -530,10 +532,9 @@ def is_prose_or_path(c: Candidate) -> bool:
         return True  # `"access_token": "attacker's AT"`: issued tokens and keys hold no spaces
     if _HOSTNAME_RE.match(c.secret) or _SLUG_PATH_RE.match(c.secret) or _REVERSE_DNS_RE.match(c.secret):
         return True  # `password:www.google.com/` in a malformed-URL example; `zones/us-central1-a`
+    # `HEADER_EXTRA_CREDENTIAL = "X-Trino-Extra-Credential"`: the header's name, not its value.
     if _HEADER_NAME_RE.match(c.secret):
-        return (
-            True  # `HEADER_EXTRA_CREDENTIAL = "X-Trino-Extra-Credential"`: the header's name, not its value
-        )
+        return True
     if _SLUG_RE.match(c.secret) and not (c.key and b"phrase" in c.key.lower()):
         return True  # `same-origin`, `auth/invalid-credential`: an enum value or an error code
     if c.key and b"phrase" in c.key.lower():
@@ -671,6 +672,7 @@ def is_key_echo(c: Candidate) -> bool:
     return _has_word(c.secret.lower(), key)
 
 
+_WORDS_OF_RE = _lazy(rb"[a-z]{2,}")
 _TYPE_EXPR_RE = _lazy(
     rb"^(?:[A-Za-z_][\w.]*\[[\w\[\], .|]*\]|(?:typing\.)?(?:Optional|List|Dict|Union)\b.*)$"
 )
