@@ -32,17 +32,25 @@ class Baseline:
 
 
 def load(path: str) -> Baseline:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        fix = f"regenerate it with `credgate baseline --output {path}`, or fix the JSON by hand"
+        raise UsageError(f"{path}: cannot read the baseline: {exc.strerror}", fix) from None
+    return loads(data, path)
+
+
+def loads(data: bytes, path: str) -> Baseline:
+    """A baseline from its bytes (CI reads the base revision's from git); path names it in messages."""
     fix = f"regenerate it with `credgate baseline --output {path}`, or fix the JSON by hand"
     try:
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the baseline: {exc.strerror}", fix) from None
+        doc = json.loads(data.decode("utf-8"))
     except json.JSONDecodeError as exc:
         raise UsageError(
             f"{path}: the baseline is not valid JSON ({exc.msg}, line {exc.lineno})", fix
         ) from None
-    except ValueError:
+    except ValueError:  # UnicodeDecodeError
         raise UsageError(f"{path}: the baseline is not UTF-8 JSON", fix) from None
     entries = doc.get("entries") if isinstance(doc, dict) else None
     if not isinstance(doc, dict) or doc.get("version") != VERSION or not isinstance(entries, list):
@@ -58,6 +66,13 @@ def load(path: str) -> Baseline:
             raise UsageError(f"{path}: entry {i} needs a rule id and a 32-character fingerprint", fix)
         baseline.entries[(entry["rule"], entry["fingerprint"])] = str(entry.get("path", ""))
     return baseline
+
+
+def added_entries(old: Baseline | None, new: Baseline) -> list[str]:
+    """What `new` accepts that `old` did not, one description per entry (no secret in it)."""
+    before = old.entries if old is not None else {}
+    return [f"{rule} in {path or '(no path)'}" for (rule, fp), path in sorted(new.entries.items())
+            if (rule, fp) not in before]  # fmt: skip
 
 
 def document(findings: Iterable[Finding], root: str) -> str:

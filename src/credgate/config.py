@@ -8,6 +8,7 @@
     unprotect = [".npmrc"]            # default patterns this repository does not protect
     notices = "report"                # placeholder-like matches: "report" (not blocking), "block", "hide"
     baseline = ".credgate-baseline.json"  # accepted findings (default: that file at the root, if present)
+    allow-config-changes = false      # CI/pre-receive: a change may edit this file and the baseline
 
 A broken config is a usage error (exit 2) that names the file and the key: a
 gate that silently ignored its config would scan something other than what the
@@ -41,6 +42,9 @@ class Config:
     unprotect: list[str] = field(default_factory=list)
     notices: str = "report"
     baseline: str | None = None  # absolute path of the baseline file, if any
+    # In CI and pre-receive, whether a change may edit the gate's own config and baseline (read from
+    # the base revision, so a change cannot grant itself this).
+    allow_config_changes: bool = False
     _spec: Any = field(default=None, repr=False)
 
     def is_excluded(self, path: str) -> bool:
@@ -63,15 +67,37 @@ def parse_size(value: Any, where: str) -> int:
 
 
 def load(path: str) -> Config:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read config: {exc.strerror}") from None
+    cfg = parse(data, path)
+    base = os.path.dirname(os.path.abspath(path))
+    cfg.rule_files = [os.path.join(base, p) for p in cfg.rule_files]
+    if cfg.baseline is not None:
+        written = cfg.baseline
+        cfg.baseline = os.path.join(base, written)
+        if not os.path.isfile(cfg.baseline):
+            raise UsageError(
+                f"{path}: baseline {written} does not exist",
+                "create it with `credgate baseline`, or remove the setting",
+            )
+    return cfg
+
+
+def parse(data: bytes, path: str) -> Config:
+    """A config from the bytes of a `.credgate.toml`, with `rules` and `baseline` left as written
+    (relative to the file's directory): `load` resolves them on disk, and CI reads them from the
+    base revision's git objects instead (see credgate.trusted)."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover
         import tomli as tomllib
     try:
-        with open(path, "rb") as fh:
-            doc = tomllib.load(fh)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read config: {exc.strerror}") from None
+        doc = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 TOML", f"save {path} as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}", f"fix the syntax in {path}") from None
     known = {
@@ -83,6 +109,7 @@ def load(path: str) -> Config:
         "unprotect",
         "notices",
         "baseline",
+        "allow-config-changes",
     }
     unknown = set(doc) - known
     if unknown:
@@ -97,6 +124,10 @@ def load(path: str) -> Config:
         if doc["notices"] not in ("report", "block", "hide"):
             raise UsageError(f'{path}: notices must be "report", "block" or "hide"')
         cfg.notices = doc["notices"]
+    if "allow-config-changes" in doc:
+        if not isinstance(doc["allow-config-changes"], bool):
+            raise UsageError(f"{path}: allow-config-changes must be true or false")
+        cfg.allow_config_changes = doc["allow-config-changes"]
     lists = (
         ("exclude", "exclude"),
         ("disable-rules", "disable_rules"),
@@ -109,17 +140,10 @@ def load(path: str) -> Config:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise UsageError(f"{path}: {key} must be a list of strings")
         setattr(cfg, attr, list(value))
-    base = os.path.dirname(os.path.abspath(path))
-    cfg.rule_files = [os.path.join(base, p) for p in cfg.rule_files]
     if "baseline" in doc:
         if not isinstance(doc["baseline"], str) or not doc["baseline"]:
             raise UsageError(f"{path}: baseline must be a file path")
-        cfg.baseline = os.path.join(base, doc["baseline"])
-        if not os.path.isfile(cfg.baseline):
-            raise UsageError(
-                f"{path}: baseline {doc['baseline']} does not exist",
-                "create it with `credgate baseline`, or remove the setting",
-            )
+        cfg.baseline = doc["baseline"]
     return cfg
 
 

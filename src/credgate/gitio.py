@@ -820,3 +820,83 @@ def filter_repo(args: Sequence[str], cwd: str | None = None) -> None:
     proc = subprocess.run([exe, *args], cwd=cwd, env=_env(), capture_output=True, check=False)
     if proc.returncode != 0:
         raise GitCommandError(["filter-repo"], proc.returncode, proc.stderr or proc.stdout)
+
+
+# ---------------------------------------------------------------- refs and objects for range resolution
+
+
+def resolve_commit(rev: str, cwd: str | None = None) -> str | None:
+    """The commit id rev names (a tag peeled), or None when it names no commit here."""
+    out = run("rev-parse", "-q", "--verify", "--end-of-options", f"{rev}^{{commit}}", cwd=cwd, check=False)
+    return out.decode("ascii").strip() or None
+
+
+def symbolic_ref(name: str, cwd: str | None = None) -> str | None:
+    """What a symbolic ref (`refs/remotes/origin/HEAD`, `HEAD`) points at, or None."""
+    out = run("symbolic-ref", "-q", name, cwd=cwd, check=False)
+    return out.decode("utf-8", "surrogateescape").strip() or None
+
+
+def is_ancestor(commit: str, of: str, cwd: str | None = None) -> bool:
+    """Whether commit is reachable from `of` (a commit is its own ancestor)."""
+    proc = subprocess.run(
+        git_cmd("merge-base", "--is-ancestor", commit, of),
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        check=False,
+    )
+    if proc.returncode not in (0, 1):
+        raise GitCommandError(["merge-base"], proc.returncode, proc.stderr)
+    return proc.returncode == 0
+
+
+def merge_base(a: str, b: str, cwd: str | None = None) -> str | None:
+    out = run("merge-base", a, b, cwd=cwd, check=False)
+    return out.decode("ascii").strip() or None
+
+
+def file_at(rev: str, path: str, cwd: str | None = None) -> bytes | None:
+    """The content of a regular file (or symlink target) at rev, or None when rev has no such blob."""
+    out = run("ls-tree", "-z", "--full-tree", rev, "--", path, cwd=cwd, check=False)
+    record = out.split(b"\0")[0]
+    meta, _, _ = record.partition(b"\t")
+    fields = meta.decode("ascii", "replace").split(" ")
+    if len(fields) != 3 or fields[1] != "blob":
+        return None
+    return run("cat-file", "blob", fields[2], cwd=cwd)
+
+
+def remote_tracking_patterns(remote: str, cwd: str | None = None) -> list[str]:
+    """The local refs a configured remote's fetch refspecs write to (`refs/remotes/origin/*`), as
+    for-each-ref patterns; empty when `remote` is a URL or has no fetch refspec."""
+    out = run("config", "--get-all", f"remote.{remote}.fetch", cwd=cwd, check=False)
+    patterns = []
+    for spec in out.decode("utf-8", "surrogateescape").split("\n"):
+        spec = spec.strip().lstrip("+")
+        if not spec or spec.startswith("^") or ":" not in spec:
+            continue  # a negative refspec, or one that stores nothing locally
+        dst = spec.split(":", 1)[1]
+        if not dst.startswith("refs/"):
+            continue
+        patterns.append(dst)  # for-each-ref's `*`, like a refspec's, matches across `/`
+    return patterns
+
+
+def refs_matching(patterns: Sequence[str], cwd: str | None = None) -> list[tuple[str, str]]:
+    """(ref name, commit id) for every ref under the patterns that points (peeled) at a commit."""
+    if not patterns:
+        return []
+    fmt = "%(refname)%00%(objectname)%00%(*objectname)%00%(objecttype)%00%(*objecttype)"
+    out = run("for-each-ref", f"--format={fmt}", *patterns, cwd=cwd)
+    found = []
+    for line in out.decode("utf-8", "surrogateescape").split("\n"):
+        fields = line.split("\0")
+        if len(fields) != 5:
+            continue
+        name, obj, peeled, kind, peeled_kind = fields
+        if kind == "commit":
+            found.append((name, obj))
+        elif peeled_kind == "commit":
+            found.append((name, peeled))
+    return found

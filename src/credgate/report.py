@@ -110,8 +110,10 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
     findings = [f for f in report.findings if f.blocking]
     if notices:
         _write_notices(notices, out)
+    # A range scan always ends with its summary: "scanned 0 commits" must never look like a pass.
+    always = report.kind == "range"
     if not findings:
-        if verbose:
+        if verbose or always:
             print(summary(report), file=err)
         return
     n = len(findings)
@@ -163,7 +165,7 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
     print("\nHow to fix:", file=out)
     for i, step in enumerate(steps, 1):
         print(f"  {i}. {step}", file=out)
-    if verbose:
+    if verbose or always:
         print(summary(report), file=err)
 
 

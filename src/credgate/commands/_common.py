@@ -87,6 +87,10 @@ def emit(report: Report, fmt: str, verbose: bool, out: TextIO | None, err: TextI
         print(render(report), file=out)
     for line in _warnings(report):
         print(line, file=err)
+    if report.kind == "range":
+        from credgate.report import summary
+
+        print(summary(report), file=err)  # machine output on stdout; the one summary line on stderr
     return rc
 
 

@@ -20,6 +20,7 @@ import click
 
 from credgate import config as config_mod
 from credgate import gitio
+from credgate.commands import _trusted
 from credgate.commands._common import apply_baseline, build_scanner, emit, scan_counted, scan_options, touches
 from credgate.engine.finding import Finding
 from credgate.engine.scanner import Scanner
@@ -53,17 +54,32 @@ def _need_commit(rev: str, what: str, cwd: str | None) -> None:
         )
 
 
-def from_refs(from_ref: str | None, to_ref: str, cwd: str | None = None) -> Range:
+def _tracking_shas(remote: str, cwd: str | None) -> set[str]:
+    """What the remote's own remote-tracking refs point at (only that remote's: a ref under
+    refs/remotes/<other>/, forged or a fork's, says nothing about what this remote has)."""
+    return {sha for _, sha in gitio.refs_matching(gitio.remote_tracking_patterns(remote, cwd), cwd)}
+
+
+def from_refs(from_ref: str | None, to_ref: str, cwd: str | None = None, remote: str | None = None) -> Range:
     _need_commit(to_ref, "--to-ref", cwd)
     if not from_ref or _is_zero(from_ref):
+        if remote:
+            # pre-commit pushing a new branch: exclude what the destination remote has, and nothing else.
+            exclude = tuple(f"^{sha}" for sha in sorted(_tracking_shas(remote, cwd)))
+            return Range(to_ref, exclude, f"{to_ref} (commits {safe(remote)} does not have)")
         return Range(to_ref, ("--not", "--remotes"), f"{to_ref} (commits on no remote-tracking branch)")
     _need_commit(from_ref, "--from-ref", cwd)
     return Range(to_ref, (f"^{from_ref}",), f"{from_ref}..{to_ref}")
 
 
 def from_pre_push(lines: Sequence[str], remote: str, cwd: str | None = None) -> list[Range]:
-    """git's pre-push stdin: `<local ref> <local sha> <remote ref> <remote sha>` per line."""
-    ranges = []
+    """git's pre-push stdin: `<local ref> <local sha> <remote ref> <remote sha>` per line.
+
+    Only what the destination already has is excluded: the remote shas git reports for it,
+    and its own remote-tracking refs. A branch first pushed to a fork or a mirror is new to
+    this remote, so it is scanned again.
+    """
+    parsed = []
     for line in lines:
         parts = line.split()
         if not parts:
@@ -72,17 +88,18 @@ def from_pre_push(lines: Sequence[str], remote: str, cwd: str | None = None) -> 
             raise UsageError(
                 f"unexpected pre-push input line: {safe(line)!r}", "run this from git's pre-push hook"
             )
-        local_ref, local_sha, remote_ref, remote_sha = parts
+        parsed.append(parts)
+    known = {p[3] for p in parsed if not _is_zero(p[3]) and gitio.commit_exists(p[3], cwd)}
+    exclude = tuple(f"^{sha}" for sha in sorted(known | _tracking_shas(remote, cwd)))
+    ranges = []
+    for local_ref, local_sha, remote_ref, remote_sha in parsed:
         if _is_zero(local_sha):
             continue  # deleting a remote branch adds nothing
-        if _is_zero(remote_sha) or not gitio.commit_exists(remote_sha, cwd):
-            # A new branch, or a force-push over commits this clone never fetched:
-            # everything that no remote-tracking branch already has is new.
-            exclude: tuple[str, ...] = ("--not", "--remotes")
-            label = f"{local_ref} -> {remote}/{remote_ref} (new to the remote)"
-        else:
-            exclude = (f"^{remote_sha}", "--not", "--remotes")
+        if remote_sha in known:
             label = f"{local_ref} -> {remote}/{remote_ref}"
+        else:
+            # A new branch, or a force-push over commits this clone never fetched.
+            label = f"{local_ref} -> {remote}/{remote_ref} (new to the remote)"
         ranges.append(Range(local_sha, exclude, label))
     return ranges
 
@@ -107,6 +124,27 @@ def from_pre_receive(lines: Sequence[str], cwd: str | None = None) -> list[Range
         else:
             ranges.append(Range(new, (f"^{old}",), f"{ref} {old[:12]}..{new[:12]}"))
     return ranges
+
+
+def receive_bases(lines: Sequence[str], cwd: str | None = None) -> list[tuple[str | None, str | None]]:
+    """For each range of from_pre_receive, in order: the revision whose config, rules and baseline
+    judge it (the ref's old value; for a new ref, the default branch the server's HEAD names), and
+    the revision its edits to those files are compared with. (None, None): nothing to trust, so the
+    built-in defaults apply (the push that creates the repository's first branch)."""
+    default = gitio.resolve_commit("HEAD", cwd)
+    bases: list[tuple[str | None, str | None]] = []
+    for line in lines:
+        parts = line.split()
+        if len(parts) != 3 or _is_zero(parts[1]):
+            continue
+        old, new, _ = parts
+        gate = (gitio.resolve_commit(old, cwd) if not _is_zero(old) else None) or default
+        if gate is None:
+            bases.append((None, None))
+        else:
+            new_commit = gitio.resolve_commit(new, cwd) or new
+            bases.append((gate, gitio.merge_base(gate, new_commit, cwd) or gate))
+    return bases
 
 
 def iter_added_findings(
@@ -225,10 +263,25 @@ def run(
 ) -> int:
     err = err or sys.stderr
     stdin = stdin or sys.stdin
+    # Each job: the config that judges some ranges, the baseline it accepts, and what the ranges'
+    # edits to the gate's own files are compared with.
+    jobs: list[tuple[_trusted.GateState, list[Range], list[str | None]]] = []
     if pre_receive:
-        # Server side: the pusher controls the repository's .credgate.toml, so it is not read.
-        cfg = config_mod.Config() if not config_path else config_mod.find(".", config_path)
-        ranges = from_pre_receive(stdin.read().splitlines())
+        lines = stdin.read().splitlines()
+        ranges = from_pre_receive(lines)
+        if config_path:
+            # The server's own config (outside the pushed repository): the push cannot edit it.
+            cfg = config_mod.find(".", config_path)
+            jobs.append((_disk_state(cfg), ranges, [None] * len(ranges)))
+        else:
+            # The pusher controls the pushed .credgate.toml: judge each ref by its base revision's.
+            by_gate: dict[str | None, tuple[_trusted.GateState, list[Range], list[str | None]]] = {}
+            for rng, (gate, compare) in zip(ranges, receive_bases(lines)):
+                if gate not in by_gate:
+                    by_gate[gate] = (_trusted.read_state(gate), [], [])
+                by_gate[gate][1].append(rng)
+                by_gate[gate][2].append(compare)
+            jobs.extend(by_gate.values())
     else:
         top = gitio.toplevel()
         cfg = config_mod.find(top, config_path)
@@ -239,32 +292,62 @@ def run(
             from_ref = from_ref or os.environ.get("PRE_COMMIT_FROM_REF")
             if not to_ref and not from_ref:
                 # pre-commit pushing a branch whose whole history is new sets no refs,
-                # only the branch: everything on no remote-tracking branch is new.
+                # only the branch: everything the destination remote does not have is new.
                 to_ref = os.environ.get("PRE_COMMIT_LOCAL_BRANCH")
             if not to_ref:
                 raise UsageError(
                     "no range to scan",
                     "give --from-ref A --to-ref B, or --pre-push / --pre-receive from those hooks",
                 )
-            ranges = [from_refs(from_ref, to_ref)]
-    if not ranges:
-        if verbose:
-            print("credgate: nothing to scan: the push only deletes refs", file=err)
+            ranges = [from_refs(from_ref, to_ref, remote=os.environ.get("PRE_COMMIT_REMOTE_NAME") or None)]
+        jobs.append((_disk_state(cfg), ranges, [None] * len(ranges)))
+    all_ranges = [r for _, rs, _ in jobs for r in rs]
+    if not all_ranges:
+        print("credgate: scanned 0 commits: the push only deletes refs", file=err)
         return CLEAN
-    scanner = build_scanner(cfg)
     stats = Stats()
-    try:
-        findings = scan_ranges(scanner, ranges, cfg.max_file_size, stats)
-    except gitio.GitCommandError as exc:
-        raise InternalError(
-            f"could not read the commits of {', '.join(r.label for r in ranges)}: {exc.message}",
-            "the range may reference missing objects (a partial or shallow clone): fetch them and run again",
-        ) from None
-    base = ranges[0].exclude[0][1:] if ranges[0].exclude and ranges[0].exclude[0].startswith("^") else ""
-    scope = "commits " + ("being pushed" if pre_push or pre_receive else "in " + ranges[0].label)
-    findings = [f for f in findings if not cfg.is_excluded(f.path)]
-    report = Report(scope, findings, stats, kind="range", max_size=cfg.max_file_size, base=base)
-    return emit(apply_baseline(report, cfg), fmt, verbose, out, err)
+    findings: list[Finding] = []
+    for state, ranges, compares in jobs:
+        scanner = _trusted.scanner_for(state) if state.rev is not None else build_scanner(state.cfg)
+        try:
+            found = scan_ranges(scanner, ranges, state.cfg.max_file_size, stats)
+        except gitio.GitCommandError as exc:
+            raise InternalError(
+                f"could not read the commits of {', '.join(r.label for r in ranges)}: {exc.message}",
+                "the range may reference missing objects (a partial or shallow clone): "
+                "fetch them and run again",
+            ) from None
+        kept = []
+        for f in found:
+            if state.cfg.is_excluded(f.path):
+                stats.excluded += 1
+            else:
+                kept.append(f)
+        part = Report("", kept, stats)
+        # A baseline on disk is read only when there is something to filter, as before.
+        part = apply_baseline(part, state.cfg) if state.rev is None else _trusted.apply_baseline(part, state)
+        findings.extend(part.findings)
+        seen: set[tuple[str, str]] = set()
+        for rng, compare in zip(ranges, compares):
+            if compare is None:
+                continue
+            old = state if compare == state.rev else _trusted.read_state(compare, state.config_path)
+            for f in _trusted.change_findings(old, state.cfg, rng.tip):
+                if (f.path, f.rule_name) not in seen:
+                    seen.add((f.path, f.rule_name))
+                    findings.append(f)
+    first = all_ranges[0]
+    base = first.exclude[0][1:] if first.exclude and first.exclude[0].startswith("^") else ""
+    scope = "commits " + ("being pushed" if pre_push or pre_receive else "in " + first.label)
+    max_size = jobs[0][0].cfg.max_file_size
+    report = Report(scope, findings, stats, kind="range", max_size=max_size, base=base)
+    return emit(report, fmt, verbose, out, err)
+
+
+def _disk_state(cfg: config_mod.Config) -> _trusted.GateState:
+    """The config as found on disk (a developer's own clone, or a server's file); its baseline is
+    cfg.baseline, a path."""
+    return _trusted.GateState(None, config_mod.CONFIG_NAME, None, cfg, None, None)
 
 
 @click.command("scan-range")

@@ -1,0 +1,237 @@
+"""In CI and pre-receive, the rules a change is judged by come from its base revision.
+
+The pusher controls the working tree and the pushed commits, so a pull request that
+adds `exclude = ["*.py"]`, disables a rule or accepts its own token in the baseline
+must not be judged by that. `.credgate.toml`, the custom rule files it lists and the
+baseline are read from the base revision's git objects. What the change does to them
+is compared with the revision it started from: a change that weakens the gate is a
+blocking finding for the reviewer ("this change weakens the secret gate: ..."), unless
+the base's config sets `allow-config-changes = true` (then it is a notice).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from credgate import baseline as baseline_mod
+from credgate import config as config_mod
+from credgate import gitio
+from credgate.baseline import BASELINE_NAME, Baseline
+from credgate.commands._common import build_scanner
+from credgate.engine.finding import Finding
+from credgate.engine.scanner import Scanner
+from credgate.errors import UsageError
+from credgate.report import Report, safe
+
+WEAKENED = "gate-config-weakened"
+_NOTICE_RANK = {"hide": 0, "report": 1, "block": 2}
+
+
+@dataclass
+class GateState:
+    """The gate's own files as one revision has them (paths repo-relative, posix)."""
+
+    rev: str | None  # None: no base revision, the built-in defaults
+    config_path: str
+    config_data: bytes | None
+    cfg: config_mod.Config
+    baseline_path: str | None
+    baseline: Baseline | None
+    rule_files: dict[str, bytes] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        if self.rev is None:
+            return "built-in defaults (no base revision)"
+        what = self.config_path if self.config_data is not None else "built-in defaults"
+        return f"{what} at {self.rev[:12]}"
+
+
+def _within(base_dir: str, rel: str, where: str, key: str) -> str:
+    path = posixpath.normpath(posixpath.join(base_dir, rel))
+    if path.startswith("../") or path == ".." or posixpath.isabs(rel):
+        raise UsageError(f"{where}: {key} {rel} is outside the repository", f"fix {key} in {where}")
+    return path
+
+
+def read_state(
+    rev: str | None, config_path: str = config_mod.CONFIG_NAME, cwd: str | None = None
+) -> GateState:
+    """The config, custom rules and baseline at rev, validated like the files on disk (exit 2)."""
+    if rev is None:
+        return GateState(None, config_path, None, config_mod.Config(), None, None)
+    where = f"{rev[:12]}:{config_path}"
+    data = gitio.file_at(rev, config_path, cwd)
+    cfg = config_mod.parse(data, where) if data is not None else config_mod.Config()
+    base_dir = posixpath.dirname(config_path)
+    state = GateState(rev, config_path, data, cfg, None, None)
+    for rel in cfg.rule_files:
+        path = _within(base_dir, rel, where, "rules")
+        content = gitio.file_at(rev, path, cwd)
+        if content is None:
+            raise UsageError(
+                f"{where}: rule file {rel} does not exist at {rev[:12]}", f"fix rules in {where}"
+            )
+        state.rule_files[path] = content
+    if cfg.baseline is not None:
+        state.baseline_path = _within(base_dir, cfg.baseline, where, "baseline")
+    elif gitio.file_at(rev, BASELINE_NAME, cwd) is not None:
+        state.baseline_path = BASELINE_NAME
+    if state.baseline_path is not None:
+        content = gitio.file_at(rev, state.baseline_path, cwd)
+        if content is None:
+            raise UsageError(
+                f"{where}: baseline {cfg.baseline} does not exist at {rev[:12]}",
+                "create it with `credgate baseline`, or remove the setting",
+            )
+        state.baseline = baseline_mod.loads(content, f"{rev[:12]}:{state.baseline_path}")
+    return state
+
+
+def scanner_for(state: GateState) -> Scanner:
+    """The scanner the state's config describes; custom rules come from the revision, not the disk."""
+    if not state.rule_files:
+        return build_scanner(state.cfg)
+    tmp = tempfile.mkdtemp(prefix="credgate-rules-")
+    try:
+        paths = []
+        for i, (rel, content) in enumerate(state.rule_files.items()):
+            # The rule origin is the file's name, so keep it; a directory per file keeps names apart.
+            target = os.path.join(tmp, str(i), posixpath.basename(rel))
+            os.makedirs(os.path.dirname(target))
+            with open(target, "wb") as fh:
+                fh.write(content)
+            paths.append(target)
+        return build_scanner(replace(state.cfg, rule_files=paths, _spec=None))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def apply_baseline(report: Report, state: GateState) -> Report:
+    """Drop the findings the base revision's baseline accepts, and count them."""
+    if state.baseline is None or not report.findings:
+        return report
+    kept = [f for f in report.findings if not state.baseline.accepts(f)]
+    report.stats.baselined += len(report.findings) - len(kept)
+    report.findings = kept
+    return report
+
+
+# ------------------------------------------------------------------------ what a change does to the gate
+
+
+def _toml(data: bytes) -> dict[str, Any] | None:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    return doc
+
+
+def _rule_tables(files: dict[str, bytes]) -> dict[str, tuple[str, Any]]:
+    tables: dict[str, tuple[str, Any]] = {}
+    for path, content in files.items():
+        doc = _toml(content) or {}
+        raw = doc.get("rule", [])
+        for table in raw if isinstance(raw, list) else []:
+            if isinstance(table, dict) and isinstance(table.get("id"), str):
+                tables[table["id"]] = (path, table)
+    return tables
+
+
+def _line_of(data: bytes | None, key: str) -> int:
+    if not data:
+        return 1
+    m = re.search(rb"(?m)^[ \t]*\"?" + re.escape(key.encode()) + rb"\"?[ \t]*=", data)
+    return data.count(b"\n", 0, m.start()) + 1 if m else 1
+
+
+def _quoted(items: list[str]) -> str:
+    return ", ".join(f'"{safe(i)}"' for i in items[:5]) + (
+        f" and {len(items) - 5} more" if len(items) > 5 else ""
+    )
+
+
+def weakenings(old: GateState, head: str, cwd: str | None = None) -> list[tuple[str, str, int]]:
+    """(path, what, line) for each way the head revision weakens the gate relative to `old`."""
+    out: list[tuple[str, str, int]] = []
+    cpath = old.config_path
+    try:
+        new = read_state(head, cpath, cwd)
+    except UsageError as exc:
+        return [(cpath, f"the gate's config no longer loads ({exc.message})", 1)]
+    a, b, data = old.cfg, new.cfg, new.config_data
+
+    def add(key: str, what: str) -> None:
+        out.append((cpath, what, _line_of(data, key)))
+
+    if b.max_file_size < a.max_file_size:
+        add("max-file-size", f"max-file-size lowered from {a.max_file_size} to {b.max_file_size} bytes")
+    if added := [p for p in b.exclude if p not in a.exclude]:
+        add("exclude", f"exclude adds {_quoted(added)}")
+    if added := [r for r in b.disable_rules if r not in a.disable_rules]:
+        add("disable-rules", f"disable-rules adds {_quoted(added)}")
+    if _NOTICE_RANK[b.notices] < _NOTICE_RANK[a.notices]:
+        add("notices", f'notices changed from "{a.notices}" to "{b.notices}"')
+    if dropped := [p for p in a.protect if p not in b.protect]:
+        add("protect", f"protect drops {_quoted(dropped)}")
+    if added := [p for p in b.unprotect if p not in a.unprotect]:
+        add("unprotect", f"unprotect adds {_quoted(added)}")
+    if b.allow_config_changes and not a.allow_config_changes:
+        add("allow-config-changes", "allow-config-changes turned on")
+    old_rules, new_rules = _rule_tables(old.rule_files), _rule_tables(new.rule_files)
+    for rid, (path, table) in sorted(old_rules.items()):
+        if rid not in new_rules:
+            out.append((path, f"custom rule {safe(rid)} removed", 1))
+        elif new_rules[rid][1] != table:
+            where = new_rules[rid][0]
+            out.append((where, f"custom rule {safe(rid)} changed", _line_of(new.rule_files[where], "id")))
+    if new.baseline_path != old.baseline_path and new.baseline_path is not None:
+        add("baseline", f"the baseline moves to {safe(new.baseline_path)}")
+    if new.baseline is not None:
+        accepted = baseline_mod.added_entries(old.baseline, new.baseline)
+        if accepted:
+            what = f"the baseline accepts {len(accepted)} more finding(s): {_quoted(accepted)}"
+            out.append((new.baseline_path or BASELINE_NAME, what, 1))
+    return out
+
+
+def change_findings(
+    old: GateState, base_cfg: config_mod.Config, head: str, cwd: str | None = None
+) -> list[Finding]:
+    """Findings for the reviewer: blocking unless the base's config allows such changes."""
+    allowed = base_cfg.allow_config_changes
+    hint = (
+        "this run used the base revision's rules, not the change's. Make the change in its own pull request "
+        "for the owners of the secret gate to review, or set allow-config-changes = true in the base's config"
+    )
+    findings = []
+    for path, what, line in weakenings(old, head, cwd):
+        findings.append(
+            Finding(
+                rule_id=WEAKENED,
+                rule_name=f"this change weakens the secret gate: {what}",
+                severity="high",
+                confidence="high",
+                path=path,
+                line=line,
+                col=1,
+                end_line=line,
+                hint=hint,
+                url="",
+                secret=b"",
+                commit=head,
+                advisory="allowed: the base's config sets allow-config-changes = true" if allowed else "",
+            )
+        )
+    return findings
