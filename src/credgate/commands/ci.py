@@ -202,15 +202,18 @@ def plan(ci: CIRange, cwd: str | None = None) -> Plan:
             # does not re-flag main's own history.
             rng = Range(head, (f"^{base}",), f"{ci.kind} {base[:12]}..{head[:12]}")
             return Plan(rng, base, gitio.merge_base(base, head, cwd) or base)
-        if ci.kind != "push" or (ci.branch and ci.branch == ci.default_branch):
-            raise UsageError(
-                f"{ci.system} {ci.kind}: base commit {safe(ci.base)} is not in this clone, so the range "
-                "cannot be computed (the clone is too shallow, or the base was force-pushed away)",
-                ci.shallow_fix,
-            )
-        # A force-push over commits that are gone: judge everything not on the default branch.
-        note = f"before {ci.base[:12]} is not in this clone (a force-push?)"
-        return _from_default(ci, head, cwd, note)
+        missing = UsageError(
+            f"{ci.system} {ci.kind}: base commit {safe(ci.base)} is not in this clone, so the range "
+            "cannot be computed (the clone is too shallow, or the base was force-pushed away)",
+            ci.shallow_fix,
+        )
+        if ci.system == "generic" or ci.kind != "push" or (ci.branch and ci.branch == ci.default_branch):
+            raise missing
+        # A push whose `before` is gone (a force-push): judge everything not on the default branch.
+        try:
+            return _from_default(ci, head, cwd, f"before {ci.base[:12]} is not in this clone (a force-push?)")
+        except UsageError:
+            raise missing from None
     return _from_default(ci, head, cwd, "no base")
 
 
@@ -294,6 +297,9 @@ def run(
         raise InternalError(
             f"could not read the commits of the {ci.kind}: {exc.message}", ci.shallow_fix
         ) from None
+    except UsageError as exc:
+        # A clone too shallow for the range: the fix is this CI's own setting.
+        raise UsageError(exc.message, ci.shallow_fix) from None
     if stats.commits == 0 and rng.commits is None:
         _check_empty(ci, rng)
     kept = []
