@@ -81,6 +81,14 @@ def test_range_and_ci_honour_the_baseline(repo: Repo) -> None:
     write_baseline()
     assert scan_range.run(from_ref=base, to_ref=head, out=io.StringIO(), err=io.StringIO()) == 0
     env = {"CI": "true", "CREDGATE_BASE": base, "CREDGATE_HEAD": head}
+    # CI takes the baseline from the base revision: one the base does not have accepts nothing.
+    assert ci.run(env=env, out=io.StringIO(), err=io.StringIO()) == 1
+    repo.git("checkout", "-q", "-b", "accepted", base)
+    repo.git("add", ".credgate-baseline.json")
+    repo.commit("accept the finding")
+    accepted = repo.git("rev-parse", "HEAD").strip()
+    repo.git("cherry-pick", head)
+    env = {"CI": "true", "CREDGATE_BASE": accepted, "CREDGATE_HEAD": repo.git("rev-parse", "HEAD").strip()}
     assert ci.run(env=env, out=io.StringIO(), err=io.StringIO()) == 0
 
 
