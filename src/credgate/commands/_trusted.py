@@ -196,8 +196,6 @@ def weakenings(old: GateState, head: str, cwd: str | None = None) -> list[tuple[
         elif new_rules[rid][1] != table:
             where = new_rules[rid][0]
             out.append((where, f"custom rule {safe(rid)} changed", _line_of(new.rule_files[where], "id")))
-    if new.baseline_path != old.baseline_path and new.baseline_path is not None:
-        add("baseline", f"the baseline moves to {safe(new.baseline_path)}")
     if new.baseline is not None:
         accepted = baseline_mod.added_entries(old.baseline, new.baseline)
         if accepted:
@@ -231,7 +229,9 @@ def change_findings(
                 url="",
                 secret=b"",
                 commit=head,
-                advisory="allowed: the base's config sets allow-config-changes = true" if allowed else "",
+                advisory=f"{what} (allowed: the base's config sets allow-config-changes = true)"
+                if allowed
+                else "",
             )
         )
     return findings
