@@ -877,8 +877,8 @@ def remote_tracking_patterns(remote: str, cwd: str | None = None) -> list[str]:
         if not spec or spec.startswith("^") or ":" not in spec:
             continue  # a negative refspec, or one that stores nothing locally
         dst = spec.split(":", 1)[1]
-        if not dst.startswith("refs/"):
-            continue
+        if not dst.startswith("refs/remotes/"):
+            continue  # a mirror refspec (`refs/*:refs/*`) would make the pushed branch its own exemption
         patterns.append(dst)  # for-each-ref's `*`, like a refspec's, matches across `/`
     return patterns
 

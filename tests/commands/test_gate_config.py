@@ -246,3 +246,17 @@ def test_pre_receive_judges_a_push_by_the_base_config(
         rejected = push(repo, tmp_path, "--no-verify", "origin", f"HEAD:{ref}")
         assert rejected.returncode != 0
         assert "app.py:1" in rejected.stderr and "this change weakens the secret gate" in rejected.stderr
+
+
+def test_a_config_outside_the_repository_ignores_the_checkout_baseline(
+    based: tuple[Repo, str], tmp_path: Path
+) -> None:
+    repo, base = based
+    outside = tmp_path / "ci-credgate.toml"
+    outside.write_text("exclude = []\n")
+    repo.stage("app.py", token_py())
+    assert baseline.run(out=io.StringIO()) == 0
+    repo.git("add", ".credgate-baseline.json")
+    repo.commit("leak, and accept it")
+    rc, out, _ = run_ci(repo, base, config_path=str(outside))
+    assert rc == 1 and "app.py:1" in out

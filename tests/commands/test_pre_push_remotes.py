@@ -147,3 +147,16 @@ def test_every_range_scan_ends_with_one_summary_line(repo: Repo) -> None:
     stdin = io.StringIO(f"refs/heads/gone {'0' * 40} refs/heads/gone {base}\n")
     assert scan_range.run(pre_push=("origin", "url"), stdin=stdin, out=io.StringIO(), err=err) == 0
     assert err.getvalue().startswith("credgate: scanned 0 commits")
+
+
+def test_a_mirror_refspec_does_not_make_local_branches_tracking_refs(
+    repo: Repo, two_remotes: tuple[Path, Path], tmp_path: Path
+) -> None:
+    origin, _ = two_remotes
+    repo.git("config", "--add", "remote.origin.fetch", "+refs/heads/*:refs/heads/*")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.stage("keys.env", env_file_with_aws())
+    repo.commit("keys")
+    blocked = push(repo, tmp_path, "origin", "feature")
+    assert blocked.returncode != 0 and "keys.env:2" in blocked.stdout + blocked.stderr
+    assert "feature" not in branches(origin)

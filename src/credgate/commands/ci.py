@@ -274,7 +274,11 @@ def run(
     if config_path:
         inside = _repo_relative(config_path, top)
         if inside is None:
-            outside_cfg = config_mod.find(top, config_path)  # the CI's own file: not the change's to edit
+            # The CI's own file: not the change's to edit. Not `find`, which would add the checkout's
+            # (the change's) baseline; only a baseline this file names counts.
+            if not os.path.isfile(config_path):
+                raise UsageError(f"config file {safe(config_path)} does not exist")
+            outside_cfg = config_mod.load(config_path)
         else:
             rel = inside
     if outside_cfg is not None:
