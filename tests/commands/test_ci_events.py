@@ -350,3 +350,14 @@ def test_force_push_over_commits_that_are_gone_scans_what_is_not_on_main(
     proc = ci(clone, github_env(tmp_path, event, "push", "refs/heads/feature", world.feature))
     assert_found_only_the_new_leak(proc, 3)
     assert "a force-push?" in proc.stderr
+
+
+def test_generic_ci_on_a_new_branch_at_the_default_branch_tip_passes_and_says_so(
+    world: World, tmp_path: Path
+) -> None:
+    world.dev.git("push", "-q", "origin", "main:refs/heads/release")
+    clone = tmp_path / "generic"
+    git(tmp_path, "clone", "-q", "--branch", "release", world.url, str(clone))
+    proc = ci(clone, {"CI": "true"})
+    assert proc.returncode == 0, proc.stderr
+    assert "credgate: scanned 0 commits" in proc.stderr

@@ -187,7 +187,6 @@ class Plan:
     rng: Range
     gate_rev: str | None  # the revision whose config, rules and baseline judge the change
     compare_rev: str | None  # what the change's edits to those files are compared with
-    note: str = ""
 
 
 def plan(ci: CIRange, cwd: str | None = None) -> Plan:
@@ -220,7 +219,10 @@ def plan(ci: CIRange, cwd: str | None = None) -> Plan:
 def _from_default(ci: CIRange, head: str, cwd: str | None, note: str) -> Plan:
     d = default_branch(ci.default_branch, ci.shallow_fix, cwd)
     contained = gitio.is_ancestor(head, d.sha, cwd)
-    on_default = ci.branch == d.name if ci.branch is not None else None
+    branch = ci.branch
+    if branch is None and ci.system == "generic":
+        branch = _branch_of(gitio.symbolic_ref("HEAD", cwd))  # a plain clone has its branch checked out
+    on_default = branch == d.name if branch is not None else None
     if on_default or (on_default is None and contained and ci.system == "generic"):
         if ci.created:
             # The push created the default branch itself: the whole history is new.
