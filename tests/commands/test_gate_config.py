@@ -260,3 +260,28 @@ def test_a_config_outside_the_repository_ignores_the_checkout_baseline(
     repo.commit("leak, and accept it")
     rc, out, _ = run_ci(repo, base, config_path=str(outside))
     assert rc == 1 and "app.py:1" in out
+
+
+def test_pre_receive_judges_each_ref_of_one_push_by_its_own_base(
+    based: tuple[Repo, str], server: Path, tmp_path: Path
+) -> None:
+    repo, _ = based
+    # A branch whose base excludes docs/**, and main, whose base does not.
+    repo.git("checkout", "-q", "-b", "docs-site")
+    repo.stage(".credgate.toml", 'exclude = ["vendor/**", "docs/**"]\nprotect = ["*.secret"]\n')
+    repo.commit("docs are generated")
+    assert push(repo, tmp_path, "--no-verify", "origin", "docs-site").returncode != 0  # weakens main's config
+    # The owners put it there anyway (the hook bypassed on purpose: CREDGATE=true runs `true`).
+    admin = subprocess.run(
+        ["git", "push", "-q", "origin", "docs-site"], cwd=repo.path, env={**os.environ, "CREDGATE": "true"}
+    )
+    assert admin.returncode == 0
+    repo.stage("docs/example.py", token_py())
+    repo.commit("docs")
+    repo.git("checkout", "-q", "change")
+    repo.stage("app.py", token_py())
+    repo.commit("leak on main")
+    both = push(repo, tmp_path, "--no-verify", "origin", "docs-site", "change:main")
+    assert both.returncode != 0
+    assert "app.py:1" in both.stderr and "docs/example.py" not in both.stderr  # each by its own base
+    assert both.stderr.count("credgate: scanned 2 commits") == 1

@@ -126,25 +126,37 @@ def from_pre_receive(lines: Sequence[str], cwd: str | None = None) -> list[Range
     return ranges
 
 
-def receive_bases(lines: Sequence[str], cwd: str | None = None) -> list[tuple[str | None, str | None]]:
-    """For each range of from_pre_receive, in order: the revision whose config, rules and baseline
-    judge it (the ref's old value; for a new ref, the default branch the server's HEAD names), and
-    the revision its edits to those files are compared with. (None, None): nothing to trust, so the
+def receive_bases(lines: Sequence[str], cwd: str | None = None) -> dict[str, tuple[str | None, str | None]]:
+    """For each pushed tip (as given, and peeled to its commit): the revision whose config, rules and
+    baseline judge it (the ref's old value; for a new ref, the default branch the server's HEAD names),
+    and the revision its edits to those files are compared with. (None, None): nothing to trust, so the
     built-in defaults apply (the push that creates the repository's first branch)."""
     default = gitio.resolve_commit("HEAD", cwd)
-    bases: list[tuple[str | None, str | None]] = []
+    bases: dict[str, tuple[str | None, str | None]] = {}
     for line in lines:
         parts = line.split()
         if len(parts) != 3 or _is_zero(parts[1]):
             continue
         old, new, _ = parts
         gate = (gitio.resolve_commit(old, cwd) if not _is_zero(old) else None) or default
+        peeled = gitio.resolve_commit(new, cwd)
         if gate is None:
-            bases.append((None, None))
+            pair: tuple[str | None, str | None] = (None, None)
         else:
-            new_commit = gitio.resolve_commit(new, cwd) or new
-            bases.append((gate, gitio.merge_base(gate, new_commit, cwd) or gate))
+            pair = (gate, (gitio.merge_base(gate, peeled, cwd) if peeled else None) or gate)
+        for tip in {new, peeled or new}:
+            bases.setdefault(tip, pair)
     return bases
+
+
+def gate_for(
+    bases: dict[str, tuple[str | None, str | None]], tip: str, cwd: str | None = None
+) -> tuple[str | None, str | None]:
+    """The pair receive_bases gave a range's tip; a tip it does not know is judged by the default branch."""
+    if tip in bases:
+        return bases[tip]
+    default = gitio.resolve_commit("HEAD", cwd)
+    return (default, default) if default else (None, None)
 
 
 def iter_added_findings(
@@ -276,7 +288,9 @@ def run(
         else:
             # The pusher controls the pushed .credgate.toml: judge each ref by its base revision's.
             by_gate: dict[str | None, tuple[_trusted.GateState, list[Range], list[str | None]]] = {}
-            for rng, (gate, compare) in zip(ranges, receive_bases(lines)):
+            bases = receive_bases(lines)
+            for rng in ranges:
+                gate, compare = gate_for(bases, rng.tip)
                 if gate not in by_gate:
                     by_gate[gate] = (_trusted.read_state(gate), [], [])
                 by_gate[gate][1].append(rng)
