@@ -930,6 +930,16 @@ def work_tree_dirty(cwd: str | None = None) -> bool:
     return bool(run("status", "--porcelain=v1", "-z", "--untracked-files=no", cwd=cwd).strip(b"\0"))
 
 
+def ref_objects(cwd: str | None = None) -> list[tuple[str, str, str]]:
+    """(object id, object type, ref name) of every ref: tags of tags, blobs and trees included."""
+    out = run("for-each-ref", "--format=%(objectname) %(objecttype) %(refname)", cwd=cwd)
+    rows = []
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
+        sha, kind, name = line.split(" ", 2)
+        rows.append((sha, kind, name))
+    return rows
+
+
 def refs(patterns: Sequence[str], cwd: str | None = None) -> list[str]:
     out = run("for-each-ref", "--format=%(refname)", *patterns, cwd=cwd)
     return out.decode("utf-8", "surrogateescape").split()
