@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -410,3 +411,25 @@ def test_token_in_an_annotated_tag_message_is_rejected(repo: Repo, remote: Path,
     repo.git("tag", "-a", "v1", "-m", "release 1")  # a clean tag of the same commit goes through
     accepted = push(repo, tmp_path, "origin", "v1")
     assert accepted.returncode == 0, accepted.stderr
+
+
+@pytest.mark.skipif(
+    not os.access(os.path.join(os.path.dirname(sys.executable), "git-filter-repo"), os.X_OK),
+    reason="git-filter-repo is installed with the test extras",
+)
+def test_remediate_rewrites_a_token_out_of_commit_messages(repo: Repo) -> None:
+    from credgate.commands import remediate
+
+    token = secret("%%github:ghp_%%")
+    repo.stage("README.md", "hi\n")
+    repo.commit("base")
+    repo.stage("app.py", "print('ok')\n")
+    repo.git("commit", "-q", "--no-verify", "-m", f"deploy\n\nGITHUB_TOKEN={token}")
+    out = io.StringIO()
+    assert remediate.run(out=out, err=io.StringIO()) == 1
+    assert "--replace-message" in out.getvalue()
+    out = io.StringIO()
+    assert remediate.run(apply=True, out=out, err=io.StringIO()) == 0, out.getvalue()
+    log = repo.git("log", "--branches", "--format=%B")
+    assert token not in log and "***REMOVED***" in log
+    assert history_json()[0] == 0

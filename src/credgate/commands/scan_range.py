@@ -176,6 +176,11 @@ def message_path(sha: str) -> str:
     return f"{sha} (commit message)"
 
 
+def in_message(f: Finding) -> bool:
+    """Whether a finding is in a commit's or a tag's message rather than in a file."""
+    return f.path.endswith(" (commit message)") or " (message of tag " in f.path
+
+
 def _scan_text(
     scanner: Scanner, text: bytes, scan_as: str, display: str, commit: str, stats: Stats
 ) -> list[Finding]:
@@ -220,7 +225,7 @@ def scan_tips(
             while obj.sha not in seen:  # a chain of tags ends at a commit, a tree or a blob
                 seen.add(obj.sha)
                 if obj.kind == "tag":
-                    target, date = _scan_tag(scanner, obj, name, stats, found)
+                    target, date = _scan_tag(scanner, obj, name, stats, found, cwd)
                     when = when or date  # the outermost tag's date: when it was published
                     obj = reader.read(target)
                 elif obj.kind == "blob":
@@ -244,12 +249,17 @@ def _scan_blob_tip(scanner: Scanner, obj: gitio.Blob, name: str, stats: Stats) -
 
 
 def _scan_tag(
-    scanner: Scanner, obj: gitio.Blob, name: str, stats: Stats, found: list[tuple[int, Finding]]
+    scanner: Scanner,
+    obj: gitio.Blob,
+    name: str,
+    stats: Stats,
+    found: list[tuple[int, Finding]],
+    cwd: str | None = None,
 ) -> tuple[str, int]:
     """Scan one annotated tag's message (a signature too: it is published); return its target and date."""
     if obj.data is None:
         stats.too_large.append((f"{obj.sha} (tag message)", obj.size))
-        peeled = gitio.run("rev-parse", "--verify", f"{obj.sha}^{{}}").strip().decode("ascii")
+        peeled = gitio.run("rev-parse", "--verify", f"{obj.sha}^{{}}", cwd=cwd).strip().decode("ascii")
         return peeled, 0
     target = gitio.object_header(obj.data, b"object")
     if target is None:
