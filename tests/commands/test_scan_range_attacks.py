@@ -433,3 +433,34 @@ def test_remediate_rewrites_a_token_out_of_commit_messages(repo: Repo) -> None:
     log = repo.git("log", "--branches", "--format=%B")
     assert token not in log and "***REMOVED***" in log
     assert history_json()[0] == 0
+
+
+def test_renaming_a_template_or_a_fixture_into_place_blocks(repo: Repo, remote: Path, tmp_path: Path) -> None:
+    repo.stage(".env.example", f"APP=prod\nSECRET_KEY={secret('%%rand:alnum:32%%')}\n")
+    repo.stage("tests/fixtures/server.key", secret("%%pem:RSA_PRIVATE_KEY%%") + "\n")
+    repo.commit("a template and a fixture")
+    assert push(repo, tmp_path, "origin", "main").returncode == 0  # both pass under these names
+    base = head(repo)
+    repo.git("mv", ".env.example", ".env.production")  # 100% renames: no line is added
+    (repo.path / "deploy").mkdir()
+    repo.git("mv", "tests/fixtures/server.key", "deploy/server.key")
+    repo.commit("put them in place")
+    moved = head(repo)
+    rc, doc = run_json(from_ref=base, to_ref="HEAD")
+    assert rc == 1
+    got = sorted((f["path"], f["commit"]) for f in doc["findings"] if f["blocking"])  # type: ignore[union-attr]
+    assert got == [(".env.production", moved), ("deploy/server.key", moved)]
+    rejected = push(repo, tmp_path, "origin", "main")
+    assert rejected.returncode != 0 and ".env.production" in rejected.stderr
+    rc, found = history_json()
+    assert rc == 1 and sorted(f["path"] for f in found) == [".env.production", "deploy/server.key"]
+
+
+def test_renaming_a_file_does_not_report_again_what_already_blocked(repo: Repo) -> None:
+    repo.stage("config.py", token_line())
+    repo.commit("a token, already published")
+    base = head(repo)
+    repo.git("mv", "config.py", "settings.py")
+    repo.commit("rename")
+    rc, out = run(from_ref=base, to_ref="HEAD", verbose=True)
+    assert rc == 0, out

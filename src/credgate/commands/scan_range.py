@@ -132,6 +132,7 @@ def iter_added_findings(
     # (example and test names, dotenv rules, notebooks, rules scoped to some files), and the
     # same content can sit under an example name and under a real one in one push.
     scanned_blobs: dict[tuple[str, bytes], tuple[list[Finding], str]] = {}
+    blocked_before: dict[tuple[str, bytes], set[tuple[str, bytes]]] = {}  # (blob, old path)
     reader = gitio.BlobReader(max_size, cwd)
     try:
         for rng in ranges:
@@ -151,7 +152,10 @@ def iter_added_findings(
                     if not change.scannable:
                         continue
                     display = os.fsdecode(change.path)
-                    if patch_only and _patch_stands_in(change):
+                    # A rename or copy puts old lines under a new name, which can judge them differently
+                    # (`git mv tests/fixtures/server.key deploy/`): such a change is judged whole.
+                    moved = change.old_path is not None and change.old_path != change.path
+                    if patch_only and not moved and _patch_stands_in(change):
                         yield from ((commit, f) for f in _scan_patch(scanner, change, display, commit, stats))
                         continue
                     key = (change.new_sha, change.path)
@@ -164,11 +168,35 @@ def iter_added_findings(
                         result = scan_counted(scanner, blob.data, display, stats)
                         scanned_blobs[key] = (result.findings, result.kind)
                     found, kind = scanned_blobs[key]
+                    was_blocking = None
+                    if moved and found:
+                        was_blocking = _blocking_under(scanner, reader, change, blocked_before)
                     for f in found:
-                        if touches(f, change.added, change.all_added, kind):
+                        if touches(f, change.added, change.all_added, kind) or (
+                            was_blocking is not None
+                            and f.blocking
+                            and (f.rule_id, f.secret) not in was_blocking
+                        ):
                             yield commit, replace(f, commit=commit.sha)
     finally:
         reader.close()
+
+
+def _blocking_under(
+    scanner: Scanner,
+    reader: gitio.BlobReader,
+    change: gitio.Change,
+    cache: dict[tuple[str, bytes], set[tuple[str, bytes]]],
+) -> set[tuple[str, bytes]]:
+    """(rule, secret) of what blocks in a renamed or copied file's content under its old name."""
+    old_path = change.old_path or b""
+    key = (change.new_sha, old_path)
+    if key not in cache:
+        data = reader.read(change.new_sha).data or b""
+        cache[key] = {
+            (f.rule_id, f.secret) for f in scanner.scan(data, os.fsdecode(old_path)).findings if f.blocking
+        }
+    return cache[key]
 
 
 def message_path(sha: str) -> str:
