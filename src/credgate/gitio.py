@@ -50,6 +50,9 @@ def _env() -> dict[str, str]:
     env["GIT_TERMINAL_PROMPT"] = "0"
     env["GIT_OPTIONAL_LOCKS"] = "0"  # a scan must not take the index lock or refresh it
     env["LC_ALL"] = "C"
+    # A replace ref (refs/replace/<commit>, which a pusher can push) makes git show another object in
+    # a commit's place: every object is read as it is.
+    env["GIT_NO_REPLACE_OBJECTS"] = "1"
     return env
 
 

@@ -464,3 +464,20 @@ def test_renaming_a_file_does_not_report_again_what_already_blocked(repo: Repo) 
     repo.commit("rename")
     rc, out = run(from_ref=base, to_ref="HEAD", verbose=True)
     assert rc == 0, out
+
+
+def test_a_replace_ref_pushed_first_does_not_hide_a_commit(repo: Repo, remote: Path, tmp_path: Path) -> None:
+    repo.stage("app.py", "print('clean')\n")
+    repo.commit("clean twin")
+    clean = head(repo)
+    repo.git("reset", "-q", "--hard", "HEAD^")
+    repo.stage("app.py", "print('clean')\n" + token_line())
+    repo.commit("the leak")
+    leak = head(repo)
+    repo.git("replace", leak, clean)  # git log now shows the clean twin in the leak's place
+    accepted = push(repo, tmp_path, "--no-verify", "origin", f"refs/replace/{leak}")
+    assert accepted.returncode == 0, accepted.stderr
+    rc, out = run(from_ref="origin/main", to_ref=leak)
+    assert rc == 1 and "app.py:2" in out
+    rejected = push(repo, tmp_path, "--no-verify", "origin", "main")
+    assert rejected.returncode != 0 and "app.py:2" in rejected.stderr
