@@ -390,6 +390,9 @@ def test_token_in_a_commit_message_blocks_with_the_commit_id(
     (result,) = sarif["runs"][0]["results"]
     assert result["properties"]["commit"] == sha
     assert "commit%20message" in result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    out = io.StringIO()
+    assert ci.run(base=base, head="HEAD", env={"CI": "true"}, out=out, err=io.StringIO()) == 1
+    assert f"{sha} (commit message)" in out.getvalue()
     rejected = push(repo, tmp_path, "--no-verify", "origin", "main")
     assert rejected.returncode != 0 and f"{sha} (commit message)" in rejected.stderr
     rc, found = history_json()

@@ -2,6 +2,8 @@
 
 Each commit is judged on what it adds, so a secret added and removed inside the
 range still blocks, and merges are judged on what the merge itself introduces.
+Commit messages are scanned too, and each tip is peeled: an annotated tag's
+message, or a blob or tree a tag points at, is published as much as a commit.
 Ranges come from `--from-ref/--to-ref`, from pre-commit's PRE_COMMIT_FROM_REF /
 PRE_COMMIT_TO_REF, from git's pre-push stdin (`--pre-push`) or from a bare
 repository's pre-receive stdin (`--pre-receive`). A range that cannot be
