@@ -273,6 +273,13 @@ def test_symlink_to_file_and_back_in_one_commit_each(repo: Repo, remote: Path, t
     assert ci.run(base=base, head="HEAD", env={"CI": "true"}, out=io.StringIO(), err=io.StringIO()) == 1
     rc, found = history_json()
     assert rc == 1 and [(f["path"], f["commit"]) for f in found] == [("config.py", to_file)]
+    from credgate.commands import incident, remediate
+
+    out = io.StringIO()
+    assert remediate.run(out=out, err=io.StringIO()) == 1 and "config.py:2" in out.getvalue()
+    out = io.StringIO()
+    incident.run(out=out)
+    assert "`config.py:2`" in out.getvalue()
 
 
 def test_staged_type_change_is_judged_by_the_commit_hook(repo: Repo) -> None:
