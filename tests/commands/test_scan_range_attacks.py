@@ -435,6 +435,8 @@ def test_remediate_rewrites_a_token_out_of_commit_messages(repo: Repo) -> None:
     repo.commit("base")
     repo.stage("app.py", "print('ok')\n")
     repo.git("commit", "-q", "--no-verify", "-m", f"deploy\n\nGITHUB_TOKEN={token}")
+    in_tag = secret("%%github:ghp_%%")
+    repo.git("tag", "-a", "v1", "-m", f"release\n\n{in_tag}")
     out = io.StringIO()
     assert remediate.run(out=out, err=io.StringIO()) == 1
     assert "--replace-message" in out.getvalue()
@@ -442,6 +444,7 @@ def test_remediate_rewrites_a_token_out_of_commit_messages(repo: Repo) -> None:
     assert remediate.run(apply=True, out=out, err=io.StringIO()) == 0, out.getvalue()
     log = repo.git("log", "--branches", "--format=%B")
     assert token not in log and "***REMOVED***" in log
+    assert in_tag not in repo.git("for-each-ref", "refs/tags", "--format=%(contents)")
     assert history_json()[0] == 0
 
 

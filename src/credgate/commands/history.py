@@ -109,16 +109,18 @@ def _added(scanner: Scanner, rng: Range, max_size: int, stats: Stats) -> list[Ad
     return found
 
 
+_REF_FLAGS = {"--all": "refs/", "--branches": "refs/heads/", "--tags": "refs/tags/"}
+
+
 def _tip_findings(scanner: Scanner, revs: tuple[str, ...], max_size: int, stats: Stats) -> list[Added]:
     """What refs hold besides commits: annotated tags' messages, and blobs or trees a ref points at."""
-    if "--all" in revs:
-        tips = [
-            (sha, name)
-            for sha, kind, name in gitio.ref_objects()
-            if kind != "commit" and not name.startswith("refs/credgate-backup/")
-        ]
-    else:
-        tips = [(rev, rev) for rev in revs if not rev.startswith(("-", "^")) and ".." not in rev]
+    prefixes = tuple(p for flag, p in _REF_FLAGS.items() if flag in revs)
+    tips = [
+        (sha, name)
+        for sha, kind, name in (gitio.ref_objects() if prefixes else [])
+        if kind != "commit" and name.startswith(prefixes) and not name.startswith("refs/credgate-backup/")
+    ]
+    tips += [(rev, rev) for rev in revs if not rev.startswith(("-", "^")) and ".." not in rev]
     return [(when, 0, f) for when, f in scan_tips(scanner, tips, max_size, stats) if f.blocking]
 
 
