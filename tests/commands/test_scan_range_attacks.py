@@ -371,6 +371,19 @@ def test_git_log_settings_change_nothing_the_gates_see(repo: Repo, tmp_path: Pat
         repo.git("config", k, v)
     assert "Good" in repo.git("log", "-1")  # git itself now prints signatures, and hides the root diff
     assert results() == plain
+    # the server's own settings do not change what its pre-receive hook sees either
+    bare = tmp_path / "server.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_bytes((PROJECT / "hooks" / "pre-receive").read_bytes())
+    hook.chmod(0o755)
+    for k, v in LOG_SETTINGS.items():
+        subprocess.run(["git", "config", k, v], cwd=bare, check=True)
+    rejected = push(repo, tmp_path, "--no-verify", str(bare), "main")
+    assert rejected.returncode != 0 and "pre-receive hook declined" in rejected.stderr
+    assert rejected.stderr.count("github-pat") == len(plain[1])  # type: ignore[arg-type]
+    for path, line, _ in plain[1]:  # type: ignore[attr-defined]
+        assert f"{path}:{line}:" in rejected.stderr
 
 
 # ------------------------------------------------------------ 9: commit and tag messages
