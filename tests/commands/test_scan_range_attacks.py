@@ -404,6 +404,7 @@ def test_token_in_a_commit_message_blocks_with_the_commit_id(
     assert token not in json.dumps(doc)
     rc, text = run(from_ref=base, to_ref="HEAD")
     assert f"{sha} (commit message):3:" in text and token not in text
+    assert f"git rebase -i {base[:12]} and mark that commit `reword`" in text
     out = io.StringIO()
     scan_range.run(from_ref=base, to_ref="HEAD", fmt="sarif", out=out, err=io.StringIO())
     sarif = json.loads(out.getvalue())
