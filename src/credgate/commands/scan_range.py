@@ -321,8 +321,8 @@ def _scan_tree(
 
 
 def _tip_name(rng: Range) -> str:
-    # Labels start with the ref being pushed or received ("refs/tags/x -> origin/...", "refs/tags/x (new)").
-    return rng.label.split(" ", 1)[0] or rng.tip
+    """The ref a tip is pushed or received as, for display: the first full ref name in the label."""
+    return next((word for word in rng.label.split() if word.startswith("refs/")), rng.tip)
 
 
 def _patch_stands_in(change: gitio.Change) -> bool:
