@@ -508,3 +508,34 @@ def test_a_replace_ref_pushed_first_does_not_hide_a_commit(repo: Repo, remote: P
     assert rc == 1 and "app.py:2" in out
     rejected = push(repo, tmp_path, "--no-verify", "origin", "main")
     assert rejected.returncode != 0 and "app.py:2" in rejected.stderr
+
+
+def test_gpg_signed_commits_with_show_signature_read_the_same(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if shutil.which("gpg") is None:
+        pytest.skip("gpg is needed to sign commits")
+    home = tmp_path / "gnupg"
+    home.mkdir(mode=0o700)
+    monkeypatch.setenv("GNUPGHOME", str(home))
+    made = subprocess.run(
+        ["gpg", "--batch", "--quiet", "--passphrase", "", "--quick-gen-key", "Test User <test@example.invalid>",
+         "ed25519", "sign", "never"],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    if made.returncode != 0:
+        pytest.skip("gpg cannot make a key here")
+    try:
+        repo.git("config", "commit.gpgSign", "true")
+        repo.stage("a.py", "x = 1\n")
+        repo.commit("signed root")
+        repo.stage("b.py", token_line())
+        repo.commit("signed leak")
+        assert "Good signature" in repo.git("log", "--show-signature", "-1")
+        plain = run_json(to_ref="HEAD")
+        repo.git("config", "log.showSignature", "true")
+        repo.git("config", "log.showRoot", "false")
+        assert run_json(to_ref="HEAD") == plain
+        assert plain[0] == 1 and [f["path"] for f in plain[1]["findings"]] == ["b.py"]  # type: ignore[union-attr]
+    finally:
+        subprocess.run(["gpgconf", "--kill", "all"], capture_output=True, check=False)
