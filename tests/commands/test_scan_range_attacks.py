@@ -519,8 +519,8 @@ def test_gpg_signed_commits_with_show_signature_read_the_same(
     home.mkdir(mode=0o700)
     monkeypatch.setenv("GNUPGHOME", str(home))
     made = subprocess.run(
-        ["gpg", "--batch", "--quiet", "--passphrase", "", "--quick-gen-key", "Test User <test@example.invalid>",
-         "ed25519", "sign", "never"],
+        ["gpg", "--batch", "--quiet", "--passphrase", "", "--quick-gen-key",
+         "Test User <test@example.invalid>", "ed25519", "sign", "never"],
         capture_output=True, check=False,
     )  # fmt: skip
     if made.returncode != 0:
