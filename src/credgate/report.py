@@ -148,6 +148,13 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
             f"Rewrite the commits that add it before they leave this machine: git rebase -i {first} "
             "(edit each commit named above; for the last commit alone: git commit --amend)."
         )
+        if any(f.path.endswith(" (commit message)") for f in findings):
+            steps.append(
+                f"A secret in a commit message: git rebase -i {first} and mark that commit `reword` "
+                "(the last commit alone: git commit --amend)."
+            )
+        if any(" (message of tag " in f.path for f in findings):
+            steps.append("A secret in a tag message: delete the tag (git tag -d NAME) and create it again.")
         steps.append(
             "If any of these commits was already pushed elsewhere, rewriting does not unpublish it: rotate."
         )

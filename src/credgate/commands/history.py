@@ -19,7 +19,7 @@ import click
 from credgate import config as config_mod
 from credgate import gitio
 from credgate.commands._common import build_scanner, emit, scan_options
-from credgate.commands.scan_range import Range, iter_added_findings
+from credgate.commands.scan_range import Range, iter_added_findings, scan_tips
 from credgate.engine.finding import Finding
 from credgate.engine.scanner import Scanner
 from credgate.errors import InternalError, UsageError
@@ -109,6 +109,21 @@ def _added(scanner: Scanner, rng: Range, max_size: int, stats: Stats) -> list[Ad
     return found
 
 
+_REF_FLAGS = {"--all": "refs/", "--branches": "refs/heads/", "--tags": "refs/tags/"}
+
+
+def _tip_findings(scanner: Scanner, revs: tuple[str, ...], max_size: int, stats: Stats) -> list[Added]:
+    """What refs hold besides commits: annotated tags' messages, and blobs or trees a ref points at."""
+    prefixes = tuple(p for flag, p in _REF_FLAGS.items() if flag in revs)
+    tips = [
+        (sha, name)
+        for sha, kind, name in (gitio.ref_objects() if prefixes else [])
+        if kind != "commit" and name.startswith(prefixes) and not name.startswith("refs/credgate-backup/")
+    ]
+    tips += [(rev, rev) for rev in revs if not rev.startswith(("-", "^")) and ".." not in rev]
+    return [(when, 0, f) for when, f in scan_tips(scanner, tips, max_size, stats) if f.blocking]
+
+
 def introductions(
     cfg: config_mod.Config, revs: tuple[str, ...], label: str, stats: Stats
 ) -> list[Introduced]:
@@ -122,6 +137,7 @@ def introductions(
         raise InternalError(
             f"could not read the history: {exc.message}", "run `git fsck` and fetch missing objects"
         ) from None
+    added += _tip_findings(scanner, revs, cfg.max_file_size, stats)
     ranks: dict[tuple[str, bytes], int] = {}
     for when, rank, f in added:
         if cfg.is_excluded(f.path):
