@@ -17,7 +17,6 @@ where no clone has hooks installed.
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
 import re
@@ -29,7 +28,7 @@ from typing import Any, Sequence, TextIO
 
 import click
 
-from credgate import __version__, gitio
+from credgate import __version__, gitio, output_escape
 from credgate import config as config_mod
 from credgate.commands import files as files_cmd
 from credgate.errors import CLEAN, FINDINGS
@@ -513,7 +512,7 @@ def run(
                 c.name: {"verdict": c.verdict, "safe": c.safe, **c.data, "fix": c.fix} for c in checks
             },
         }
-        print(json.dumps(doc, indent=2, ensure_ascii=False), file=out)
+        print(output_escape.dumps_json(doc), file=out)
         return rc
     print(f"credgate audit of {safe(gitio.repo_state().toplevel)}", file=out)
     for i, c in enumerate(checks, 1):
