@@ -315,6 +315,21 @@ def credgate_hook_ids(config_text: str) -> list[str]:
     return list(dict.fromkeys(_HOOK_ID.findall(_strip_comments(config_text))))
 
 
+# A command line that runs a credgate gate, in a hook someone chained credgate into by hand.
+_RUNS_CREDGATE = re.compile(rb"credgate['\"]?\s+(?:secrets|files|scan-range|scan|ci)\b")
+
+
+def _runs_credgate(body: bytes) -> bool:
+    """credgate's own hook (its marker line), or a line outside comments that runs credgate:
+    the word in a comment ("# TODO: add credgate") gates nothing."""
+    from credgate.commands.install_hooks import is_managed
+
+    if is_managed(body):
+        return True
+    lines = (line.split(b" #", 1)[0] for line in body.splitlines() if not line.lstrip().startswith(b"#"))
+    return any(_RUNS_CREDGATE.search(line) for line in lines)
+
+
 def _hook_state(hooks_dir: str, name: str, top: str) -> dict[str, Any]:
     path = os.path.join(hooks_dir, name)
     state: dict[str, Any] = {
@@ -339,7 +354,7 @@ def _hook_state(hooks_dir: str, name: str, top: str) -> dict[str, Any]:
         state.update(
             kind="pre-commit-framework", config=safe(config), hooks=ids, enforced=executable and bool(wanted)
         )
-    elif b"credgate" in body:
+    elif _runs_credgate(body):
         state.update(kind="credgate", enforced=executable)
     else:
         state.update(kind="other")
