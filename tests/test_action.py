@@ -3,9 +3,10 @@
 The action's `run:` scripts are taken from action.yml and executed with bash the way the
 runner does (`bash --noprofile --norc -eo pipefail`, the workspace as working directory,
 `${{ }}` expressions in `env:` resolved, step outputs read back from $GITHUB_OUTPUT), on a
-real checkout whose pull request adds a token and also commits a `pip.py` or `pip/`
-package, `venv.py`, `ensurepip.py`, `credgate.py`, an executable `./credgate`, and a fake
-`credgate` first on PATH. Each plant, if it ran, would leave a marker file and exit 0.
+real checkout whose pull request adds a token and also commits a `pip.py` (or a `pip/`
+package), `venv.py`, `ensurepip.py`, `credgate.py`, and executable `./credgate`, `./python3`
+and `./git` (with `.` on PATH), with a fake `credgate` first on PATH. Each plant, if it ran,
+would leave a marker file and exit 0.
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ def _malicious_pr(repo: Repo, marker_dir: Path, pip_as_package: bool = False) ->
     _plant(repo.path / "ensurepip.py", marker_dir, "ensurepip.py")
     _plant(repo.path / "credgate.py", marker_dir, "credgate.py")
     _plant(repo.path / "credgate", marker_dir, "dot-credgate", executable=True)
+    # With `.` on PATH, these would stand in for the interpreter and for the git credgate reads with.
+    _plant(repo.path / "python3", marker_dir, "dot-python3", executable=True)
+    _plant(repo.path / "git", marker_dir, "dot-git", executable=True)
     repo.write("deploy.py", f"TOKEN = '{secret('%%github:ghp_%%')}'\n")
     repo.git("add", "-A")
     repo.commit("add a deploy script")
@@ -208,7 +212,7 @@ def test_the_plants_defeat_an_action_that_runs_pip_from_the_checkout(
     fake_bin = tmp_path / "fake-bin"
     _plant(fake_bin / "credgate", markers, "path-credgate", executable=True)
     event = {"pull_request": {"base": {"sha": base}, "head": {"sha": head}}}
-    steps = run_action(repo.path, tmp_path, event, head, [str(fake_bin), "."], VULNERABLE_ACTION)
+    steps = run_action(repo.path, tmp_path, event, head, [str(fake_bin)], VULNERABLE_ACTION)
     assert [s.returncode for s in steps] == [0, 0]  # the token passes
     assert {"pip-package-init" if pip_as_package else "pip.py", "path-credgate"} <= {
         p.name for p in markers.iterdir()
