@@ -125,9 +125,22 @@ def test_history_and_range_text_are_log_safe(repo: Repo) -> None:
     repo.commit("base")
     _hostile_repo(repo)
     repo.commit(f"add {ESC}[2J\n::add-mask::x")
-    for args in (["history"], ["scan-range", "--from-ref", "HEAD~1", "--to-ref", "HEAD"], ["audit"]):
+    # Credential files under hostile directory names, for the files gate, the audit and the plans.
+    repo.write("::error::dir/.env.local", "A=1\n")
+    repo.write(f"##[group]{ESC}[1m/.env.production", "B=2\n")
+    repo.git("add", "-A")
+    repo.commit("env files")
+    for args in (
+        ["history"],
+        ["scan-range", "--from-ref", "HEAD~2", "--to-ref", "HEAD"],
+        ["audit"],
+        ["files", "--tracked"],
+        ["remediate"],
+        ["incident"],
+        ["check-gitignore"],
+    ):
         proc = _credgate(repo, *args)
-        assert proc.returncode == 1, proc.stderr
+        assert proc.returncode == 1, (args, proc.stderr)
         _assert_log_safe(proc.stdout)
         _assert_log_safe(proc.stderr)
     proc = _credgate(repo, "history")
