@@ -386,19 +386,18 @@ def list_files(paths: Iterable[str], cwd: str | None = None, include_ignored: bo
 
 
 def hooks_dir(cwd: str | None = None) -> str:
-    """Where git looks for hooks in this clone (core.hooksPath honoured), via GitPython."""
-    import git as gitpython  # heavy: only for install-time commands
+    """The directory git itself runs hooks from in this clone, absolute.
 
+    Asked of git (`rev-parse --git-path hooks`), never re-derived: `core.hooksPath` can come from
+    `config.worktree`, an `includeIf` (`gitdir:`, `onbranch:`, `hasconfig:remote.*.url:`), the
+    environment (`GIT_CONFIG_*`) or `-c`, and a relative value is taken from the work tree root.
+    A reader that misses any of these installs or audits hooks git never runs.
+    """
     try:
-        repo = gitpython.Repo(cwd or os.getcwd(), search_parent_directories=True)
-    except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):
-        raise UsageError("not inside a git repository", "run this from inside the repository") from None
-    with repo.config_reader() as cfg:
-        custom = cfg.get_value("core", "hooksPath", default="")
-    if custom:
-        base = repo.working_tree_dir or repo.git_dir
-        return os.path.join(str(base), os.path.expanduser(str(custom)))
-    return os.path.join(repo.common_dir, "hooks")
+        return git_path("hooks", cwd)
+    except GitCommandError as exc:
+        _raise_not_repo(exc.stderr)
+        raise
 
 
 # ---------------------------------------------------------------- history

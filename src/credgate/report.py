@@ -7,31 +7,18 @@ escape sequence in a file name or in scanned content cannot drive the terminal.
 
 from __future__ import annotations
 
-import json
 import shlex
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from credgate import __version__
+from credgate import __version__, output_escape
 from credgate.engine.finding import Finding
-
-_C1 = range(0x80, 0xA0)
 
 
 def safe(text: str) -> str:
-    """Escape control characters, C1 controls, bidi overrides and undecodable bytes."""
-    out = []
-    for ch in text:
-        o = ord(ch)
-        if 0xDC80 <= o <= 0xDCFF:  # surrogateescape: a byte that was not UTF-8
-            out.append(f"\\x{o - 0xDC00:02x}")
-        elif o < 0x20 or o == 0x7F or o in _C1:
-            out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(ch, f"\\x{o:02x}"))
-        elif 0x202A <= o <= 0x202E or 0x2066 <= o <= 0x2069 or 0xD800 <= o <= 0xDFFF:
-            out.append(f"\\u{o:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
+    """A content-derived field for text output: see `output_escape.text` (kept here: every
+    command imports it from this module)."""
+    return output_escape.text(text)
 
 
 @dataclass
@@ -117,13 +104,13 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
             print(summary(report), file=err)
         return
     n = len(findings)
-    print(f"credgate: {n} secret{'s' * (n != 1)} found in {report.scope}\n", file=out)
+    print(f"credgate: {n} secret{'s' * (n != 1)} found in {safe(report.scope)}\n", file=out)
     for f in findings:
         extra = f"severity {f.severity}, confidence {f.confidence}"
         if f.commit:
             extra = f"commit {f.commit[:12]}, " + extra
         if f.note:
-            extra += f"; {f.note}"
+            extra += f"; {safe(f.note)}"
         print(f"  {safe(f.path)}:{f.line}:{f.col}  {f.rule_id}  {safe(f.rule_name)}  ({extra})", file=out)
         print(f"      secret  {f.redacted()}", file=out)
         print(f"      rotate  {safe(f.hint)}", file=out)
@@ -195,7 +182,7 @@ def to_json(report: Report, exit_code: int) -> str:
     doc = {
         "tool": "credgate",
         "version": __version__,
-        "scope": report.scope,
+        "scope": safe(report.scope),
         "exit_code": exit_code,
         "findings": [
             {
@@ -204,17 +191,17 @@ def to_json(report: Report, exit_code: int) -> str:
                 "col": f.col,
                 "end_line": f.end_line,
                 "rule": f.rule_id,
-                "rule_name": f.rule_name,
+                "rule_name": safe(f.rule_name),
                 "severity": f.severity,
                 "confidence": f.confidence,
                 "secret": f.redacted(),
-                "note": f.note,
+                "note": safe(f.note),
                 "blocking": f.blocking,
                 **({"advisory": f.advisory} if f.advisory else {}),
                 **({"commit": f.commit} if f.commit else {}),
                 **dict(f.extra),
-                "hint": f.hint,
-                "url": f.url,
+                "hint": safe(f.hint),
+                "url": safe(f.url),
             }
             for f in report.findings
         ],
@@ -231,7 +218,7 @@ def to_json(report: Report, exit_code: int) -> str:
             "baselined": s.baselined,
         },
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False)
+    return output_escape.dumps_json(doc)
 
 
 def redact_message(message: str) -> str:
