@@ -89,6 +89,19 @@ def test_env_file_with_an_identical_example_beside_it_still_blocks(
     assert base in remote_refs(remote)  # main did not move
 
 
+def test_a_rule_scoped_to_some_files_is_applied_per_path_in_one_commit(repo: Repo) -> None:
+    repo.stage("README.md", "hi\n")
+    repo.commit("base")
+    base = head(repo)
+    content = f"MAILER={secret('%%rand:alnum:32%%')}\n"  # env-file-generated-value: files = ["*.env", ...]
+    repo.stage("config.txt", content)  # sorts first, and the rule does not apply to it
+    repo.stage("deploy.env", content)
+    repo.commit("same bytes, two names")
+    rc, doc = run_json(from_ref=base, to_ref="HEAD")
+    assert rc == 1
+    assert [(f["path"], f["rule"]) for f in doc["findings"]] == [("deploy.env", "env-file-generated-value")]  # type: ignore[union-attr]
+
+
 def test_key_copied_into_tests_later_in_the_push_blocks_where_it_was_added(
     repo: Repo, remote: Path, tmp_path: Path
 ) -> None:
