@@ -89,6 +89,19 @@ def test_env_file_with_an_identical_example_beside_it_still_blocks(
     assert base in remote_refs(remote)  # main did not move
 
 
+def test_a_rule_scoped_to_some_files_is_applied_per_path_in_one_commit(repo: Repo) -> None:
+    repo.stage("README.md", "hi\n")
+    repo.commit("base")
+    base = head(repo)
+    content = f"MAILER={secret('%%rand:alnum:32%%')}\n"  # env-file-generated-value: files = ["*.env", ...]
+    repo.stage("config.txt", content)  # sorts first, and the rule does not apply to it
+    repo.stage("deploy.env", content)
+    repo.commit("same bytes, two names")
+    rc, doc = run_json(from_ref=base, to_ref="HEAD")
+    assert rc == 1
+    assert [(f["path"], f["rule"]) for f in doc["findings"]] == [("deploy.env", "env-file-generated-value")]  # type: ignore[union-attr]
+
+
 def test_key_copied_into_tests_later_in_the_push_blocks_where_it_was_added(
     repo: Repo, remote: Path, tmp_path: Path
 ) -> None:
@@ -539,3 +552,23 @@ def test_gpg_signed_commits_with_show_signature_read_the_same(
         assert plain[0] == 1 and [f["path"] for f in plain[1]["findings"]] == ["b.py"]  # type: ignore[union-attr]
     finally:
         subprocess.run(["gpgconf", "--kill", "all"], capture_output=True, check=False)
+
+
+def test_a_tag_of_a_tag_of_a_blob_is_peeled_to_the_end(repo: Repo) -> None:
+    repo.stage("README.md", "hi\n")
+    repo.commit()
+    leak = repo.write("leak.txt", token_line())
+    blob = repo.git("hash-object", "-w", str(leak)).strip()
+    leak.unlink()
+    repo.git("tag", "-a", "-m", "inner", "inner", blob)
+    repo.git("tag", "-a", "-m", f"outer {secret('%%github:ghp_%%')}", "outer", "inner")
+    outer = repo.git("rev-parse", "outer").strip()
+    inner = repo.git("rev-parse", "inner").strip()
+    assert repo.git("cat-file", "-t", inner).strip() == "tag"
+    stdin = io.StringIO(f"{'0' * 40} {outer} refs/tags/outer\n")
+    rc, doc = run_json(pre_receive=True, stdin=stdin)
+    assert rc == 1
+    assert sorted(f["path"] for f in doc["findings"]) == [  # type: ignore[union-attr]
+        f"{blob} (blob at refs/tags/outer)",
+        f"{outer} (message of tag outer)",
+    ]
