@@ -820,3 +820,66 @@ def filter_repo(args: Sequence[str], cwd: str | None = None) -> None:
     proc = subprocess.run([exe, *args], cwd=cwd, env=_env(), capture_output=True, check=False)
     if proc.returncode != 0:
         raise GitCommandError(["filter-repo"], proc.returncode, proc.stderr or proc.stdout)
+
+
+# ---------------------------------------------------------------- renames (for the baseline)
+
+
+def _rename_pairs(out: bytes) -> list[tuple[str, str]]:
+    """(old, new) from `--name-status -z` output restricted to renames, in git's order."""
+    pairs = []
+    fields = out.split(b"\0")
+    i = 0
+    while i < len(fields):
+        status = fields[i].lstrip(b"\n").rsplit(b"\n", 1)[-1]  # a --format line may precede the status
+        if status[:1] == b"R" and i + 2 < len(fields):
+            pairs.append((os.fsdecode(fields[i + 1]), os.fsdecode(fields[i + 2])))
+            i += 3
+        else:
+            i += 1
+    return pairs
+
+
+def last_commit_touching(path: str, rev: str = "HEAD", cwd: str | None = None) -> str | None:
+    """The newest commit reachable from rev that changed path, or None (never committed, unborn HEAD)."""
+    if not commit_exists(rev, cwd):
+        return None
+    out = run("log", "-1", "--format=%H", rev, "--", path, cwd=cwd, check=False).strip()
+    return out.decode("ascii") or None
+
+
+def renames_between(since: str, tip: str, cwd: str | None = None) -> list[tuple[str, str]]:
+    """Renames git detects in the commits from `since` (itself included) to `tip`, oldest first."""
+    out = run(
+        "log", "--reverse", "--format=", "--no-merges", "-M", "--diff-filter=R", "--name-status", "-z",
+        tip, "--not", f"{since}^@", "--",
+        cwd=cwd,
+    )  # fmt: skip
+    return _rename_pairs(out)
+
+
+def work_tree_renames(cwd: str | None = None) -> list[tuple[str, str]]:
+    """Renames between HEAD and the work tree as git detects them (a `git mv` not yet committed)."""
+    if not commit_exists("HEAD", cwd):
+        return []
+    out = run("diff-index", "-M", "--diff-filter=R", "--name-status", "-z", "HEAD", "--", cwd=cwd)
+    return _rename_pairs(out)
+
+
+def blob_text(rev: str, path: str, max_size: int, cwd: str | None = None) -> bytes | None:
+    """The content of path at rev (rev "" is the index), or None when absent or over max_size."""
+    sha = blob_at(rev, path, cwd)
+    if sha is None:
+        return None
+    for blob in read_blobs([sha], max_size, cwd):
+        return blob.data
+    return None
+
+
+def renames_in(revs: Sequence[str], cwd: str | None = None) -> list[tuple[str, str]]:
+    """Every rename git detects in the commits of revs (history: a file accepted under its new name)."""
+    out = run(
+        "log", "--reverse", "--format=", "--no-merges", "-M", "--diff-filter=R", "--name-status", "-z",
+        *revs, "--", cwd=cwd,
+    )  # fmt: skip
+    return _rename_pairs(out)

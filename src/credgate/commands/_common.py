@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, Sequence, TextIO
 
 import click
 
@@ -53,16 +53,44 @@ def build_scanner(cfg: config_mod.Config) -> Scanner:
     return Scanner(ruleset, notices=cfg.notices)
 
 
-def apply_baseline(report: Report, cfg: config_mod.Config) -> Report:
-    """Drop the findings the repository's baseline accepts, and count them."""
-    if not cfg.baseline or not report.findings:
-        return report
-    from credgate import baseline
+def apply_baseline(
+    report: Report,
+    cfg: config_mod.Config,
+    *,
+    root: str | None = None,
+    tip: str = "HEAD",
+    renames: Sequence[tuple[str, str]] = (),
+    from_cwd: bool = False,
+    prefer_index: bool = False,
+    work_tree_renames: bool = False,
+    loaded: Any = None,
+) -> Report:
+    """Move the findings the repository's baseline accepts out of the report, and count them.
 
-    accepted = baseline.load(cfg.baseline)
-    kept = [f for f in report.findings if not accepted.accepts(f)]
-    report.stats.baselined += len(report.findings) - len(kept)
+    An entry accepts a finding at its own path, or where git's rename detection followed that
+    file since the baseline last changed (up to `tip`), plus the given `renames` (staged ones).
+    """
+    if not (cfg.baseline or loaded) or not report.findings:
+        return report
+    from credgate import baseline, gitio
+
+    accepted = loaded or baseline.load(cfg.baseline or "")
+    if accepted.legacy:
+        report.notes.append(baseline.legacy_message(accepted))
+    if root is None:
+        try:
+            root = gitio.toplevel()
+        except UsageError:
+            root = os.getcwd()
+    pairs = list(baseline.history_renames(cfg.baseline, tip, root)) if accepted.entries else []
+    if work_tree_renames and accepted.entries:
+        pairs += gitio.work_tree_renames(root)  # a `git mv` not yet committed
+    links = baseline.Renames([*pairs, *renames])
+    read = baseline.make_reader(root, cfg.max_file_size, prefer_index=prefer_index, from_cwd=from_cwd)
+    kept, moved = baseline.judge(report.findings, accepted, root, links, read, from_cwd)
+    report.stats.baselined += len(moved)
     report.findings = kept
+    report.accepted.extend(moved)
     return report
 
 
@@ -75,6 +103,7 @@ def emit(report: Report, fmt: str, verbose: bool, out: TextIO | None, err: TextI
             "check file permissions, or run `git fsck` if blobs are missing",
         )
     rc = FINDINGS if any(f.blocking for f in report.findings) else CLEAN
+    _print_accepted(report, fmt, verbose, err)
     if fmt == "text":
         write_text(report, out, err, verbose)
         return rc
@@ -88,6 +117,14 @@ def emit(report: Report, fmt: str, verbose: bool, out: TextIO | None, err: TextI
     for line in _warnings(report):
         print(line, file=err)
     return rc
+
+
+def _print_accepted(report: Report, fmt: str, verbose: bool, err: TextIO) -> None:
+    from credgate.report import accepted_line
+
+    line = accepted_line(report)
+    if line and not (verbose and fmt == "text"):  # -v prints the whole summary, which counts them
+        print(line, file=err)
 
 
 def _warnings(report: Report) -> list[str]:

@@ -75,7 +75,9 @@ def run(
             if data is not None:
                 scan_into(scanner, data, file, None, True, stats, findings)
     report = Report("files", findings, stats, max_size=cfg.max_file_size, kind="files")
-    return emit(apply_baseline(report, cfg), fmt, verbose, out, err)
+    in_git = not no_git and root != first
+    report = apply_baseline(report, cfg, root=root, from_cwd=True, work_tree_renames=in_git)
+    return emit(report, fmt, verbose, out, err)
 
 
 @click.command("scan")

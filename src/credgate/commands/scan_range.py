@@ -264,7 +264,36 @@ def run(
     scope = "commits " + ("being pushed" if pre_push or pre_receive else "in " + ranges[0].label)
     findings = [f for f in findings if not cfg.is_excluded(f.path)]
     report = Report(scope, findings, stats, kind="range", max_size=cfg.max_file_size, base=base)
-    return emit(apply_baseline(report, cfg), fmt, verbose, out, err)
+    if cfg.baseline and not pre_receive:
+        report = _range_baseline(report, cfg, scanner, base, ranges[0].tip)
+    elif cfg.baseline:
+        report = apply_baseline(report, cfg, tip=ranges[0].tip)
+    return emit(report, fmt, verbose, out, err)
+
+
+def _range_baseline(report: Report, cfg: config_mod.Config, scanner: Scanner, base: str, tip: str) -> Report:
+    """Apply the baseline, following renames up to the range's tip; entries the baseline gained
+    since the base are checked against the tip's tree and reported when their value is not there."""
+    from credgate import baseline as baseline_mod
+
+    top = gitio.toplevel()
+    loaded = baseline_mod.load(cfg.baseline or "")
+    rel = os.path.relpath(cfg.baseline or "", top).replace(os.sep, "/")
+    if not rel.startswith(".."):
+        before = gitio.blob_text(base, rel, cfg.max_file_size, cwd=top) if base else None
+        try:
+            old = (
+                baseline_mod.load_text(before, f"{base[:12]}:{rel}").entries if before is not None else set()
+            )
+        except UsageError:
+            old = set()
+        bad = baseline_mod.unverified(
+            loaded.entries - old,
+            lambda p: gitio.blob_text(tip, p, cfg.max_file_size, cwd=top),
+            lambda data, p: scanner.scan(data, p).findings,
+        )
+        report.notes.extend(baseline_mod.unverified_message(e, rel, f"at {tip[:12]}") for e in bad)
+    return apply_baseline(report, cfg, root=top, tip=tip, loaded=loaded)
 
 
 @click.command("scan-range")
