@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable, Iterable, Sequence
 
 from credgate.engine.finding import Finding
@@ -333,7 +334,7 @@ def entries_for(
     for f in findings:
         if not f.blocking:
             continue
-        key = value_key(f, lambda f=f: read(f))  # type: ignore[misc]
+        key = value_key(f, partial(read, f))
         if key is None:
             continue
         entry = Entry(rel_path(f.path, root, from_cwd), f.rule_id, key)
@@ -394,9 +395,7 @@ def judge_history(
     for f in findings:
         how = set()
         for view in history_views(f):
-            if baseline is not None and baseline.match(
-                view, _norm(view.path), renames, lambda v=view: read(v)
-            ):  # type: ignore[misc]
+            if baseline is not None and baseline.match(view, _norm(view.path), renames, partial(read, view)):
                 how.add("baseline")
             elif allowed(view):
                 how.add("allow-marker-at-head")
@@ -480,6 +479,10 @@ def judge(
     return kept, accepted
 
 
+def _same(data: bytes | None) -> bytes | None:
+    return data
+
+
 def unverified(
     added: Iterable[Entry],
     read_path: Callable[[str], bytes | None],
@@ -494,10 +497,9 @@ def unverified(
     for e in sorted(added):
         data = read_path(e.path)
         found = scan(data, e.path) if data is not None else []
-        ok = any(
-            f.rule_id == e.rule and value_key(f, lambda data=data: data) == e.key
-            for f in found  # type: ignore[misc]
-        ) or any(f.rule_id == e.rule and e.key == "v1:" + _pbkdf2(f.rule_id, f.secret) for f in found)
+        ok = any(f.rule_id == e.rule and value_key(f, partial(_same, data)) == e.key for f in found) or any(
+            f.rule_id == e.rule and e.key == "v1:" + _pbkdf2(f.rule_id, f.secret) for f in found
+        )
         if not ok:
             bad.append(e)
     return bad

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+from functools import partial
 from typing import TextIO
 
 import click
@@ -166,7 +167,7 @@ def run(
     converted: list[tuple[bl.Addition, str]] = []
     for a in current:
         f = a.finding
-        hit = base.match(f, a.entry.path, renames, lambda f=f: read(f)) if not history else None  # type: ignore[misc]
+        hit = base.match(f, a.entry.path, renames, partial(read, f)) if not history else None
         if history and a.entry in entries:
             hit = a.entry.path
         if hit == a.entry.path and a.entry in entries:
