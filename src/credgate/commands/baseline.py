@@ -54,14 +54,21 @@ def _current_findings(cfg: config_mod.Config, root: str) -> list[Finding]:
 
 
 def _history_findings(cfg: config_mod.Config) -> list[Finding]:
+    """Today's `credgate history` findings, less those an allow marker at HEAD already accepts."""
     from credgate.commands import history
+    from credgate.report import Report
 
-    return history.collect(cfg, False, Stats())
+    stats = Stats()
+    report = Report("commits of all refs", history.collect(cfg, False, stats), stats, kind="history")
+    return history.accept_known(report, cfg).findings
 
 
 def _describe(a: bl.Addition, sign: str) -> str:
     f = a.finding
-    where = f"commit {f.commit[:12]}" if f.commit and f.commit != "HEAD" else f"line {f.line}"
+    if f.commit == "HEAD":
+        where = "in history, still at HEAD"
+    else:
+        where = f"in history, added by {f.commit[:12]}" if f.commit else f"line {f.line}"
     return f"  {sign} {safe(a.entry.path)}  {a.entry.rule}  {f.redacted()}  ({where})"
 
 

@@ -104,9 +104,12 @@ def _staged_baseline(
     from credgate import baseline as baseline_mod
 
     rel = os.path.relpath(cfg.baseline, top).replace(os.sep, "/")
+    touched = any(os.fsdecode(c.path) == rel for c in changes)
+    if not report.findings and not touched:
+        return report  # the common commit: nothing to accept and no entry to check
     staged = None if rel.startswith("..") else gitio.blob_text("", rel, cfg.max_file_size, cwd=top)
     loaded = baseline_mod.load_text(staged, rel) if staged is not None else baseline_mod.load(cfg.baseline)
-    if staged is not None and any(os.fsdecode(c.path) == rel for c in changes):
+    if staged is not None and touched:
         before = gitio.blob_text("HEAD", rel, cfg.max_file_size, cwd=top) if head else None
         try:
             old = baseline_mod.load_text(before, f"HEAD:{rel}").entries if before is not None else set()
