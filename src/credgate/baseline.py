@@ -356,6 +356,17 @@ def history_views(f: Finding) -> list[Finding]:
     return [replace(f, path=str(p), commit="HEAD" if p in head_paths else f.commit) for p in paths]
 
 
+def history_reader(read: Reader) -> Reader:
+    """For history: a path whose content at the recorded commit cannot be read (the value came in
+    there by a commit not recorded) gets an empty place, the same when accepting and judging."""
+
+    def wrapped(f: Finding) -> bytes | None:
+        data = read(f)
+        return data if data is not None else b""
+
+    return wrapped
+
+
 def allowed_inline(data: bytes, secret: bytes, rule: object, path: str) -> bool:
     """Whether every occurrence of the value in data sits on a line an allow marker covers."""
     from credgate.engine.filters import Candidate, is_inline_allowed

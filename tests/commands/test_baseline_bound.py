@@ -222,22 +222,17 @@ def test_without_the_attribute_a_conflict_is_refused_not_reaccepted(repo: Repo) 
     repo.stage("a.env", f"GITHUB_TOKEN={token()}\n")
     repo.commit()
     run_baseline()
-    (repo.path / ".gitattributes").unlink()
+    (repo.path / ".gitattributes").unlink()  # the team dropped the merge=union line
     repo.git("add", "-A")
     repo.commit("baseline")
     repo.git("branch", "feature")
     _branch_adds(repo, "feature", "m.env")
-    (repo.path / ".gitattributes").unlink(missing_ok=True)
     _branch_adds(repo, "main", "n.env")
-    for side in ("main", "feature"):
-        repo.git("checkout", "-q", side)
-        repo.git("rm", "-q", "--cached", "--ignore-unmatch", ".gitattributes")
-        (repo.path / ".gitattributes").unlink(missing_ok=True)
-        repo.git("commit", "-q", "--no-verify", "--allow-empty", "-m", "no attributes")
-    repo.git("checkout", "-q", "main")
+    assert not (repo.path / ".gitattributes").exists()  # --add does not put it back
     merge = subprocess.run(["git", "merge", "--no-edit", "feature"], cwd=repo.path, capture_output=True)
     assert merge.returncode != 0  # a plain text merge of two additions at one place conflicts
     before = (repo.path / NAME).read_bytes()
+    assert b"<<<<<<<" in before
     proc = cli(repo, "baseline", "--add")
     assert proc.returncode == 2 and "conflict markers" in proc.stderr and "keep the lines" in proc.stderr
     assert (repo.path / NAME).read_bytes() == before
@@ -389,3 +384,46 @@ def test_history_needs_every_path_covered(repo: Repo) -> None:
     lines = [x for x in (repo.path / NAME).read_text().splitlines() if '"b.md"' not in x]
     repo.write(NAME, "\n".join(lines) + "\n")
     assert history_json(repo)[0] == 1
+
+
+def test_paths_from_a_subdirectory_and_accepted_findings_in_json(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.stage("svc/conf/app.env", f"GITHUB_TOKEN={token()}\n")
+    repo.commit()
+    run_baseline()
+    assert [e["path"] for e in entries(repo)] == ["svc/conf/app.env"]
+    monkeypatch.chdir(repo.path / "svc")
+    rc, out, err = gate(scan.run, paths=["."], fmt="json")
+    assert rc == 0 and "1 known finding accepted" in err
+    doc = json.loads(out)
+    assert doc["findings"] == [] and doc["stats"]["baselined"] == 1
+    [acc] = doc["accepted"]
+    assert acc["accepted_by"] == "baseline" and acc["rule"] == "github-pat" and acc["secret"].endswith("****")
+    repo.stage("svc/conf/app.env", f"GITHUB_TOKEN={token()}\n")
+    rc, out, _ = gate(secrets.run, paths=[], fmt="json")
+    assert rc == 1 and [f["path"] for f in json.loads(out)["findings"]] == ["svc/conf/app.env"]
+
+
+def test_history_accepts_a_weak_value_in_a_path_it_left(repo: Repo) -> None:
+    repo.stage("a.env", "DB_PASSWORD=Winter2024!\n")
+    repo.commit()
+    repo.stage("b.env", "DB_PASSWORD=Winter2024!\n")
+    repo.commit()
+    repo.git("rm", "-q", "a.env", "b.env")
+    repo.commit()
+    assert history_json(repo)[0] == 1
+    rc, out = run_baseline(history=True)
+    assert rc == 0 and "+ a.env" in out and "+ b.env" in out
+    assert all(e["fingerprint"].startswith("p1:") for e in entries(repo))
+    assert history_json(repo)[0] == 0
+
+
+def test_scan_of_a_subdirectory_scans_its_files(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    # git lists from the repository root; a subdirectory once yielded no file and passed.
+    repo.stage("svc/conf/app.env", f"GITHUB_TOKEN={token()}\n")
+    rc, out, _ = gate(scan.run, paths=["svc"])
+    assert rc == 1 and "svc/conf/app.env" in out
+    monkeypatch.chdir(repo.path / "svc")
+    rc, out, _ = gate(scan.run, paths=["."], fmt="json")
+    assert rc == 1 and json.loads(out)["stats"]["files"] == 1

@@ -148,6 +148,8 @@ def run(
     legacy = bl.load(legacy_path) if legacy_path else None
 
     read = bl.make_reader(root, cfg.max_file_size)
+    if history:
+        read = bl.history_reader(read)
     renames = bl.Renames([*bl.history_renames(configured, "HEAD", root), *gitio.work_tree_renames(root)])
     if history:
         found = [v for f in _history_findings(cfg) for v in bl.history_views(f)]
@@ -244,6 +246,7 @@ def run(
     entries -= set(stale)
     if accept_new:
         entries |= {a.entry for a in new}
+    fresh = not os.path.lexists(target)
     _write(target, entries)
     print(f"credgate: wrote {shown} with {len(entries)} accepted finding(s)", file=out)
     if legacy_path and os.path.abspath(legacy_path) != os.path.abspath(target):
@@ -252,7 +255,8 @@ def run(
             f"credgate: removed {safe(os.path.relpath(legacy_path))}: commit its removal with the new file",
             file=out,
         )
-    ensure_union_merge(root, target, out)
+    if fresh:
+        ensure_union_merge(root, target, out)  # when creating it: a user who removed the line meant it
     if entries:
         print(
             "credgate: a baseline stops the gate from repeating known findings; it does not make them "

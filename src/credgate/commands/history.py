@@ -216,7 +216,7 @@ def accept_known(report: Report, cfg: config_mod.Config) -> Report:
     renames = baseline_mod.Renames(
         gitio.renames_in(revs) if accepted is not None and accepted.entries else ()
     )
-    read = baseline_mod.make_reader(root or ".", cfg.max_file_size)
+    read = baseline_mod.history_reader(baseline_mod.make_reader(root or ".", cfg.max_file_size))
     rules = build_scanner(cfg).ruleset.by_id
     heads: dict[str, bytes | None] = {}
 
