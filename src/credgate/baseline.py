@@ -142,9 +142,9 @@ class Baseline:
 
     def match(
         self, finding: Finding, path: str, aliases: Renames, context: Callable[[], bytes | None]
-    ) -> str | None:
-        """The path of the entry that accepts the finding at `path` (its own, or one git followed
-        a rename from or to), or None."""
+    ) -> Entry | None:
+        """The entry that accepts the finding at `path` (its own path first, else one git's rename
+        detection links to it), or None."""
         candidates = sorted(aliases.of(path), key=lambda p: p != path)  # its own path first
         wanted = self.keys_at(candidates, finding.rule_id)
         if not wanted:
@@ -156,7 +156,8 @@ class Baseline:
             key = legacy if any(k.startswith("v1:") for k in wanted) and legacy in wanted else None
         if key is None:
             return None
-        return next(p for p in candidates if key in self._index.get((p, finding.rule_id), set()))
+        where = next(p for p in candidates if key in self._index.get((p, finding.rule_id), set()))
+        return Entry(where, finding.rule_id, key)
 
 
 def fix_hint(path: str) -> str:
@@ -483,7 +484,7 @@ def judge(
     kept, accepted = [], []
     for f in findings:
         path = rel_path(f.path, root, from_cwd)
-        if f.blocking and baseline.match(f, path, renames, lambda f=f: read(f)) is not None:  # type: ignore[misc]
+        if f.blocking and baseline.match(f, path, renames, partial(read, f)) is not None:
             accepted.append(replace(f, extra=f.extra + (("accepted_by", "baseline"),)))
         else:
             kept.append(f)

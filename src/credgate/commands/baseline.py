@@ -9,7 +9,9 @@ rule and value key (see credgate.baseline); nothing is accepted without being pr
   `--add` accepts them (printing each one). Re-running it over a merge therefore never
   re-accepts anything silently, and a file with conflict markers is refused (exit 2);
 - `--history` accepts today's `credgate history` findings, one entry per path they appeared in;
-- `--prune` drops entries that match nothing today; entries for files renamed since are moved;
+- `--prune` drops entries that match nothing today;
+- an entry for a file git saw renamed since is rewritten to the new path (printed; it accepts
+  nothing it did not accept before);
 - an old-format `.credgate-baseline.json` is converted (each converted entry is printed);
 - `--from-detect-secrets` accepts only findings whose value a detect-secrets `.secrets.baseline`
   already recorded for the same file (and that an audit did not mark as a real secret).
@@ -174,30 +176,32 @@ def run(
     new: list[bl.Addition] = []
     moved: list[tuple[bl.Entry, bl.Addition]] = []
     converted: list[tuple[bl.Addition, str]] = []
+    hits: set[bl.Entry] = set()  # entries a current finding matches (directly or through a rename)
+    used_legacy: set[bl.Entry] = set()
     for a in current:
         f = a.finding
-        hit = base.match(f, a.entry.path, renames, partial(read, f)) if not history else None
-        if history and a.entry in entries:
-            hit = a.entry.path
-        if hit == a.entry.path and a.entry in entries:
-            continue
+        hit = a.entry if history and a.entry in entries else None
+        if not history:
+            hit = base.match(f, a.entry.path, renames, partial(read, f))
         if hit is not None:
-            moved.append((bl.Entry(hit, a.entry.rule, a.entry.key), a))
+            hits.add(hit)
+            if hit.path != a.entry.path or hit.key != a.entry.key:
+                moved.append((hit, a))  # renamed since, or an old value key: rewrite it to today's
             continue
         if legacy is not None:
-            labelled = sorted(e.path for e in legacy.entries if e.rule == f.rule_id and e.key == a.entry.key)
-            if not labelled and a.entry.key.startswith("p1:"):
-                fp = "v1:" + bl._pbkdf2(f.rule_id, f.secret)
-                labelled = sorted(e.path for e in legacy.entries if e.rule == f.rule_id and e.key == fp)
+            fp = "v1:" + bl._pbkdf2(f.rule_id, f.secret)  # what version 1 stored, for any value
+            labelled = sorted(
+                (e for e in legacy.entries if e.rule == f.rule_id and e.key == fp), key=lambda e: e.path
+            )
             if labelled:
-                converted.append((a, labelled[0]))
+                used_legacy.update(labelled)
+                converted.append((a, labelled[0].path))
                 continue
         new.append(a)
 
     stale: list[bl.Entry] = []
     if prune and not history:
-        matched = {a.entry for a in current} | {e for e, _ in moved}
-        stale = sorted(e for e in entries if e not in matched)
+        stale = sorted(e for e in entries if e not in hits)
 
     creating = existing is None and legacy is None
     accept_new = creating or add or history or bool(from_detect_secrets)
@@ -211,12 +215,18 @@ def run(
         for a, was in converted:
             note = "" if was == a.entry.path else f"  [was labelled {safe(was)}]"
             print(_describe(a, "=") + note, file=out)
-        kept = {a.entry.key for a, _ in converted}
-        gone = sorted({(e.path, e.rule) for e in (legacy.entries if legacy else set()) if e.key not in kept})
+        gone = sorted(
+            {(e.path, e.rule) for e in (legacy.entries if legacy else set()) if e not in used_legacy}
+        )
         for path, rule in gone:
             print(f"  - {safe(path)}  {rule}  (not found in any file today: not converted)", file=out)
     for old_entry, a in moved:
-        print(_describe(a, ">") + f"  [renamed from {safe(old_entry.path)}]", file=out)
+        why = (
+            f"renamed from {safe(old_entry.path)}"
+            if old_entry.path != a.entry.path
+            else "fingerprint updated"
+        )
+        print(_describe(a, ">") + f"  [{why}]", file=out)
     for e in stale:
         print(f"  - {safe(e.path)}  {e.rule}  (matches nothing today: removed)", file=out)
     if new and accept_new:
@@ -240,8 +250,8 @@ def run(
 
     entries |= {a.entry for a, _ in converted}
     for old_entry, a in moved:
-        if not os.path.lexists(os.path.join(root, old_entry.path)):
-            entries.discard(old_entry)  # the file is gone: the entry follows it
+        if old_entry.path == a.entry.path or not os.path.lexists(os.path.join(root, old_entry.path)):
+            entries.discard(old_entry)  # the file is gone (or the key is refreshed): the entry follows
         entries.add(a.entry)
     entries -= set(stale)
     if accept_new:
