@@ -305,17 +305,41 @@ class Renames:
         return {p for p in self._parent if self._find(p) == root} | {path}
 
 
-def history_renames(baseline_path: str | None, tip: str, root: str | None) -> list[tuple[str, str]]:
-    """Renames since the baseline file last changed, up to tip: a `git mv` after accepting keeps it."""
+def rename_links(
+    baseline: Baseline,
+    baseline_path: str | None,
+    tip: str,
+    root: str | None,
+    extra: Iterable[tuple[str, str]] = (),
+    work_tree: bool = False,
+) -> Renames:
+    """Paths git's rename detection links, for entries whose file is gone from where they say.
+
+    Only renames since the baseline file was created matter (entries name the paths of their
+    day), and only when some entry's path no longer exists, so the common run asks git nothing.
+    Renames that merges bring in are seen in the merged branch's own commits.
+    """
     from credgate import gitio
 
-    if not baseline_path:
-        return []
+    pairs = list(extra)
+    if not baseline.entries or not baseline_path:
+        return Renames(pairs)
+    if work_tree and root:
+        orphans = any(not os.path.lexists(os.path.join(root, e.path)) for e in baseline.entries)
+    else:
+        present = gitio.tree_paths(tip, cwd=root)
+        orphans = any(e.path not in present for e in baseline.entries)
+    if not orphans:
+        return Renames(pairs)
     rel = os.path.relpath(baseline_path, root) if root and os.path.isabs(baseline_path) else baseline_path
-    if rel.startswith(".."):
-        return []
-    since = gitio.last_commit_touching(rel, tip, cwd=root)
-    return gitio.renames_between(since, tip, cwd=root) if since else []
+    created = (
+        None if rel.startswith("..") else gitio.first_commit_adding(rel.replace(os.sep, "/"), tip, cwd=root)
+    )
+    if created:
+        pairs += gitio.renames_between(created, tip, cwd=root)
+    if work_tree:
+        pairs += gitio.work_tree_renames(root)  # a `git mv` not yet committed
+    return Renames(pairs)
 
 
 # ---------------------------------------------------------------- what a scan adds to a baseline

@@ -840,12 +840,21 @@ def _rename_pairs(out: bytes) -> list[tuple[str, str]]:
     return pairs
 
 
-def last_commit_touching(path: str, rev: str = "HEAD", cwd: str | None = None) -> str | None:
-    """The newest commit reachable from rev that changed path, or None (never committed, unborn HEAD)."""
+def first_commit_adding(path: str, rev: str = "HEAD", cwd: str | None = None) -> str | None:
+    """The oldest commit reachable from rev that added path, or None (never committed)."""
     if not commit_exists(rev, cwd):
         return None
-    out = run("log", "-1", "--format=%H", rev, "--", path, cwd=cwd, check=False).strip()
-    return out.decode("ascii") or None
+    out = run("log", "--format=%H", "--diff-filter=A", "--no-renames", rev, "--", path, cwd=cwd, check=False)
+    shas = out.decode("ascii").split()
+    return shas[-1] if shas else None
+
+
+def tree_paths(rev: str, cwd: str | None = None) -> set[str]:
+    """Every file path in rev's tree (empty when rev is not a commit)."""
+    if not commit_exists(rev, cwd):
+        return set()
+    out = run("ls-tree", "-r", "-z", "--name-only", "--full-tree", rev, cwd=cwd)
+    return {os.fsdecode(p) for p in out.split(b"\0") if p}
 
 
 def renames_between(since: str, tip: str, cwd: str | None = None) -> list[tuple[str, str]]:

@@ -427,3 +427,26 @@ def test_scan_of_a_subdirectory_scans_its_files(repo: Repo, monkeypatch: pytest.
     monkeypatch.chdir(repo.path / "svc")
     rc, out, _ = gate(scan.run, paths=["."], fmt="json")
     assert rc == 1 and json.loads(out)["stats"]["files"] == 1
+
+
+def test_a_rename_survives_a_later_merge_of_the_baseline(repo: Repo) -> None:
+    value = token()
+    repo.stage("a.env", f"GITHUB_TOKEN={value}\n")
+    repo.commit()
+    run_baseline()
+    repo.git("add", "-A")
+    repo.commit("baseline")
+    repo.git("branch", "feature")
+    repo.git("mv", "a.env", "b.env")
+    repo.commit("rename on main")
+    _branch_adds(repo, "feature", "x.env")
+    repo.git("checkout", "-q", "main")
+    merge = subprocess.run(["git", "merge", "--no-edit", "feature"], cwd=repo.path, capture_output=True)
+    assert merge.returncode == 0
+    rc, _, err = gate(scan.run, paths=["."])
+    assert rc == 0 and "2 known findings accepted" in err
+    repo.stage("b.env", f"# edited\nGITHUB_TOKEN={value}\n")
+    assert gate(secrets.run, paths=[], all_lines=True)[0] == 0
+    rc, out = run_baseline()
+    assert rc == 0 and "renamed from a.env" in out
+    assert sorted(e["path"] for e in entries(repo)) == ["b.env", "x.env"]

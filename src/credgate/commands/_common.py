@@ -82,10 +82,7 @@ def apply_baseline(
             root = gitio.toplevel()
         except UsageError:
             root = os.getcwd()
-    pairs = list(baseline.history_renames(cfg.baseline, tip, root)) if accepted.entries else []
-    if work_tree_renames and accepted.entries:
-        pairs += gitio.work_tree_renames(root)  # a `git mv` not yet committed
-    links = baseline.Renames([*pairs, *renames])
+    links = baseline.rename_links(accepted, cfg.baseline, tip, root, renames, work_tree=work_tree_renames)
     read = baseline.make_reader(root, cfg.max_file_size, prefer_index=prefer_index, from_cwd=from_cwd)
     kept, moved = baseline.judge(report.findings, accepted, root, links, read, from_cwd)
     report.stats.baselined += len(moved)

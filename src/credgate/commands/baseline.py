@@ -152,7 +152,7 @@ def run(
     read = bl.make_reader(root, cfg.max_file_size)
     if history:
         read = bl.history_reader(read)
-    renames = bl.Renames([*bl.history_renames(configured, "HEAD", root), *gitio.work_tree_renames(root)])
+    renames = bl.rename_links(existing or bl.Baseline(target), configured, "HEAD", root, work_tree=True)
     if history:
         found = [v for f in _history_findings(cfg) for v in bl.history_views(f)]
     else:
