@@ -275,6 +275,9 @@ def test_prune_removes_entries_that_match_nothing(repo: Repo) -> None:
     repo.commit()
     run_baseline()
     repo.stage("b.env", "GITHUB_TOKEN=\n")
+    rc, out = run_baseline()
+    assert rc == 0 and "1 entry in .credgate-baseline.jsonl matches nothing today" in out
+    assert len(entries(repo)) == 2  # reported, not removed, until asked
     rc, out = run_baseline(prune=True)
     assert rc == 0 and "- b.env  github-pat  (matches nothing today: removed)" in out
     assert [e["path"] for e in entries(repo)] == ["a.env"]

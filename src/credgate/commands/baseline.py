@@ -200,8 +200,17 @@ def run(
         new.append(a)
 
     stale: list[bl.Entry] = []
-    if prune and not history:
-        stale = sorted(e for e in entries if e not in hits)
+    unmatched = [] if history else sorted(e for e in entries if e not in hits)
+    if prune:
+        stale = unmatched
+    elif unmatched:
+        n = len(unmatched)
+        what = f"1 entry in {shown} matches" if n == 1 else f"{n} entries in {shown} match"
+        print(
+            f"credgate: {what} nothing today (the value left that path); "
+            "`credgate baseline --prune` removes them",
+            file=out,
+        )
 
     creating = existing is None and legacy is None
     accept_new = creating or add or history or bool(from_detect_secrets)
