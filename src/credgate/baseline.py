@@ -6,6 +6,7 @@ accept a finding merge cleanly under the `merge=union` attribute `credgate basel
 
     # credgate baseline: ...
     {"path": "deploy/settings.env", "rule": "github-pat", "fingerprint": "v1:<32 hex>"}
+    {"path": "tests/db.env", "rule": "generic-password-assignment", "fingerprint": "p1:...", "reason": "..."}
 
 An entry accepts a finding only at its own path (or at a path git's rename detection says that
 file was moved to since the baseline last changed), under its own rule, with its own key. So a
@@ -110,10 +111,14 @@ class Entry:
     path: str
     rule: str
     key: str
+    reason: str = field(default="", compare=False)  # a reviewer's note, kept when the file is rewritten
 
     def line(self) -> str:
+        doc = {"path": self.path, "rule": self.rule, "fingerprint": self.key}
+        if self.reason:
+            doc["reason"] = self.reason
         # ensure_ascii: a non-UTF-8 path (a surrogate escape) round-trips and the file stays ASCII.
-        return json.dumps({"path": self.path, "rule": self.rule, "fingerprint": self.key}, ensure_ascii=True)
+        return json.dumps(doc, ensure_ascii=True)
 
 
 @dataclass
@@ -225,7 +230,10 @@ def load_text(text: str | bytes, source: str) -> Baseline:
                 f'{source}: line {n} needs "path", "rule" and a "fingerprint" (v1: or p1: and 32 hex digits)',
                 fix_hint(source),
             )
-        baseline.add(Entry(_norm(item["path"]), item["rule"], item["fingerprint"]))
+        reason = item.get("reason", "")
+        if not isinstance(reason, str):
+            raise UsageError(f'{source}: line {n}: "reason" must be a string', fix_hint(source))
+        baseline.add(Entry(_norm(item["path"]), item["rule"], item["fingerprint"], reason))
     return baseline
 
 

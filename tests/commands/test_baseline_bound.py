@@ -453,3 +453,19 @@ def test_a_rename_survives_a_later_merge_of_the_baseline(repo: Repo) -> None:
     rc, out = run_baseline()
     assert rc == 0 and "renamed from a.env" in out
     assert sorted(e["path"] for e in entries(repo)) == ["b.env", "x.env"]
+
+
+def test_a_reviewers_reason_is_kept_when_the_file_is_rewritten(repo: Repo) -> None:
+    repo.stage("a.env", f"GITHUB_TOKEN={token()}\n")
+    repo.commit()
+    run_baseline()
+    text = (repo.path / NAME).read_text().replace('"}', '", "reason": "revoked test account"}')
+    repo.write(NAME, text)
+    repo.git("add", "-A")
+    repo.commit()
+    repo.git("mv", "a.env", "b.env")
+    repo.stage("c.env", f"GITHUB_TOKEN={token()}\n")
+    rc, out = run_baseline(add=True)
+    assert rc == 0 and "+ c.env" in out and "renamed from a.env" in out
+    got = {e["path"]: e.get("reason") for e in entries(repo)}
+    assert got == {"b.env": "revoked test account", "c.env": None}

@@ -19,6 +19,7 @@ rule and value key (see credgate.baseline); nothing is accepted without being pr
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from functools import partial
@@ -258,10 +259,11 @@ def run(
         return FINDINGS if new else CLEAN
 
     entries |= {a.entry for a, _ in converted}
+    stored = {e: e for e in entries}  # entries compare without their reason: find the one on file
     for old_entry, a in moved:
         if old_entry.path == a.entry.path or not os.path.lexists(os.path.join(root, old_entry.path)):
             entries.discard(old_entry)  # the file is gone (or the key is refreshed): the entry follows
-        entries.add(a.entry)
+        entries.add(dataclasses.replace(a.entry, reason=stored.get(old_entry, old_entry).reason))
     entries -= set(stale)
     if accept_new:
         entries |= {a.entry for a in new}
