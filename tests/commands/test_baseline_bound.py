@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -469,3 +471,44 @@ def test_a_reviewers_reason_is_kept_when_the_file_is_rewritten(repo: Repo) -> No
     assert rc == 0 and "+ c.env" in out and "renamed from a.env" in out
     got = {e["path"]: e.get("reason") for e in entries(repo)}
     assert got == {"b.env": "revoked test account", "c.env": None}
+
+
+def test_the_real_commit_hook_refuses_a_self_approved_secret(repo: Repo, tmp_path: Path) -> None:
+    from credgate.commands import install_hooks
+    from tests.commands.test_install_hooks import path_with_credgate
+
+    repo.stage("docs/archive/notes.md", "# old notes\n")
+    repo.commit()
+    assert install_hooks.run(["pre-commit"], out=io.StringIO()) == 0
+    repo.stage("deploy.py", f'TOKEN = "{token()}"\n')
+    run_baseline()
+    forged = (repo.path / NAME).read_text().replace('"deploy.py"', '"docs/archive/notes.md"')
+    repo.write(NAME, forged)
+    repo.git("add", "-A")
+    env = {**os.environ, "PATH": path_with_credgate(tmp_path)}
+    proc = subprocess.run(
+        ["git", "commit", "-m", "add deploy"], cwd=repo.path, capture_output=True, text=True, env=env
+    )
+    said = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "deploy.py:1" in said and "accepts nothing" in said
+    assert "deploy" not in repo.git("log", "--format=%s")
+    # The honest entry, for the path the value is at, lets the reviewed commit through.
+    repo.write(NAME, forged.replace('"docs/archive/notes.md"', '"deploy.py"'))
+    repo.git("add", "-A")
+    proc = subprocess.run(
+        ["git", "commit", "-m", "add deploy"], cwd=repo.path, capture_output=True, text=True, env=env
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 known finding accepted" in proc.stdout + proc.stderr
+
+
+def test_cli_lists_then_adds(repo: Repo) -> None:
+    repo.stage("a.env", f"GITHUB_TOKEN={token()}\n")
+    repo.commit()
+    assert cli(repo, "baseline").returncode == 0
+    repo.stage("b.env", f"GITHUB_TOKEN={token()}\n")
+    listed = cli(repo, "baseline")
+    assert listed.returncode == 1 and "? b.env" in listed.stdout
+    added = cli(repo, "baseline", "--add")
+    assert added.returncode == 0 and "+ b.env" in added.stdout
+    assert cli(repo, "scan", ".").returncode == 0
