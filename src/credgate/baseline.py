@@ -44,6 +44,7 @@ HEADER = (
     "# Review additions like code. `credgate baseline --add` adds new findings; see the README.\n"
 )
 ATTRIBUTE = "merge=union"
+MAX_SIZE = 16 * 1024 * 1024  # about 150,000 entries
 _CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
 
 Reader = Callable[[Finding], "bytes | None"]  # the content a finding was found in, for place keys
@@ -172,9 +173,15 @@ def fix_hint(path: str) -> str:
 def load(path: str) -> Baseline:
     try:
         with open(path, "rb") as fh:
-            data = fh.read()
+            data = fh.read(MAX_SIZE + 1)  # bounded: a link to /dev/zero must not hang every commit
     except OSError as exc:
         raise UsageError(f"{path}: cannot read the baseline: {exc.strerror}", fix_hint(path)) from None
+    if len(data) > MAX_SIZE:
+        raise UsageError(
+            f"{path}: the baseline is over {MAX_SIZE // (1024 * 1024)} MiB, so it is not read",
+            "point `baseline` in .credgate.toml at the real baseline file, or prune it "
+            "(`credgate baseline --prune`)",
+        )
     return load_text(data, path)
 
 

@@ -512,3 +512,12 @@ def test_cli_lists_then_adds(repo: Repo) -> None:
     added = cli(repo, "baseline", "--add")
     assert added.returncode == 0 and "+ b.env" in added.stdout
     assert cli(repo, "scan", ".").returncode == 0
+
+
+def test_an_oversized_baseline_is_refused_unread(repo: Repo) -> None:
+    repo.stage("a.env", f"GITHUB_TOKEN={token()}\n")
+    with open(repo.path / NAME, "wb") as fh:
+        fh.truncate(bl.MAX_SIZE + 10)  # sparse: costs no disk
+    with pytest.raises(UsageError) as info:
+        scan.run(["."], out=io.StringIO(), err=io.StringIO())
+    assert "MiB" in str(info.value)
