@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO
 
 import click
 
@@ -14,6 +14,9 @@ from credgate.engine.rules import RuleError, load
 from credgate.engine.scanner import Scanner, ScanResult
 from credgate.errors import CLEAN, FINDINGS, InternalError, UsageError
 from credgate.report import Report, Stats, to_json, write_text
+
+if TYPE_CHECKING:
+    from credgate import baseline as baseline_mod
 
 FORMATS = ("text", "json", "sarif", "github", "junit")
 
@@ -63,7 +66,7 @@ def apply_baseline(
     from_cwd: bool = False,
     prefer_index: bool = False,
     work_tree_renames: bool = False,
-    loaded: Any = None,
+    loaded: baseline_mod.Baseline | None = None,
 ) -> Report:
     """Move the findings the repository's baseline accepts out of the report, and count them.
 
