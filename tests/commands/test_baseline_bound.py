@@ -521,3 +521,26 @@ def test_an_oversized_baseline_is_refused_unread(repo: Repo) -> None:
     with pytest.raises(UsageError) as info:
         scan.run(["."], out=io.StringIO(), err=io.StringIO())
     assert "MiB" in str(info.value)
+
+
+def test_history_follows_a_rename_to_the_entry_and_honours_rule_scoped_markers(repo: Repo) -> None:
+    value = token()
+    repo.stage("old/name.env", f"GITHUB_TOKEN={value}\n")
+    repo.commit()
+    (repo.path / "new").mkdir()
+    repo.git("mv", "old/name.env", "new/name.env")
+    repo.commit()
+    run_baseline()  # written under the new name only
+    assert [e["path"] for e in entries(repo)] == ["new/name.env"]
+    rc, doc = history_json(repo)
+    assert rc == 0 and doc["stats"]["baselined"] == 1  # type: ignore[index]
+    # A marker for another rule does not clear it; one for its rule does.
+    other = token()
+    repo.stage("src/a.py", f'T = "{other}"  # credgate:allow=aws-access-key-id\n')
+    repo.commit()
+    rc, doc = history_json(repo)
+    assert rc == 1 and [f["path"] for f in doc["findings"]] == ["src/a.py"]  # type: ignore[index]
+    repo.stage("src/a.py", f'T = "{other}"  # credgate:allow=github-pat\n')
+    repo.commit()
+    rc, doc = history_json(repo)
+    assert rc == 0 and doc["stats"]["allowed_at_head"] == 1  # type: ignore[index]

@@ -212,10 +212,7 @@ def accept_known(report: Report, cfg: config_mod.Config) -> Report:
     accepted = _history_baseline(cfg, root)
     if accepted is not None and accepted.legacy:
         report.notes.append(baseline_mod.legacy_message(accepted))
-    revs = ALL_REFS
-    renames = baseline_mod.Renames(
-        gitio.renames_in(revs) if accepted is not None and accepted.entries else ()
-    )
+    renames = baseline_mod.Renames()
     read = baseline_mod.history_reader(baseline_mod.make_reader(root or ".", cfg.max_file_size))
     rules = build_scanner(cfg).ruleset.by_id
     heads: dict[str, bytes | None] = {}
@@ -233,6 +230,14 @@ def accept_known(report: Report, cfg: config_mod.Config) -> Report:
     kept, moved, by_baseline, by_marker = baseline_mod.judge_history(
         report.findings, accepted, renames, read, allowed
     )
+    if kept and accepted is not None and accepted.entries:
+        # Only now ask git for every rename on every ref: an entry written under a file's new
+        # name covers what the file held under its old one.
+        renames = baseline_mod.Renames(gitio.renames_in(ALL_REFS, cwd=root))
+        kept, more, more_baseline, more_marker = baseline_mod.judge_history(
+            kept, accepted, renames, read, allowed
+        )
+        moved, by_baseline, by_marker = moved + more, by_baseline + more_baseline, by_marker + more_marker
     report.findings, report.accepted = kept, report.accepted + moved
     report.stats.baselined += by_baseline
     report.stats.allowed_at_head += by_marker
