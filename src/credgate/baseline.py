@@ -509,6 +509,9 @@ def make_reader(root: str, max_size: int, prefer_index: bool = False, from_cwd: 
     return read
 
 
+Verify = Callable[[Finding, str, Entry], bool]  # (finding, its path, the entry that matched)
+
+
 def judge(
     findings: Sequence[Finding],
     baseline: Baseline,
@@ -516,18 +519,61 @@ def judge(
     renames: Renames,
     read: Reader,
     from_cwd: bool = False,
+    verify: Verify | None = None,
+    notes: list[str] | None = None,
 ) -> tuple[list[Finding], list[Finding]]:
-    """(kept, accepted): accepted findings carry `accepted_by` for machine output."""
+    """(kept, accepted): accepted findings carry `accepted_by` for machine output.
+
+    `verify` can refuse a matching entry (one committed before its value was ever at its
+    path); the finding then stays, and a note says why.
+    """
     from dataclasses import replace
 
     kept, accepted = [], []
     for f in findings:
         path = rel_path(f.path, root, from_cwd)
-        if f.blocking and baseline.match(f, path, renames, partial(read, f)) is not None:
+        entry = baseline.match(f, path, renames, partial(read, f)) if f.blocking else None
+        if entry is not None and verify is not None and not verify(f, path, entry):
+            if notes is not None:
+                notes.append(_in_advance(path, f.rule_id, entry.path))
+            entry = None
+        if entry is not None:
             accepted.append(replace(f, extra=f.extra + (("accepted_by", "baseline"),)))
         else:
             kept.append(f)
     return kept, accepted
+
+
+def _in_advance(path: str, rule: str, entry_path: str) -> str:
+    from credgate.report import safe
+
+    return (
+        f"credgate: warning: {safe(path)}: the baseline entry for this {safe(rule)} value was committed "
+        f"before the value was ever at {safe(entry_path)}; an entry cannot approve a value in advance, so "
+        "it does not count. Remove that line and commit, then stage the file and accept it with "
+        "`credgate baseline --add` (one reviewed commit)"
+    )
+
+
+def value_was_at(paths: Iterable[str], secret: bytes, rev: str, root: str | None, max_size: int) -> bool:
+    """Whether the value sat in one of these paths anywhere in rev's history (rev included)."""
+    from credgate import gitio
+
+    shas = gitio.path_blobs(rev, sorted({_norm(p) for p in paths}), cwd=root)
+    return any(b.data is not None and secret in b.data for b in gitio.read_blobs(shas, max_size, cwd=root))
+
+
+def committed_before(old: set[Entry], rev: str, root: str | None, max_size: int) -> Verify:
+    """An entry already in `old` (the baseline as committed at rev) counts only if its value was
+    at its path (or the finding's) in rev's history: it cannot have been written in advance.
+    An entry the change itself adds is checked by `unverified` instead."""
+
+    def verify(f: Finding, path: str, entry: Entry) -> bool:
+        if entry not in old:
+            return True
+        return value_was_at((entry.path, path), f.secret, rev, root, max_size)
+
+    return verify
 
 
 def _same(data: bytes | None) -> bytes | None:

@@ -892,3 +892,19 @@ def renames_in(revs: Sequence[str], cwd: str | None = None) -> list[tuple[str, s
         *revs, "--", cwd=cwd,
     )  # fmt: skip
     return _rename_pairs(out)
+
+
+def path_blobs(rev: str, paths: Sequence[str], cwd: str | None = None) -> list[str]:
+    """Every blob the given paths held in the history of rev (newest first, each once)."""
+    if not paths or not commit_exists(rev, cwd):
+        return []
+    out = run(
+        "log", "--format=", "--raw", "-z", "--no-renames", "--no-abbrev", "-m", rev, "--", *paths, cwd=cwd
+    )
+    shas: dict[str, None] = {}
+    for field_ in out.split(b"\0"):
+        if field_.startswith((b":", b"\n:")):
+            sha = field_.lstrip(b"\n").split(b" ")[3].decode("ascii")
+            if set(sha) != {"0"}:
+                shas[sha] = None
+    return list(shas)

@@ -544,3 +544,35 @@ def test_history_follows_a_rename_to_the_entry_and_honours_rule_scoped_markers(r
     repo.commit()
     rc, doc = history_json(repo)
     assert rc == 0 and doc["stats"]["allowed_at_head"] == 1  # type: ignore[index]
+
+
+def test_an_entry_committed_before_its_value_does_not_approve_it(repo: Repo) -> None:
+    repo.stage("README.md", "hello\n")
+    repo.commit()
+    line = f'TOKEN = "{token()}"\n'
+    repo.write("deploy.py", line)
+    run_baseline()  # the entry is computed while the value sits in an untracked file...
+    (repo.path / "deploy.py").unlink()
+    repo.git("add", NAME, ".gitattributes")
+    rc, _, err = gate(secrets.run, paths=[])
+    assert rc == 0 and "deploy.py (github-pat)" in err and "accepts nothing" in err  # ...and reported
+    repo.commit("pre-approve")
+    base = repo.git("rev-parse", "HEAD").strip()
+    repo.stage("deploy.py", line)
+    rc, out, err = gate(secrets.run, paths=[])
+    assert rc == 1 and "deploy.py" in out and "cannot approve a value in advance" in err
+    repo.commit("the secret")
+    rc, out, err = gate(scan_range.run, from_ref=base, to_ref="HEAD")
+    assert rc == 1 and "cannot approve a value in advance" in err
+    # The way out the message gives: drop the line, commit, then accept the value with its file.
+    repo.git("reset", "-q", "--soft", "HEAD~1")
+    repo.git("rm", "-q", "--cached", "deploy.py")
+    repo.write(NAME, bl.HEADER)
+    repo.git("add", NAME)
+    assert gate(secrets.run, paths=[])[0] == 0
+    repo.commit("drop the entry")
+    repo.git("add", "deploy.py")
+    assert run_baseline(add=True)[0] == 0
+    repo.git("add", NAME)
+    rc, _, err = gate(secrets.run, paths=[])
+    assert rc == 0 and "1 known finding accepted" in err

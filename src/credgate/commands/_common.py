@@ -67,6 +67,7 @@ def apply_baseline(
     prefer_index: bool = False,
     work_tree_renames: bool = False,
     loaded: baseline_mod.Baseline | None = None,
+    verify: baseline_mod.Verify | None = None,
 ) -> Report:
     """Move the findings the repository's baseline accepts out of the report, and count them.
 
@@ -87,7 +88,7 @@ def apply_baseline(
             root = os.getcwd()
     links = baseline.rename_links(accepted, cfg.baseline, tip, root, renames, work_tree=work_tree_renames)
     read = baseline.make_reader(root, cfg.max_file_size, prefer_index=prefer_index, from_cwd=from_cwd)
-    kept, moved = baseline.judge(report.findings, accepted, root, links, read, from_cwd)
+    kept, moved = baseline.judge(report.findings, accepted, root, links, read, from_cwd, verify, report.notes)
     report.stats.baselined += len(moved)
     report.findings = kept
     report.accepted.extend(moved)

@@ -279,6 +279,7 @@ def _range_baseline(report: Report, cfg: config_mod.Config, scanner: Scanner, ba
     top = gitio.toplevel()
     loaded = baseline_mod.load(cfg.baseline or "")
     rel = os.path.relpath(cfg.baseline or "", top).replace(os.sep, "/")
+    verify = None
     if not rel.startswith(".."):
         before = gitio.blob_text(base, rel, cfg.max_file_size, cwd=top) if base else None
         try:
@@ -293,7 +294,9 @@ def _range_baseline(report: Report, cfg: config_mod.Config, scanner: Scanner, ba
             lambda data, p: scanner.scan(data, p).findings,
         )
         report.notes.extend(baseline_mod.unverified_message(e, rel, f"at {tip[:12]}") for e in bad)
-    return apply_baseline(report, cfg, root=top, tip=tip, loaded=loaded)
+        if old:
+            verify = baseline_mod.committed_before(old, base, top, cfg.max_file_size)
+    return apply_baseline(report, cfg, root=top, tip=tip, loaded=loaded, verify=verify)
 
 
 @click.command("scan-range")

@@ -109,12 +109,12 @@ def _staged_baseline(
         return report  # the common commit: nothing to accept and no entry to check
     staged = None if rel.startswith("..") else gitio.blob_text("", rel, cfg.max_file_size, cwd=top)
     loaded = baseline_mod.load_text(staged, rel) if staged is not None else baseline_mod.load(cfg.baseline)
+    before = gitio.blob_text("HEAD", rel, cfg.max_file_size, cwd=top) if head and staged is not None else None
+    try:
+        old = baseline_mod.load_text(before, f"HEAD:{rel}").entries if before is not None else set()
+    except UsageError:
+        old = set()  # a broken committed baseline: judge every staged entry
     if staged is not None and touched:
-        before = gitio.blob_text("HEAD", rel, cfg.max_file_size, cwd=top) if head else None
-        try:
-            old = baseline_mod.load_text(before, f"HEAD:{rel}").entries if before is not None else set()
-        except UsageError:
-            old = set()  # a broken committed baseline: judge every staged entry
         bad = baseline_mod.unverified(
             loaded.entries - old,
             lambda p: gitio.blob_text("", p, cfg.max_file_size, cwd=top),
@@ -124,7 +124,10 @@ def _staged_baseline(
     renames = [
         (os.fsdecode(c.old_path), os.fsdecode(c.path)) for c in changes if c.old_path and c.status == "R"
     ]
-    return apply_baseline(report, cfg, root=top, renames=renames, prefer_index=True, loaded=loaded)
+    verify = baseline_mod.committed_before(old, "HEAD", top, cfg.max_file_size) if old else None
+    return apply_baseline(
+        report, cfg, root=top, renames=renames, prefer_index=True, loaded=loaded, verify=verify
+    )
 
 
 @click.command("secrets")
