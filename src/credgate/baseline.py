@@ -559,7 +559,12 @@ def value_was_at(paths: Iterable[str], secret: bytes, rev: str, root: str | None
     """Whether the value sat in one of these paths anywhere in rev's history (rev included)."""
     from credgate import gitio
 
-    shas = gitio.path_blobs(rev, sorted({_norm(p) for p in paths}), cwd=root)
+    wanted = sorted({_norm(p) for p in paths})
+    for p in wanted:  # the common case, a line edited near a known value: rev itself has it there
+        data = gitio.blob_text(rev, p, max_size, cwd=root)
+        if data is not None and secret in data:
+            return True
+    shas = gitio.path_blobs(rev, wanted, cwd=root)
     return any(b.data is not None and secret in b.data for b in gitio.read_blobs(shas, max_size, cwd=root))
 
 
