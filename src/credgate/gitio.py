@@ -1049,3 +1049,91 @@ def refs_matching(patterns: Sequence[str], cwd: str | None = None) -> list[tuple
         elif peeled_kind == "commit":
             found.append((name, peeled))
     return found
+
+
+# ---------------------------------------------------------------- renames (for the baseline)
+
+
+def _rename_pairs(out: bytes) -> list[tuple[str, str]]:
+    """(old, new) from `--name-status -z` output restricted to renames, in git's order."""
+    pairs = []
+    fields = out.split(b"\0")
+    i = 0
+    while i < len(fields):
+        status = fields[i].lstrip(b"\n").rsplit(b"\n", 1)[-1]  # a --format line may precede the status
+        if status[:1] == b"R" and i + 2 < len(fields):
+            pairs.append((os.fsdecode(fields[i + 1]), os.fsdecode(fields[i + 2])))
+            i += 3
+        else:
+            i += 1
+    return pairs
+
+
+def first_commit_adding(path: str, rev: str = "HEAD", cwd: str | None = None) -> str | None:
+    """The oldest commit reachable from rev that added path, or None (never committed)."""
+    if not commit_exists(rev, cwd):
+        return None
+    out = run("log", "--format=%H", "--diff-filter=A", "--no-renames", rev, "--", path, cwd=cwd, check=False)
+    shas = out.decode("ascii").split()
+    return shas[-1] if shas else None
+
+
+def tree_paths(rev: str, cwd: str | None = None) -> set[str]:
+    """Every file path in rev's tree (empty when rev is not a commit)."""
+    if not commit_exists(rev, cwd):
+        return set()
+    out = run("ls-tree", "-r", "-z", "--name-only", "--full-tree", rev, cwd=cwd)
+    return {os.fsdecode(p) for p in out.split(b"\0") if p}
+
+
+def renames_between(since: str, tip: str, cwd: str | None = None) -> list[tuple[str, str]]:
+    """Renames git detects in the commits from `since` (itself included) to `tip`, oldest first."""
+    out = run(
+        "log", "--reverse", "--format=", "--no-merges", "-M", "--diff-filter=R", "--name-status", "-z",
+        tip, "--not", f"{since}^@", "--",
+        cwd=cwd,
+    )  # fmt: skip
+    return _rename_pairs(out)
+
+
+def work_tree_renames(cwd: str | None = None) -> list[tuple[str, str]]:
+    """Renames between HEAD and the work tree as git detects them (a `git mv` not yet committed)."""
+    if not commit_exists("HEAD", cwd):
+        return []
+    out = run("diff-index", "-M", "--diff-filter=R", "--name-status", "-z", "HEAD", "--", cwd=cwd)
+    return _rename_pairs(out)
+
+
+def blob_text(rev: str, path: str, max_size: int, cwd: str | None = None) -> bytes | None:
+    """The content of path at rev (rev "" is the index), or None when absent or over max_size."""
+    sha = blob_at(rev, path, cwd)
+    if sha is None:
+        return None
+    for blob in read_blobs([sha], max_size, cwd):
+        return blob.data
+    return None
+
+
+def renames_in(revs: Sequence[str], cwd: str | None = None) -> list[tuple[str, str]]:
+    """Every rename git detects in the commits of revs (history: a file accepted under its new name)."""
+    out = run(
+        "log", "--reverse", "--format=", "--no-merges", "-M", "--diff-filter=R", "--name-status", "-z",
+        *revs, "--", cwd=cwd,
+    )  # fmt: skip
+    return _rename_pairs(out)
+
+
+def path_blobs(rev: str, paths: Sequence[str], cwd: str | None = None) -> list[str]:
+    """Every blob the given paths held in the history of rev (newest first, each once)."""
+    if not paths or not commit_exists(rev, cwd):
+        return []
+    out = run(
+        "log", "--format=", "--raw", "-z", "--no-renames", "--no-abbrev", "-m", rev, "--", *paths, cwd=cwd
+    )
+    shas: dict[str, None] = {}
+    for field_ in out.split(b"\0"):
+        if field_.startswith((b":", b"\n:")):
+            sha = field_.lstrip(b"\n").split(b" ")[3].decode("ascii")
+            if set(sha) != {"0"}:
+                shas[sha] = None
+    return list(shas)

@@ -33,6 +33,7 @@ class Stats:
     suppressed: int = 0
     not_blocking: int = 0  # findings on lines this commit does not add
     baselined: int = 0  # findings the baseline accepts
+    allowed_at_head: int = 0  # history: findings whose line at HEAD carries an allow marker
 
 
 @dataclass
@@ -44,6 +45,8 @@ class Report:
     max_size: int = 0
     base: str = ""  # for range scans: the commit the range starts after, for the rewrite hint
     kind: str = ""  # "staged", "files", "range" or "history": what the fix steps say
+    accepted: list[Finding] = field(default_factory=list)  # by the baseline or a marker: not blocking
+    notes: list[str] = field(default_factory=list)  # stderr lines about the baseline itself
 
 
 def _size(n: int) -> str:
@@ -70,6 +73,8 @@ def summary(report: Report) -> str:
         parts.append(f"{s.suppressed} match(es) suppressed as decoys or allowed inline")
     if s.baselined:
         parts.append(f"{s.baselined} finding(s) accepted by the baseline")
+    if s.allowed_at_head:
+        parts.append(f"{s.allowed_at_head} finding(s) allowed by a marker on their line at HEAD")
     if s.not_blocking:
         parts.append(f"{s.not_blocking} finding(s) on lines this commit does not add (see --all-lines)")
     return "credgate: " + "; ".join(parts)
@@ -84,7 +89,20 @@ def warnings(report: Report) -> list[str]:
         )
     for path in report.stats.unreadable:
         out.append(f"credgate: warning: {safe(path)} could not be read and was NOT scanned")
+    out.extend(report.notes)
     return out
+
+
+def accepted_line(report: Report) -> str | None:
+    """The one line normal output gives accepted findings, so a team sees what is waved through."""
+    s = report.stats
+    if not (s.baselined or s.allowed_at_head):
+        return None
+    parts = [f"{s.baselined} by the baseline"] if s.baselined else []
+    if s.allowed_at_head:
+        parts.append(f"{s.allowed_at_head} by an allow marker on their line at HEAD")
+    n = s.baselined + s.allowed_at_head
+    return f"credgate: {n} known finding{'s' * (n != 1)} accepted ({', '.join(parts)}); not shown"
 
 
 def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
@@ -216,7 +234,19 @@ def to_json(report: Report, exit_code: int) -> str:
             "suppressed": s.suppressed,
             "not_blocking": s.not_blocking,
             "baselined": s.baselined,
+            "allowed_at_head": s.allowed_at_head,
         },
+        "accepted": [
+            {
+                "path": safe(f.path),
+                "line": f.line,
+                "rule": f.rule_id,
+                "secret": f.redacted(),
+                **({"commit": f.commit} if f.commit else {}),
+                **dict(f.extra),
+            }
+            for f in report.accepted
+        ],
     }
     return output_escape.dumps_json(doc)
 

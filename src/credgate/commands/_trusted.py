@@ -90,7 +90,7 @@ def read_state(
                 f"{where}: baseline {cfg.baseline} does not exist at {rev[:12]}",
                 "create it with `credgate baseline`, or remove the setting",
             )
-        state.baseline = baseline_mod.loads(content, f"{rev[:12]}:{state.baseline_path}")
+        state.baseline = baseline_mod.load_text(content, f"{rev[:12]}:{state.baseline_path}")
     return state
 
 
@@ -113,14 +113,24 @@ def scanner_for(state: GateState) -> Scanner:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def apply_baseline(report: Report, state: GateState) -> Report:
-    """Drop the findings the base revision's baseline accepts, and count them."""
-    if state.baseline is None or not report.findings:
+def apply_baseline(report: Report, state: GateState, tip: str) -> Report:
+    """Move the findings the base revision's baseline accepts out of the report, and count them.
+
+    Entries bind to their path (following renames up to `tip`), and an entry counts only if its
+    value was already at its path in the base's history: the base's baseline cannot approve a
+    value in advance.
+    """
+    if state.baseline is None or state.rev is None or not report.findings:
         return report
-    kept = [f for f in report.findings if not state.baseline.accepts(f)]
-    report.stats.baselined += len(report.findings) - len(kept)
-    report.findings = kept
-    return report
+    from credgate.commands._common import apply_baseline as apply_common
+
+    try:
+        root: str | None = gitio.toplevel()
+    except UsageError:
+        root = None  # a bare repository (pre-receive): content is read from the commits
+    cfg = replace(state.cfg, baseline=state.baseline_path, _spec=None)
+    verify = baseline_mod.committed_before(state.baseline.entries, state.rev, root, cfg.max_file_size)
+    return apply_common(report, cfg, root=root or os.getcwd(), tip=tip, loaded=state.baseline, verify=verify)
 
 
 # ------------------------------------------------------------------------ what a change does to the gate

@@ -482,6 +482,8 @@ def run(
         return CLEAN
     stats = Stats()
     findings: list[Finding] = []
+    notes: list[str] = []
+    accepted: list[Finding] = []
     for state, ranges, compares in jobs:
         scanner = _trusted.scanner_for(state) if state.rev is not None else build_scanner(state.cfg)
         try:
@@ -499,8 +501,15 @@ def run(
             else:
                 kept.append(f)
         part = Report("", kept, stats)
-        # A baseline on disk is read only when there is something to filter, as before.
-        part = apply_baseline(part, state.cfg) if state.rev is None else _trusted.apply_baseline(part, state)
+        tip = ranges[0].tip
+        if state.rev is not None:
+            part = _trusted.apply_baseline(part, state, tip)
+        elif state.cfg.baseline and not pre_receive:
+            part = _range_baseline(part, state.cfg, scanner, _base_of(ranges[0]), tip)
+        elif state.cfg.baseline:
+            part = apply_baseline(part, state.cfg, tip=tip)
+        notes.extend(part.notes)
+        accepted.extend(part.accepted)
         findings.extend(part.findings)
         seen: set[tuple[str, str]] = set()
         for rng, compare in zip(ranges, compares):
@@ -512,17 +521,51 @@ def run(
                     seen.add((f.path, f.rule_name))
                     findings.append(f)
     first = all_ranges[0]
-    base = first.exclude[0][1:] if first.exclude and first.exclude[0].startswith("^") else ""
+    base = _base_of(first)
     scope = "commits " + ("being pushed" if pre_push or pre_receive else "in " + first.label)
     max_size = jobs[0][0].cfg.max_file_size
     report = Report(scope, findings, stats, kind="range", max_size=max_size, base=base)
+    report.notes.extend(notes)
+    report.accepted.extend(accepted)
     return emit(report, fmt, verbose, out, err)
+
+
+def _base_of(rng: Range) -> str:
+    return rng.exclude[0][1:] if rng.exclude and rng.exclude[0].startswith("^") else ""
 
 
 def _disk_state(cfg: config_mod.Config) -> _trusted.GateState:
     """The config as found on disk (a developer's own clone, or a server's file); its baseline is
     cfg.baseline, a path."""
     return _trusted.GateState(None, config_mod.CONFIG_NAME, None, cfg, None, None)
+
+
+def _range_baseline(report: Report, cfg: config_mod.Config, scanner: Scanner, base: str, tip: str) -> Report:
+    """Apply the baseline, following renames up to the range's tip; entries the baseline gained
+    since the base are checked against the tip's tree and reported when their value is not there."""
+    from credgate import baseline as baseline_mod
+
+    top = gitio.toplevel()
+    loaded = baseline_mod.load(cfg.baseline or "")
+    rel = os.path.relpath(cfg.baseline or "", top).replace(os.sep, "/")
+    verify = None
+    if not rel.startswith(".."):
+        before = gitio.blob_text(base, rel, cfg.max_file_size, cwd=top) if base else None
+        try:
+            old = (
+                baseline_mod.load_text(before, f"{base[:12]}:{rel}").entries if before is not None else set()
+            )
+        except UsageError:
+            old = set()
+        bad = baseline_mod.unverified(
+            loaded.entries - old,
+            lambda p: gitio.blob_text(tip, p, cfg.max_file_size, cwd=top),
+            lambda data, p: scanner.scan(data, p).findings,
+        )
+        report.notes.extend(baseline_mod.unverified_message(e, rel, f"at {tip[:12]}") for e in bad)
+        if old:
+            verify = baseline_mod.committed_before(old, base, top, cfg.max_file_size)
+    return apply_baseline(report, cfg, root=top, tip=tip, loaded=loaded, verify=verify)
 
 
 @click.command("scan-range")
