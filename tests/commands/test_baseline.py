@@ -79,7 +79,8 @@ def test_range_and_ci_honour_the_baseline(repo: Repo) -> None:
     repo.stage("base.txt", "hello\n")
     repo.commit()
     base = repo.git("rev-parse", "HEAD").strip()
-    repo.stage("app.env", token_line())
+    line = token_line()
+    repo.stage("app.env", line)
     repo.commit()
     head = repo.git("rev-parse", "HEAD").strip()
     assert scan_range.run(from_ref=base, to_ref=head, out=io.StringIO(), err=io.StringIO()) == 1
@@ -88,13 +89,19 @@ def test_range_and_ci_honour_the_baseline(repo: Repo) -> None:
     env = {"CI": "true", "CREDGATE_BASE": base, "CREDGATE_HEAD": head}
     # CI takes the baseline from the base revision: one the base does not have accepts nothing.
     assert ci.run(env=env, out=io.StringIO(), err=io.StringIO()) == 1
-    repo.git("checkout", "-q", "-b", "accepted", base)
-    repo.git("add", ".credgate-baseline.json")
+    # Once the base holds the value and its entry, a change that edits that line is judged by it.
+    repo.git("add", ".credgate-baseline.jsonl", ".gitattributes")
     repo.commit("accept the finding")
     accepted = repo.git("rev-parse", "HEAD").strip()
-    repo.git("cherry-pick", head)
+    repo.stage("app.env", line.rstrip("\n") + "  # reviewed\n")
+    repo.commit("touch the accepted line")
     env = {"CI": "true", "CREDGATE_BASE": accepted, "CREDGATE_HEAD": repo.git("rev-parse", "HEAD").strip()}
     assert ci.run(env=env, out=io.StringIO(), err=io.StringIO()) == 0
+    # The same value in a new place is not accepted by that entry.
+    repo.stage("other.env", line)
+    repo.commit("copy the value")
+    env = {"CI": "true", "CREDGATE_BASE": accepted, "CREDGATE_HEAD": repo.git("rev-parse", "HEAD").strip()}
+    assert ci.run(env=env, out=io.StringIO(), err=io.StringIO()) == 1
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from typing import Any
 from credgate import baseline as baseline_mod
 from credgate import config as config_mod
 from credgate import gitio
-from credgate.baseline import BASELINE_NAME, Baseline
+from credgate.baseline import BASELINE_NAME, LEGACY_NAME, Baseline
 from credgate.commands._common import build_scanner
 from credgate.engine.finding import Finding
 from credgate.engine.scanner import Scanner
@@ -81,8 +81,11 @@ def read_state(
         state.rule_files[path] = content
     if cfg.baseline is not None:
         state.baseline_path = _within(base_dir, cfg.baseline, where, "baseline")
-    elif gitio.file_at(rev, BASELINE_NAME, cwd) is not None:
-        state.baseline_path = BASELINE_NAME
+    else:
+        for name in (BASELINE_NAME, LEGACY_NAME):  # the old single-document file is still read
+            if gitio.file_at(rev, name, cwd) is not None:
+                state.baseline_path = name
+                break
     if state.baseline_path is not None:
         content = gitio.file_at(rev, state.baseline_path, cwd)
         if content is None:
