@@ -58,6 +58,10 @@ def based(repo: Repo) -> tuple[Repo, str]:
         ),
         ('exclude = ["vendor/**"]\n', 'protect drops "*.secret"'),
         (
+            'exclude = ["vendor/**"]\nprotect = ["*.secret"]\nunprotect = [".npmrc"]\n',
+            'unprotect adds ".npmrc"',
+        ),
+        (
             'exclude = ["vendor/**"]\nprotect = ["*.secret"]\nnotices = "hide"\n',
             'notices changed from "report"',
         ),
@@ -106,9 +110,10 @@ def test_a_config_change_alone_blocks_until_the_base_allows_it(based: tuple[Repo
 
 def test_a_change_that_strengthens_the_config_passes(based: tuple[Repo, str]) -> None:
     repo, base = based
-    repo.stage(
-        ".credgate.toml", 'protect = ["*.secret", "*.vault"]\nnotices = "block"\nmax-file-size = "50MiB"\n'
+    stricter = (
+        'exclude = ["vendor/**", "!vendor/ours/**"]\nprotect = ["*.secret", "*.vault"]\nnotices = "block"\n'
     )
+    repo.stage(".credgate.toml", stricter + 'max-file-size = "50MiB"\n')
     repo.commit("stricter")
     rc, out, err = run_ci(repo, base)
     assert rc == 0, out

@@ -177,8 +177,11 @@ def weakenings(old: GateState, head: str, cwd: str | None = None) -> list[tuple[
 
     if b.max_file_size < a.max_file_size:
         add("max-file-size", f"max-file-size lowered from {a.max_file_size} to {b.max_file_size} bytes")
-    if added := [p for p in b.exclude if p not in a.exclude]:
+    # An exclude pattern leaves files out; a `!pattern` brings them back in.
+    if added := [p for p in b.exclude if p not in a.exclude and not p.startswith("!")]:
         add("exclude", f"exclude adds {_quoted(added)}")
+    if dropped := [p for p in a.exclude if p not in b.exclude and p.startswith("!")]:
+        add("exclude", f"exclude drops {_quoted(dropped)}")
     if added := [r for r in b.disable_rules if r not in a.disable_rules]:
         add("disable-rules", f"disable-rules adds {_quoted(added)}")
     if _NOTICE_RANK[b.notices] < _NOTICE_RANK[a.notices]:
