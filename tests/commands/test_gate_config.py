@@ -93,6 +93,7 @@ def test_a_config_change_alone_blocks_until_the_base_allows_it(based: tuple[Repo
     repo.commit("exclude docs")
     rc, out, _ = run_ci(repo, base)
     assert rc == 1 and 'exclude adds "docs/**"' in out and ".credgate.toml:1:1" in out
+    assert "credgate: 1 finding found" in out and "secret  " not in out and "fix     this run used" in out
     # The base itself allows such changes: reported to the reviewer as a notice, not blocking.
     repo.git("checkout", "-q", base)
     repo.git("checkout", "-q", "-b", "permissive")
