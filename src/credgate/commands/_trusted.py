@@ -11,13 +11,10 @@ the base's config sets `allow-config-changes = true` (then it is a notice).
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
-import shutil
 import sys
-import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from credgate import baseline as baseline_mod
@@ -95,22 +92,28 @@ def read_state(
 
 
 def scanner_for(state: GateState) -> Scanner:
-    """The scanner the state's config describes; custom rules come from the revision, not the disk."""
+    """The scanner the state's config describes; custom rules come from the revision, not the disk.
+
+    Built-in rules come from the rules cache; the revision's own rule files are parsed from their
+    bytes and never cached (a server would otherwise keep one cache file per push)."""
     if not state.rule_files:
         return build_scanner(state.cfg)
-    tmp = tempfile.mkdtemp(prefix="credgate-rules-")
+    from credgate.commands._common import cache_dir
+    from credgate.engine import rules as rules_mod
+
+    where = state.cfg.path or "the rule files"
     try:
-        paths = []
-        for i, (rel, content) in enumerate(state.rule_files.items()):
-            # The rule origin is the file's name, so keep it; a directory per file keeps names apart.
-            target = os.path.join(tmp, str(i), posixpath.basename(rel))
-            os.makedirs(os.path.dirname(target))
-            with open(target, "wb") as fh:
-                fh.write(content)
-            paths.append(target)
-        return build_scanner(replace(state.cfg, rule_files=paths, _spec=None))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        custom = []
+        for rel, content in state.rule_files.items():
+            custom.extend(rules_mod.load_bytes(content, rel))
+        ruleset = rules_mod.RuleSet([*rules_mod.load((), cache_dir()).rules, *custom])
+        if state.cfg.disable_rules:
+            ruleset = ruleset.without(state.cfg.disable_rules)
+        for rule in custom:
+            rule.secret_groups  # noqa: B018 - compiled now: a broken rule is a config error, not a crash
+    except rules_mod.RuleError as exc:
+        raise UsageError(str(exc), f"fix the rule or its entry in {where}") from None
+    return Scanner(ruleset, notices=state.cfg.notices)
 
 
 def apply_baseline(report: Report, state: GateState) -> Report:
