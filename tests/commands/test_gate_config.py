@@ -291,3 +291,19 @@ def test_pre_receive_judges_each_ref_of_one_push_by_its_own_base(
     assert both.returncode != 0
     assert "app.py:1" in both.stderr and "docs/example.py" not in both.stderr  # each by its own base
     assert both.stderr.count("credgate: scanned 2 commits") == 1
+
+
+def test_a_branch_that_leaves_the_config_alone_passes_after_the_base_fixed_it(repo: Repo) -> None:
+    repo.stage(".credgate.toml", "exclude = 3\n")  # broken where the branch starts
+    repo.commit("broken config")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.stage("a.py", "a = 1\n")
+    repo.commit("feature work")
+    repo.git("checkout", "-q", "main")
+    repo.stage(".credgate.toml", 'exclude = ["vendor/**"]\n')
+    repo.commit("fix the config")
+    fixed = head(repo)
+    repo.git("checkout", "-q", "feature")
+    rc, out, err = run_ci(repo, fixed)
+    assert rc == 0, out + err
+    assert "weakens" not in out and "scanned 1 commit" in err

@@ -91,6 +91,17 @@ def read_state(
     return state
 
 
+def start_state(rev: str, gate: GateState) -> GateState:
+    """The gate's files where the change started (the merge base), to compare the change with.
+    If that older revision's config does not load, the base revision's stands in for it."""
+    if rev == gate.rev:
+        return gate
+    try:
+        return read_state(rev, gate.config_path)
+    except UsageError:
+        return gate
+
+
 def scanner_for(state: GateState) -> Scanner:
     """The scanner the state's config describes; custom rules come from the revision, not the disk.
 
@@ -210,10 +221,22 @@ def weakenings(old: GateState, head: str, cwd: str | None = None) -> list[tuple[
     return out
 
 
+def untouched(start: str, head: str, old: GateState, cwd: str | None = None) -> bool:
+    """Whether the change leaves the gate's files as they were where it started: then it changes
+    nothing about the gate, even if they differ from the base's (the base moved on since)."""
+    paths = {old.config_path, BASELINE_NAME, *old.rule_files}
+    if old.baseline_path:
+        paths.add(old.baseline_path)
+    return all(gitio.file_at(start, p, cwd) == gitio.file_at(head, p, cwd) for p in sorted(paths))
+
+
 def change_findings(
-    old: GateState, base_cfg: config_mod.Config, head: str, cwd: str | None = None
+    old: GateState, base_cfg: config_mod.Config, head: str, start: str | None = None, cwd: str | None = None
 ) -> list[Finding]:
-    """Findings for the reviewer: blocking unless the base's config allows such changes."""
+    """Findings for the reviewer: blocking unless the base's config allows such changes.
+    `start` is where the change began (old's revision, unless old stands in for it)."""
+    if untouched(start or old.rev or head, head, old, cwd):
+        return []
     allowed = base_cfg.allow_config_changes
     hint = (
         "this run used the base revision's rules, not the change's. Make the change in its own pull request "

@@ -336,8 +336,8 @@ def run(
     else:
         report = _trusted.apply_baseline(report, state)
     if outside_cfg is None and p.compare_rev is not None:
-        old = _trusted.read_state(p.compare_rev, rel) if p.compare_rev != p.gate_rev else state
-        report.findings.extend(_trusted.change_findings(old, cfg, rng.tip))
+        old = _trusted.start_state(p.compare_rev, state)
+        report.findings.extend(_trusted.change_findings(old, cfg, rng.tip, p.compare_rev))
     return emit(report, fmt, verbose, out, err)
 
 
