@@ -60,7 +60,8 @@ def git_cmd(*args: str, literal_pathspecs: bool = True) -> list[str]:
     # check-ignore refuses --literal-pathspecs ("pathspec magic not supported by this command"):
     # it alone opts out, and guards its own paths.
     literal = ("--literal-pathspecs",) if literal_pathspecs else ()
-    return ["git", *_PINNED, "--no-pager", *literal, *args]
+    # refs/replace/* (which anyone can push) would make git show one commit's content under another's id.
+    return ["git", *_PINNED, "--no-pager", "--no-replace-objects", *literal, *args]
 
 
 def run(

@@ -122,7 +122,8 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
             print(summary(report), file=err)
         return
     n = len(findings)
-    print(f"credgate: {n} secret{'s' * (n != 1)} found in {safe(report.scope)}\n", file=out)
+    noun = "secret" if all(f.secret for f in findings) else "finding"  # a gate-config change holds no secret
+    print(f"credgate: {n} {noun}{'s' * (n != 1)} found in {safe(report.scope)}\n", file=out)
     for f in findings:
         extra = f"severity {f.severity}, confidence {f.confidence}"
         if f.commit:
@@ -130,8 +131,9 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
         if f.note:
             extra += f"; {safe(f.note)}"
         print(f"  {safe(f.path)}:{f.line}:{f.col}  {f.rule_id}  {safe(f.rule_name)}  ({extra})", file=out)
-        print(f"      secret  {f.redacted()}", file=out)
-        print(f"      rotate  {safe(f.hint)}", file=out)
+        if f.secret:
+            print(f"      secret  {f.redacted()}", file=out)
+        print(f"      {'rotate' if f.secret else 'fix   '}  {safe(f.hint)}", file=out)
         if f.url:
             print(f"              {safe(f.url)}", file=out)
     steps = [

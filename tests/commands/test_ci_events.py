@@ -361,3 +361,10 @@ def test_generic_ci_on_a_new_branch_at_the_default_branch_tip_passes_and_says_so
     proc = ci(clone, {"CI": "true"})
     assert proc.returncode == 0, proc.stderr
     assert "credgate: scanned 0 commits" in proc.stderr
+
+
+def test_a_push_that_deletes_a_branch_adds_nothing(world: World, tmp_path: Path) -> None:
+    clone = actions_checkout(world, tmp_path / "gh", 0, "main", world.main)
+    event = {"ref": "refs/heads/feature", "before": world.feature, "after": ZERO, "deleted": True}
+    proc = ci(clone, github_env(tmp_path, event, "push", "refs/heads/feature", ZERO))
+    assert proc.returncode == 0 and "scanned 0 commits" in proc.stderr and "deletes" in proc.stderr

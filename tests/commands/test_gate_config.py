@@ -58,6 +58,10 @@ def based(repo: Repo) -> tuple[Repo, str]:
         ),
         ('exclude = ["vendor/**"]\n', 'protect drops "*.secret"'),
         (
+            'exclude = ["vendor/**"]\nprotect = ["*.secret"]\nunprotect = [".npmrc"]\n',
+            'unprotect adds ".npmrc"',
+        ),
+        (
             'exclude = ["vendor/**"]\nprotect = ["*.secret"]\nnotices = "hide"\n',
             'notices changed from "report"',
         ),
@@ -89,6 +93,7 @@ def test_a_config_change_alone_blocks_until_the_base_allows_it(based: tuple[Repo
     repo.commit("exclude docs")
     rc, out, _ = run_ci(repo, base)
     assert rc == 1 and 'exclude adds "docs/**"' in out and ".credgate.toml:1:1" in out
+    assert "credgate: 1 finding found" in out and "secret  " not in out and "fix     this run used" in out
     # The base itself allows such changes: reported to the reviewer as a notice, not blocking.
     repo.git("checkout", "-q", base)
     repo.git("checkout", "-q", "-b", "permissive")
@@ -106,9 +111,10 @@ def test_a_config_change_alone_blocks_until_the_base_allows_it(based: tuple[Repo
 
 def test_a_change_that_strengthens_the_config_passes(based: tuple[Repo, str]) -> None:
     repo, base = based
-    repo.stage(
-        ".credgate.toml", 'protect = ["*.secret", "*.vault"]\nnotices = "block"\nmax-file-size = "50MiB"\n'
+    stricter = (
+        'exclude = ["vendor/**", "!vendor/ours/**"]\nprotect = ["*.secret", "*.vault"]\nnotices = "block"\n'
     )
+    repo.stage(".credgate.toml", stricter + 'max-file-size = "50MiB"\n')
     repo.commit("stricter")
     rc, out, err = run_ci(repo, base)
     assert rc == 0, out
@@ -285,3 +291,19 @@ def test_pre_receive_judges_each_ref_of_one_push_by_its_own_base(
     assert both.returncode != 0
     assert "app.py:1" in both.stderr and "docs/example.py" not in both.stderr  # each by its own base
     assert both.stderr.count("credgate: scanned 2 commits") == 1
+
+
+def test_a_branch_that_leaves_the_config_alone_passes_after_the_base_fixed_it(repo: Repo) -> None:
+    repo.stage(".credgate.toml", "exclude = 3\n")  # broken where the branch starts
+    repo.commit("broken config")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.stage("a.py", "a = 1\n")
+    repo.commit("feature work")
+    repo.git("checkout", "-q", "main")
+    repo.stage(".credgate.toml", 'exclude = ["vendor/**"]\n')
+    repo.commit("fix the config")
+    fixed = head(repo)
+    repo.git("checkout", "-q", "feature")
+    rc, out, err = run_ci(repo, fixed)
+    assert rc == 0, out + err
+    assert "weakens" not in out and "scanned 1 commit" in err

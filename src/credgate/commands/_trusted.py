@@ -11,13 +11,10 @@ the base's config sets `allow-config-changes = true` (then it is a notice).
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
-import shutil
 import sys
-import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from credgate import baseline as baseline_mod
@@ -97,23 +94,40 @@ def read_state(
     return state
 
 
+def start_state(rev: str, gate: GateState) -> GateState:
+    """The gate's files where the change started (the merge base), to compare the change with.
+    If that older revision's config does not load, the base revision's stands in for it."""
+    if rev == gate.rev:
+        return gate
+    try:
+        return read_state(rev, gate.config_path)
+    except UsageError:
+        return gate
+
+
 def scanner_for(state: GateState) -> Scanner:
-    """The scanner the state's config describes; custom rules come from the revision, not the disk."""
+    """The scanner the state's config describes; custom rules come from the revision, not the disk.
+
+    Built-in rules come from the rules cache; the revision's own rule files are parsed from their
+    bytes and never cached (a server would otherwise keep one cache file per push)."""
     if not state.rule_files:
         return build_scanner(state.cfg)
-    tmp = tempfile.mkdtemp(prefix="credgate-rules-")
+    from credgate.commands._common import cache_dir
+    from credgate.engine import rules as rules_mod
+
+    where = state.cfg.path or "the rule files"
     try:
-        paths = []
-        for i, (rel, content) in enumerate(state.rule_files.items()):
-            # The rule origin is the file's name, so keep it; a directory per file keeps names apart.
-            target = os.path.join(tmp, str(i), posixpath.basename(rel))
-            os.makedirs(os.path.dirname(target))
-            with open(target, "wb") as fh:
-                fh.write(content)
-            paths.append(target)
-        return build_scanner(replace(state.cfg, rule_files=paths, _spec=None))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        custom = []
+        for rel, content in state.rule_files.items():
+            custom.extend(rules_mod.load_bytes(content, rel))
+        ruleset = rules_mod.RuleSet([*rules_mod.load((), cache_dir()).rules, *custom])
+        if state.cfg.disable_rules:
+            ruleset = ruleset.without(state.cfg.disable_rules)
+        for rule in custom:
+            rule.secret_groups  # noqa: B018 - compiled now: a broken rule is a config error, not a crash
+    except rules_mod.RuleError as exc:
+        raise UsageError(str(exc), f"fix the rule or its entry in {where}") from None
+    return Scanner(ruleset, notices=state.cfg.notices)
 
 
 def apply_baseline(report: Report, state: GateState, tip: str) -> Report:
@@ -190,8 +204,11 @@ def weakenings(old: GateState, head: str, cwd: str | None = None) -> list[tuple[
 
     if b.max_file_size < a.max_file_size:
         add("max-file-size", f"max-file-size lowered from {a.max_file_size} to {b.max_file_size} bytes")
-    if added := [p for p in b.exclude if p not in a.exclude]:
+    # An exclude pattern leaves files out; a `!pattern` brings them back in.
+    if added := [p for p in b.exclude if p not in a.exclude and not p.startswith("!")]:
         add("exclude", f"exclude adds {_quoted(added)}")
+    if dropped := [p for p in a.exclude if p not in b.exclude and p.startswith("!")]:
+        add("exclude", f"exclude drops {_quoted(dropped)}")
     if added := [r for r in b.disable_rules if r not in a.disable_rules]:
         add("disable-rules", f"disable-rules adds {_quoted(added)}")
     if _NOTICE_RANK[b.notices] < _NOTICE_RANK[a.notices]:
@@ -217,10 +234,22 @@ def weakenings(old: GateState, head: str, cwd: str | None = None) -> list[tuple[
     return out
 
 
+def untouched(start: str, head: str, old: GateState, cwd: str | None = None) -> bool:
+    """Whether the change leaves the gate's files as they were where it started: then it changes
+    nothing about the gate, even if they differ from the base's (the base moved on since)."""
+    paths = {old.config_path, BASELINE_NAME, *old.rule_files}
+    if old.baseline_path:
+        paths.add(old.baseline_path)
+    return all(gitio.file_at(start, p, cwd) == gitio.file_at(head, p, cwd) for p in sorted(paths))
+
+
 def change_findings(
-    old: GateState, base_cfg: config_mod.Config, head: str, cwd: str | None = None
+    old: GateState, base_cfg: config_mod.Config, head: str, start: str | None = None, cwd: str | None = None
 ) -> list[Finding]:
-    """Findings for the reviewer: blocking unless the base's config allows such changes."""
+    """Findings for the reviewer: blocking unless the base's config allows such changes.
+    `start` is where the change began (old's revision, unless old stands in for it)."""
+    if untouched(start or old.rev or head, head, old, cwd):
+        return []
     allowed = base_cfg.allow_config_changes
     hint = (
         "this run used the base revision's rules, not the change's. Make the change in its own pull request "

@@ -21,7 +21,7 @@ from credgate import gitio
 from credgate.commands import _trusted
 from credgate.commands._common import apply_baseline, build_scanner, emit, scan_options
 from credgate.commands.scan_range import Range, scan_ranges
-from credgate.errors import InternalError, UsageError
+from credgate.errors import CLEAN, InternalError, UsageError
 from credgate.report import Report, Stats, safe
 
 ZERO = "0" * 40
@@ -38,6 +38,7 @@ class CIRange:
     default_branch: str | None = None  # as the CI (or the user) names it
     created: bool = False  # a push that created the ref
     push_event: bool | None = None  # True: a push; False: a schedule, manual run...; None: unknown
+    deleted: bool = False  # a push that deletes the ref: it adds nothing
 
 
 def _is_zero(sha: str | None) -> bool:
@@ -135,7 +136,10 @@ def _github(
     push = None if not name else name == "push"
     created = bool(event.get("created")) or (bool(push) and _is_zero(before) and "before" in event)
     gh_base = base or (None if _is_zero(before) else before)
-    return CIRange("github", "push", gh_base, after, fix, _branch_of(ref), default_branch, created, push)
+    deleted = bool(event.get("deleted")) and _is_zero(after) and not head
+    return CIRange(
+        "github", "push", gh_base, after, fix, _branch_of(ref), default_branch, created, push, deleted
+    )
 
 
 @dataclass(frozen=True)
@@ -265,6 +269,11 @@ def run(
     env = os.environ if env is None else env
     err = err or sys.stderr
     ci = detect(env, base, head, default_branch_name)
+    if ci.deleted:
+        print(
+            f"credgate: scanned 0 commits: the {ci.system} push deletes a ref, which adds nothing", file=err
+        )
+        return CLEAN
     if not ci.head:
         raise UsageError(f"{ci.system}: the commit to scan is unknown", "pass --head REF")
     top = gitio.toplevel()
@@ -327,8 +336,8 @@ def run(
     else:
         report = _trusted.apply_baseline(report, state, rng.tip)
     if outside_cfg is None and p.compare_rev is not None:
-        old = _trusted.read_state(p.compare_rev, rel) if p.compare_rev != p.gate_rev else state
-        report.findings.extend(_trusted.change_findings(old, cfg, rng.tip))
+        old = _trusted.start_state(p.compare_rev, state)
+        report.findings.extend(_trusted.change_findings(old, cfg, rng.tip, p.compare_rev))
     return emit(report, fmt, verbose, out, err)
 
 

@@ -515,8 +515,8 @@ def run(
         for rng, compare in zip(ranges, compares):
             if compare is None:
                 continue
-            old = state if compare == state.rev else _trusted.read_state(compare, state.config_path)
-            for f in _trusted.change_findings(old, state.cfg, rng.tip):
+            old = _trusted.start_state(compare, state)
+            for f in _trusted.change_findings(old, state.cfg, rng.tip, compare):
                 if (f.path, f.rule_name) not in seen:
                     seen.add((f.path, f.rule_name))
                     findings.append(f)

@@ -287,6 +287,21 @@ def load_file(path: str) -> list[Rule]:
     return _rules_of(_load_toml(path), path)
 
 
+def load_bytes(data: bytes, path: str) -> list[Rule]:
+    """The rules of a rule file's content (CI reads the base revision's from git); path names it."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on older interpreters only
+        import tomli as tomllib
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise RuleError(f"{path}: not UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(f"{path}: not valid TOML: {exc}") from None
+    return _rules_of(doc, path)
+
+
 def _rules_of(doc: dict[str, Any], path: str) -> list[Rule]:
     unknown = set(doc) - {"rule"}
     if unknown:
