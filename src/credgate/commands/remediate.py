@@ -32,7 +32,7 @@ import click
 from credgate import config as config_mod
 from credgate import gitio
 from credgate.commands import files as files_cmd
-from credgate.commands.history import ALL_REFS, Introduced, introductions, load_config
+from credgate.commands.history import ALL_REFS, Introduced, credential_file, introductions, load_config
 from credgate.errors import CLEAN, FINDINGS, UsageError
 from credgate.report import Stats, safe
 
@@ -44,19 +44,6 @@ BACKUP_DIR = "credgate-backup"  # inside the git directory, mode 700
 def _secrets_in(revs: tuple[str, ...], cfg: config_mod.Config) -> list[Introduced]:
     """Each distinct secret on the given refs, at the commit that introduced it, with every path."""
     return introductions(cfg, revs, " ".join(revs), Stats())
-
-
-def credential_file(path: str, classifier: files_cmd.Classifier, rule_ids: set[str] | None = None) -> bool:
-    """A file the `credgate-files` gate blocks by name (.env.master, id_rsa, *.p12): it leaves history
-    whole. A name that is a credential only by content (`*.pem`, `.npmrc`) counts when what was found
-    in it is a private key. Docs, source, rule files and tests keep their history: values are replaced.
-    """
-    hit = classifier.by_name(path)
-    if hit is None:
-        return False
-    if not hit.by_content:
-        return True
-    return any(r.startswith(files_cmd.KEY_RULE_PREFIX) or r in files_cmd.KEY_RULE_IDS for r in rule_ids or ())
 
 
 def whole_file(path: str, cfg: config_mod.Config) -> bool:
@@ -112,7 +99,7 @@ def credential_files_in_history(cfg: config_mod.Config, cwd: str | None = None) 
 
     def is_credential(raw: bytes) -> bool:
         path = os.fsdecode(raw)
-        hit = classifier.by_name(path)
+        hit = classifier.by_name(path.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
         return hit is not None and not hit.by_content and not cfg.is_excluded(path)
 
     seen = gitio.path_history(is_credential, cwd=cwd, refs=ALL_REFS)

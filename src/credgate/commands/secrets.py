@@ -81,8 +81,17 @@ def run(
     scope = "staged changes" if not from_disk else "files" if not todo else "staged changes and files"
     # Files read from disk (pre-commit --all-files) are edited, not unstaged.
     kind = "files" if from_disk and not todo else "staged"
-    report = Report(scope, findings, stats, new_files=new_files, max_size=cfg.max_file_size, kind=kind)
+    report = Report(scope, findings, stats, new_files=new_files, max_size=cfg.max_file_size, kind=kind,
+                    credential_files=_credential_files(findings, cfg))  # fmt: skip
     return emit(apply_baseline(report, cfg), fmt, verbose, out, err)
+
+
+def _credential_files(findings: list[Finding], cfg: config_mod.Config) -> set[str]:
+    """Which files the advice may tell to untrack and gitignore: credential files only, never docs or
+    source (the credential-file gate's definition)."""
+    from credgate.commands.history import credential_files
+
+    return credential_files([f for f in findings if f.blocking], cfg)
 
 
 @click.command("secrets")
