@@ -893,8 +893,8 @@ def delete_refs(names: Sequence[str], cwd: str | None = None) -> None:
         run("update-ref", "--stdin", cwd=cwd, input=lines.encode())
 
 
-def tree_files(rev: str, cwd: str | None = None) -> dict[str, str]:
-    """Path -> blob id of every file in rev's tree ({} when rev does not exist)."""
+def committed_entries(rev: str, cwd: str | None = None) -> dict[str, tuple[str, str]]:
+    """Path -> (mode, blob id) of every file in rev's tree; {} when rev does not exist (no commit yet)."""
     if not commit_exists(rev, cwd):
         return {}
     out = run("ls-tree", "-r", "-z", "--full-tree", rev, cwd=cwd)
@@ -903,10 +903,35 @@ def tree_files(rev: str, cwd: str | None = None) -> dict[str, str]:
         if not record:
             continue
         meta, _, path = record.partition(b"\t")
-        _mode, kind, sha = meta.decode("ascii").split(" ")
+        mode, kind, sha = meta.decode("ascii").split(" ")
         if kind == "blob":
-            tree[os.fsdecode(path)] = sha
+            tree[os.fsdecode(path)] = (mode, sha)
     return tree
+
+
+def committed_gitignores(rev: str, cwd: str | None = None) -> list[IgnoreSource]:
+    """Every .gitignore in rev's tree, shallower before deeper, as a clone checks them out.
+    A symlinked .gitignore is skipped: git does not follow one."""
+    entries = committed_entries(rev, cwd)
+    names = sorted(
+        (p for p, (mode, _) in entries.items()
+         if (p == ".gitignore" or p.endswith("/.gitignore")) and mode in ("100644", "100755")),
+        key=lambda p: (p.count("/"), p),
+    )  # fmt: skip
+    sources = []
+    for rel, blob in zip(names, read_blobs([entries[n][1] for n in names], 1 << 20, cwd)):
+        if blob.data is None:
+            continue
+        lines = blob.data.decode("utf-8", "surrogateescape").split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        sources.append(IgnoreSource("gitignore", rel, os.path.dirname(rel), tuple(lines)))
+    return sources
+
+
+def expire_unreachable_reflog(cwd: str | None = None) -> None:
+    """Drop reflog entries the refs no longer reach (what git-filter-repo does after a full rewrite)."""
+    run("reflog", "expire", "--expire-unreachable=now", "--all", cwd=cwd)
 
 
 def run_filter_repo(exe: str, args: Sequence[str], cwd: str | None = None) -> None:

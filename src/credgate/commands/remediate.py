@@ -319,6 +319,9 @@ def _apply(purge: Purge, cfg: config_mod.Config, layout: gitio.Layout, stamp: st
             print(f"   - the credential file {safe(p)}", file=out)
         print(f"Restore with: git fetch {_q(bundle)} '+refs/*:refs/*'  (or run remediate again)", file=out)
         return FINDINGS
+    if layout.work_tree is not None:
+        # The reflog still reaches the old commits; the backups above are the deliberate copy.
+        gitio.expire_unreachable_reflog(layout.git_dir)
     gone = len(purge.secrets)
     print(
         f"credgate: verified: no secret remains on any ref ({gone} secret(s) and {len(purge.files)} "
