@@ -929,9 +929,10 @@ def committed_gitignores(rev: str, cwd: str | None = None) -> list[IgnoreSource]
     return sources
 
 
-def expire_unreachable_reflog(cwd: str | None = None) -> None:
-    """Drop reflog entries the refs no longer reach (what git-filter-repo does after a full rewrite)."""
-    run("reflog", "expire", "--expire-unreachable=now", "--all", cwd=cwd)
+def expire_reflogs(cwd: str | None = None) -> None:
+    """Empty every reflog, as git-filter-repo does after a full rewrite: each entry names pre-rewrite
+    commits (even the rewrite's own entry, as its old value)."""
+    run("reflog", "expire", "--expire=now", "--expire-unreachable=now", "--all", cwd=cwd)
 
 
 def run_filter_repo(exe: str, args: Sequence[str], cwd: str | None = None) -> None:

@@ -321,7 +321,8 @@ def _apply(purge: Purge, cfg: config_mod.Config, layout: gitio.Layout, stamp: st
         return FINDINGS
     if layout.work_tree is not None:
         # The reflog still reaches the old commits; the backups above are the deliberate copy.
-        gitio.expire_unreachable_reflog(layout.git_dir)
+        gitio.expire_reflogs(layout.git_dir)
+        print("credgate: reflogs emptied (they named the old commits; the backups keep them)", file=out)
     gone = len(purge.secrets)
     print(
         f"credgate: verified: no secret remains on any ref ({gone} secret(s) and {len(purge.files)} "

@@ -230,8 +230,12 @@ def run(
         cfg = config_mod.Config() if not config_path else config_mod.find(".", config_path)
         ranges = from_pre_receive(stdin.read().splitlines())
     else:
-        top = gitio.toplevel()
-        cfg = config_mod.find(top, config_path)
+        # A bare or mirror clone has commits but no index: ranges need no index, so they work there too.
+        layout = gitio.layout()
+        if layout.work_tree is not None:
+            cfg = config_mod.find(layout.work_tree, config_path)
+        else:
+            cfg = config_mod.Config() if not config_path else config_mod.find(".", config_path)
         if pre_push is not None:
             ranges = from_pre_push(stdin.read().splitlines(), pre_push[0])
         else:
