@@ -280,6 +280,10 @@ def github(path: str, text: str, hooks: HookConfig, result: CIResult) -> None:
             continue
         label = f"{path} job {name}"
         steps = job.get("steps")
+        if isinstance(job.get("uses"), str) and "credgate" in str(job.get("uses")):
+            # A reusable workflow lives in another repository: credgate cannot read what it runs.
+            result.unknown.append(f"{label} (calls the reusable workflow {job.get('uses')})")
+            continue
         if not isinstance(steps, list):
             if "credgate" in str(name):
                 result.rejected.append(f"{label}: named credgate, but runs no credgate step")
