@@ -929,10 +929,17 @@ def committed_gitignores(rev: str, cwd: str | None = None) -> list[IgnoreSource]
     return sources
 
 
-def expire_reflogs(cwd: str | None = None) -> None:
-    """Empty every reflog, as git-filter-repo does after a full rewrite: each entry names pre-rewrite
-    commits (even the rewrite's own entry, as its old value)."""
-    run("reflog", "expire", "--expire=now", "--expire-unreachable=now", "--all", cwd=cwd)
+def reflog_exists(name: str, cwd: str | None = None) -> bool:
+    proc = subprocess.run(git_cmd("reflog", "exists", name), cwd=cwd, env=_env(), capture_output=True)
+    return proc.returncode == 0
+
+
+def expire_reflogs(names: Sequence[str], cwd: str | None = None) -> None:
+    """Empty the reflogs of names (and HEAD), as git-filter-repo does after a full rewrite: each entry
+    names pre-rewrite commits (even the rewrite's own entry, as its old value)."""
+    have = [n for n in ["HEAD", *names] if reflog_exists(n, cwd)]
+    if have:
+        run("reflog", "expire", "--expire=now", "--expire-unreachable=now", "--", *have, cwd=cwd)
 
 
 def run_filter_repo(exe: str, args: Sequence[str], cwd: str | None = None) -> None:

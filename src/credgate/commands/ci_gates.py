@@ -136,9 +136,12 @@ def script_gate(script: str, pipefail: bool, errexit: bool = True) -> tuple[str 
     script, or (None, why) when credgate appears but its failure is swallowed or it never scans."""
     lines = _logical_lines(script)
     why = ""
-    if not errexit:
-        # Without `set -e` only the last command's status is the step's.
-        lines = lines[-1:] if lines else []
+    if not errexit and lines:
+        # Without `set -e` only the last command's status is the step's: `credgate ci; true` passes.
+        last = lines[-1]
+        head, sep, _ = last.partition("||")
+        segments = _segments(head)
+        lines = [(segments[-1] if segments else head) + (" || swallowed" if sep else "")]
     for line in lines:
         if re.match(r"set\s+\+e\b", line):
             return None, "`set +e` lets a failing credgate step pass"
@@ -242,7 +245,10 @@ def pre_commit_gate(script: str, pipefail: bool) -> bool:
 
 
 def _truthy(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "${{ true }}"))
+    """`continue-on-error: true`, or an expression that may be true at run time (`${{ matrix.x }}`)."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "false", "${{ false }}")
+    return value is True
 
 
 def _falsy_if(value: Any) -> bool:

@@ -249,6 +249,14 @@ def _preflight(layout: gitio.Layout) -> str:
             "(nothing was changed)",
             "commit or stash them, then run again",
         )
+    if "refs/stash" in gitio.rewritable_refs(BACKUP_REF_PREFIX, layout.git_dir):
+        # Stashes live in refs/stash's reflog: a rewrite cannot carry them over, and each one keeps
+        # commits from before it.
+        raise UsageError(
+            "there are stashed changes; they would keep the old history (and the rewrite cannot carry them "
+            "over). Nothing was changed",
+            "apply or drop them first (git stash list; git stash pop, or git stash clear), then run again",
+        )
     if not gitio.rewritable_refs(BACKUP_REF_PREFIX, layout.git_dir):
         raise UsageError("no refs to rewrite", "run it in the repository whose history holds the secrets")
     return exe
@@ -314,14 +322,19 @@ def _apply(purge: Purge, cfg: config_mod.Config, layout: gitio.Layout, stamp: st
         print("credgate: the rewrite ran, but the history still holds:", file=out)
         for s in left:
             where = ", ".join(safe(p) for p in s.paths)
-            print(f"   - {s.finding.rule_id} {s.finding.redacted()} in {where}", file=out)
+            encoded = (
+                " (inside an encoded value: replace that value by hand)"
+                if "inside " in s.finding.note
+                else ""
+            )
+            print(f"   - {s.finding.rule_id} {s.finding.redacted()} in {where}{encoded}", file=out)
         for p in files_left:
             print(f"   - the credential file {safe(p)}", file=out)
         print(f"Restore with: git fetch {_q(bundle)} '+refs/*:refs/*'  (or run remediate again)", file=out)
         return FINDINGS
     if layout.work_tree is not None:
         # The reflog still reaches the old commits; the backups above are the deliberate copy.
-        gitio.expire_reflogs(layout.git_dir)
+        gitio.expire_reflogs(targets, layout.git_dir)
         print("credgate: reflogs emptied (they named the old commits; the backups keep them)", file=out)
     gone = len(purge.secrets)
     print(
@@ -335,6 +348,18 @@ def _apply(purge: Purge, cfg: config_mod.Config, layout: gitio.Layout, stamp: st
         else "git push --force --all && git push --force --tags"
     )
     print(f"Next: rotate (if not done), then publish: {publish}; have collaborators re-clone.", file=out)
+    if any(t.startswith("refs/remotes/") for t in targets):
+        print(
+            "   Remote-tracking refs were rewritten too, so no ref here reaches the old commits. Push before "
+            "you pull or fetch: a fetch brings the old history back until the remote has the new one.",
+            file=out,
+        )
+    if layout.work_tree is None:
+        print(
+            "   A host may refuse refs it manages (GitHub's refs/pull/*): those copies are the host's to "
+            "drop; ask its support, as the old commits stay reachable there.",
+            file=out,
+        )
     if backup_prefix:
         print(
             "Once the rewrite is pushed, delete the backups (they hold the old history): "
