@@ -280,3 +280,23 @@ def test_history_text_names_every_path(repo: Repo) -> None:
     assert rc == 1
     assert "path(s)" not in text
     assert text.count("in .env.master, AUTOMATION-GUIDE.md;") == 3
+
+
+def test_stashed_changes_are_refused_before_any_backup(repo: Repo) -> None:
+    two_files(repo)
+    repo.write("README.md", "local edit\n")
+    repo.git("stash", "-q")
+    with pytest.raises(UsageError, match="stashed changes"):
+        remediate.run(apply=True, out=io.StringIO(), err=io.StringIO())
+    assert not (repo.path / ".git" / "credgate-backup").exists()
+    assert repo.git("stash", "list").strip()  # untouched
+
+
+@pytest.mark.skipif(not HAS_FILTER_REPO, reason="git-filter-repo is installed with the test extras")
+def test_after_apply_no_reflog_reaches_the_old_history(repo: Repo) -> None:
+    values = two_files(repo)
+    assert out_of(remediate.run, apply=True, err=io.StringIO())[0] == 0
+    reflog = repo.git("log", "-p", "--exclude=refs/credgate-backup/*", "--all", "--reflog")
+    for value in values:
+        assert value not in reflog
+    assert history.run(include_reflog=True, fmt="json", out=io.StringIO(), err=io.StringIO()) == 0
