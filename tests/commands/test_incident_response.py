@@ -300,3 +300,23 @@ def test_after_apply_no_reflog_reaches_the_old_history(repo: Repo) -> None:
     for value in values:
         assert value not in reflog
     assert history.run(include_reflog=True, fmt="json", out=io.StringIO(), err=io.StringIO()) == 0
+
+
+def _readme_block(starts_with: str) -> str:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for block in readme.split("```yaml\n")[1:]:
+        body = block.split("```", 1)[0]
+        if body.startswith(starts_with):
+            return body
+    raise AssertionError(f"no README yaml block starts with {starts_with!r}")
+
+
+@pytest.mark.parametrize(
+    ("path", "start"),
+    [(".github/workflows/secrets.yml", "# .github/workflows/secrets.yml"), (".gitlab-ci.yml", "credgate:")],
+)
+def test_the_readme_ci_recipes_pass_the_audit(repo: Repo, path: str, start: str) -> None:
+    repo.stage(path, _readme_block(start))
+    repo.commit()
+    check = audit.check_ci(str(repo.path))
+    assert check.verdict == "SAFE", check.details

@@ -226,7 +226,8 @@ def test_the_incident_replayed_end_to_end(tmp_path: Path) -> None:
         env={**os.environ, **hook_env},
     )  # fmt: skip
     assert push.returncode == 0, push.stderr  # the pre-push gate passes a clean push
-    assert time.monotonic() - started < 30
+    # About 10 s alone; the bound is loose because the suite shares the machine.
+    assert time.monotonic() - started < 120
 
 
 def test_remediate_in_a_working_clone_keeps_the_local_env_file_and_audit_stays_safe(tmp_path: Path) -> None:
