@@ -320,3 +320,50 @@ def test_the_readme_ci_recipes_pass_the_audit(repo: Repo, path: str, start: str)
     repo.commit()
     check = audit.check_ci(str(repo.path))
     assert check.verdict == "SAFE", check.details
+
+
+@pytest.mark.parametrize(
+    ("run", "counts"),
+    [
+        ("timeout 300 credgate ci", True),
+        ("nice -n 5 credgate ci --format github", True),
+        ("credgate ci --help", False),
+        ("exit 0\ncredgate ci", False),
+        ("credgate ci &", False),
+        ("if credgate ci; then echo ok; fi", False),
+        ("set +e\ncredgate ci", False),
+        ("echo 'credgate ci'", False),
+        ("credgate install-hooks", False),
+        ("credgate ci 2>&1 | tee credgate.log", True),  # GitHub's bash runs with pipefail
+    ],
+)
+def test_github_run_steps(run: str, counts: bool) -> None:
+    from credgate.commands import ci_gates
+
+    body = "\n".join("          " + line for line in run.splitlines())
+    workflow = f"on: push\njobs:\n  j:\n    steps:\n      - run: |\n{body}\n"
+    result = ci_gates.judge({".github/workflows/a.yml": workflow})
+    assert bool(result.runs) is counts, (result.runs, result.rejected)
+
+
+@pytest.mark.parametrize(
+    ("workflow", "counts"),
+    [
+        ("on: push\njobs:\n  j:\n    steps:\n      - run: pre-commit run --all-files\n", True),
+        ("on: push\njobs:\n  j:\n    steps:\n      - run: SKIP=credgate-secrets pre-commit run --all-files\n", False),
+        ("on: push\njobs:\n  j:\n    steps:\n      - run: pre-commit run flake8 --all-files\n", False),
+        ("on: push\nenv:\n  SKIP: credgate-secrets\njobs:\n  j:\n    steps:\n      - uses: pre-commit/action@v3\n",
+         False),
+        ("on: push\njobs:\n  j:\n    steps:\n      - uses: pre-commit/action@v3\n", True),
+        ("on: push\njobs:\n  j:\n    uses: org/credgate/.github/workflows/scan.yml@v1\n", None),
+    ],
+)  # fmt: skip
+def test_github_pre_commit_steps_and_reusable_workflows(workflow: str, counts: bool | None) -> None:
+    from credgate.commands import ci_gates
+
+    config = "repos:\n  - repo: https://x/credgate\n    rev: v1\n    hooks:\n      - id: credgate-secrets\n"
+    result = ci_gates.judge({".pre-commit-config.yaml": config, ".github/workflows/a.yml": workflow})
+    if counts is None:
+        assert not result.runs and result.unknown
+    else:
+        assert bool(result.runs) is counts, (result.runs, result.rejected)

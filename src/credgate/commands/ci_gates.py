@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 GITHUB = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
@@ -100,14 +100,34 @@ def _words(command: str) -> list[str]:
         return command.split()
 
 
+# Wrappers that run a command and pass its exit status on (`timeout 300 credgate ci`).
+_VALUE_OPTIONS = frozenset({"-n", "-s", "-k", "-u", "--signal", "--kill-after", "--adjustment", "--unset"})
+_WRAPPERS = {"env": 0, "exec": 0, "nice": 0, "time": 0, "command": 0, "timeout": 1, "xvfb-run": 0}
+
+
+def _skip_prefix(words: list[str]) -> tuple[int, dict[str, str]]:
+    """Index of the command word after `VAR=value` assignments and status-preserving wrappers."""
+    i, assigned = 0, {}
+    while i < len(words):
+        word = words[i]
+        if "=" in word and not word.startswith("-") and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", word):
+            name, _, value = word.partition("=")
+            assigned[name] = value
+            i += 1
+        elif word in _WRAPPERS:
+            i += 1
+            while i < len(words) and words[i].startswith("-"):
+                # The wrapper's own options, and the value of those that take one (`nice -n 5`).
+                i += 2 if words[i] in _VALUE_OPTIONS else 1
+            i += _WRAPPERS[word]
+        else:
+            break
+    return i, assigned
+
+
 def _credgate_scan(words: list[str]) -> str | None:
     """The scanning subcommand when words run credgate (`credgate ci`, `python -m credgate files`)."""
-    i = 0
-    # Leading environment assignments and wrappers that still propagate the exit status.
-    while i < len(words) and (
-        "=" in words[i] and not words[i].startswith("-") or words[i] in ("env", "exec")
-    ):
-        i += 1
+    i, _ = _skip_prefix(words)
     if i >= len(words):
         return None
     word = words[i]
@@ -118,7 +138,10 @@ def _credgate_scan(words: list[str]) -> str | None:
         i += 2
     elif not re.fullmatch(r"(?:.*/)?credgate", word):
         return None
-    rest = [w for w in words[i + 1 :] if not w.startswith("-")]
+    args = words[i + 1 :]
+    if {"--help", "-h", "--version"} & set(args):
+        return None  # prints and exits 0: scans nothing
+    rest = [w for w in args if not w.startswith("-")]
     return rest[0] if rest and rest[0] in SCANS else None
 
 
@@ -145,6 +168,8 @@ def script_gate(script: str, pipefail: bool, errexit: bool = True) -> tuple[str 
     for line in lines:
         if re.match(r"set\s+\+e\b", line):
             return None, "`set +e` lets a failing credgate step pass"
+        if re.fullmatch(r"exit(\s+0)?", line):
+            return None, why or "the script exits before credgate runs"
         if "pipefail" in line:
             pipefail = True
         if "credgate" not in line:
@@ -153,6 +178,9 @@ def script_gate(script: str, pipefail: bool, errexit: bool = True) -> tuple[str 
             why = f"`{line[:80]}`: credgate's exit status is tested, not enforced"
             continue
         head, _, _ = line.partition("||")
+        if re.search(r"(?<![&>])&\s*$", head):
+            why = f"`{line[:80]}`: runs in the background, so its exit status is never checked"
+            continue
         for seg in _segments(head):
             pipeline = seg.split("|")
             for n, stage in enumerate(pipeline):
@@ -220,25 +248,48 @@ def pre_commit_config(text: str) -> HookConfig:
     return HookConfig(list(dict.fromkeys(ids)), list(dict.fromkeys(commit_ids)), has_ci, skipped)
 
 
-def _runs_pre_commit(words: list[str]) -> bool:
-    i = 0
+def _runs_pre_commit(words: list[str], hooks: HookConfig, skip_env: set[str]) -> bool:
+    """`pre-commit run [--all-files]` that runs at least one credgate commit-stage hook."""
+    i, assigned = _skip_prefix(words)
+    words = words[i:]
+    j = 0
     if words[:1] and re.fullmatch(r"(?:.*/)?python[0-9.]*", words[0]) and words[1:3] == ["-m", "pre_commit"]:
-        i = 2
+        j = 2
     elif not (words[:1] and re.fullmatch(r"(?:.*/)?pre-commit", words[0])):
         return False
-    rest = [w for w in words[i + 1 :] if not w.startswith("-")]
-    return bool(rest) and rest[0] == "run"
+    args = words[j + 1 :]
+    rest = [w for w in args if not w.startswith("-")]
+    if not rest or rest[0] != "run":
+        return False
+    if any(a.startswith("--hook-stage") for a in args):
+        return False  # another stage's hooks: not the commit-stage credgate hooks
+    skipped = skip_env | {s.strip() for s in assigned.get("SKIP", "").split(",")}
+    wanted = [h for h in hooks.commit_ids if h not in skipped]
+    # `pre-commit run flake8` runs that one hook only.
+    named = [w for w in rest[1:] if not w.startswith("-")]
+    if named and "--files" not in args:
+        wanted = [h for h in wanted if h in named[:1]]
+    return bool(wanted)
 
 
-def pre_commit_gate(script: str, pipefail: bool) -> bool:
+def pre_commit_gate(script: str, pipefail: bool, hooks: HookConfig, skip_env: Iterable[str] = ()) -> bool:
     for line in _logical_lines(script):
         if "||" in line or re.match(r"(if|while|until|!)\s", line):
             continue
         for seg in _segments(line):
             stages = seg.split("|")
-            if _runs_pre_commit(_words(stages[0])) and (len(stages) == 1 or pipefail):
+            if _runs_pre_commit(_words(stages[0]), hooks, set(skip_env)) and (len(stages) == 1 or pipefail):
                 return True
     return False
+
+
+def _skip_from(*envs: Any) -> set[str]:
+    """pre-commit's SKIP variable, from a workflow's, job's or step's `env:`."""
+    out: set[str] = set()
+    for env in envs:
+        if isinstance(env, dict) and isinstance(env.get("SKIP"), str):
+            out |= {s.strip() for s in env["SKIP"].split(",")}
+    return out
 
 
 # ---------------------------------------------------------------- GitHub Actions
@@ -294,7 +345,7 @@ def github(path: str, text: str, hooks: HookConfig, result: CIResult) -> None:
             if "credgate" in str(name):
                 result.rejected.append(f"{label}: named credgate, but runs no credgate step")
             continue
-        found, why = _github_steps(steps, job, hooks)
+        found, why = _github_steps(steps, job, hooks, _skip_from(doc.get("env"), job.get("env")))
         if found and _truthy(job.get("continue-on-error")):
             result.rejected.append(
                 f"{label}: `continue-on-error: true`, so a failing scan does not fail the run"
@@ -309,7 +360,18 @@ def github(path: str, text: str, hooks: HookConfig, result: CIResult) -> None:
             result.rejected.append(f"{label}: named credgate, but runs no credgate scan")
 
 
-def _github_steps(steps: list[Any], job: dict[Any, Any], hooks: HookConfig) -> tuple[str, str]:
+def _action_runs_credgate(step: dict[Any, Any], hooks: HookConfig, skip_env: set[str]) -> bool:
+    """pre-commit/action runs `pre-commit run --all-files` plus its `extra_args` (a hook id narrows it)."""
+    extra = ""
+    if isinstance(step.get("with"), dict):
+        extra = str(step["with"].get("extra_args", ""))
+    words = ["pre-commit", "run", *(_words(extra) if extra else ["--all-files"])]
+    return _runs_pre_commit(words, hooks, skip_env | _skip_from(step.get("env")))
+
+
+def _github_steps(
+    steps: list[Any], job: dict[Any, Any], hooks: HookConfig, skip_env: set[str]
+) -> tuple[str, str]:
     why = ""
     defaults = job.get("defaults")
     default_shell = ""
@@ -325,7 +387,7 @@ def _github_steps(steps: list[Any], job: dict[Any, Any], hooks: HookConfig) -> t
             action = uses.split("@", 1)[0].rstrip("/")
             if action.rsplit("/", 1)[-1] == "credgate":
                 how = "credgate"
-            elif action == "pre-commit/action" and hooks.commit_ids:
+            elif action == "pre-commit/action" and _action_runs_credgate(step, hooks, skip_env):
                 how = "pre-commit"
         elif isinstance(run, str):
             shell = str(step.get("shell", default_shell))
@@ -334,7 +396,7 @@ def _github_steps(steps: list[Any], job: dict[Any, Any], hooks: HookConfig) -> t
             sub, reason = script_gate(run, pipefail=default, errexit=default or "-e" in shell)
             if sub:
                 how = "credgate"
-            elif hooks.commit_ids and pre_commit_gate(run, pipefail=default):
+            elif pre_commit_gate(run, default, hooks, skip_env | _skip_from(step.get("env"))):
                 how = "pre-commit"
             elif reason:
                 why = why or reason
@@ -395,7 +457,8 @@ def gitlab(path: str, text: str, hooks: HookConfig, result: CIResult) -> None:
         script = _script_text(before) + "\n" + _script_text(merged.get("script"))
         sub, why = script_gate(script, pipefail=False)
         how = "credgate" if sub else ""
-        if not how and hooks.commit_ids and pre_commit_gate(script, pipefail=False):
+        variables = merged.get("variables", doc.get("variables"))
+        if not how and pre_commit_gate(script, False, hooks, _skip_from(variables)):
             how = "pre-commit"
         if not how:
             if why:
