@@ -346,15 +346,17 @@ def test_github_run_steps(run: str, counts: bool) -> None:
     assert bool(result.runs) is counts, (result.runs, result.rejected)
 
 
+STEPS = "on: push\njobs:\n  j:\n    steps:\n"
+
+
 @pytest.mark.parametrize(
     ("workflow", "counts"),
     [
-        ("on: push\njobs:\n  j:\n    steps:\n      - run: pre-commit run --all-files\n", True),
-        ("on: push\njobs:\n  j:\n    steps:\n      - run: SKIP=credgate-secrets pre-commit run --all-files\n", False),
-        ("on: push\njobs:\n  j:\n    steps:\n      - run: pre-commit run flake8 --all-files\n", False),
-        ("on: push\nenv:\n  SKIP: credgate-secrets\njobs:\n  j:\n    steps:\n      - uses: pre-commit/action@v3\n",
-         False),
-        ("on: push\njobs:\n  j:\n    steps:\n      - uses: pre-commit/action@v3\n", True),
+        (STEPS + "      - run: pre-commit run --all-files\n", True),
+        (STEPS + "      - run: SKIP=credgate-secrets pre-commit run --all-files\n", False),
+        (STEPS + "      - run: pre-commit run flake8 --all-files\n", False),
+        ("on: push\nenv:\n  SKIP: credgate-secrets\n" + STEPS[9:] + "      - uses: pre-commit/action@v3\n", False),
+        (STEPS + "      - uses: pre-commit/action@v3\n", True),
         ("on: push\njobs:\n  j:\n    uses: org/credgate/.github/workflows/scan.yml@v1\n", None),
     ],
 )  # fmt: skip
