@@ -189,7 +189,14 @@ def draft(findings: list[Finding], checks: list[Any], repo: str, now: datetime) 
     )
     add("- [ ] CI: run `credgate ci` on every pull request and push (the gate `--no-verify` cannot skip)")
     add("- [ ] Audit other env and credential files: `credgate audit`")
-    add("- [ ] Add test coverage for this failure scenario")
+    add(
+        "- [ ] Add test coverage for this failure scenario: a CI job that runs "
+        "`credgate audit --skip hooks`, so a `.gitignore` or gate regression fails the build"
+    )
+    add(
+        "- [ ] Improve monitoring/alerting: the host's secret-scanning alerts and push protection; the "
+        "providers' usage logs for the old credentials"
+    )
     add("- [ ] Document lessons learned")
     add("")
     add("### Lessons Learned")

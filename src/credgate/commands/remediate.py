@@ -46,11 +46,6 @@ def _secrets_in(revs: tuple[str, ...], cfg: config_mod.Config) -> list[Introduce
     return introductions(cfg, revs, " ".join(revs), Stats())
 
 
-def whole_file(path: str, cfg: config_mod.Config) -> bool:
-    """Kept for callers that only have a path: a credential file by name."""
-    return credential_file(path, files_cmd.Classifier(cfg))
-
-
 def expressions(secrets: list[bytes]) -> bytes:
     """git-filter-repo --replace-text lines; multi-line secrets (keys) as an escaped regex."""
     lines = []
