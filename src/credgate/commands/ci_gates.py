@@ -66,8 +66,8 @@ def _yaml(text: str) -> Any:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
-    except yaml.YAMLError:
-        return None
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError):
+        return None  # deeply nested or malformed: reported as unreadable, never a traceback
 
 
 # ---------------------------------------------------------------- shell
