@@ -191,21 +191,22 @@ def _history_steps(findings: list[Finding], credential_files: set[str]) -> list[
         paths.update(listed if isinstance(listed, list) else [f.path])
     whole = sorted(p for p in paths if p in credential_files)
     values = sorted(p for p in paths if p not in credential_files)
-    steps = [
-        "Rotate every one of them, then purge history in one rewrite: credgate remediate prints the plan "
-        "(--apply backs up, rewrites every ref and verifies)."
-    ]
+    cmd = "git filter-repo"
+    why = []
     if whole:
-        args = " ".join(f"--path {shlex.quote(safe(p))}" for p in whole)
-        steps.append(f"Credential files leave history whole: git filter-repo --invert-paths {args}")
+        cmd += " --invert-paths " + " ".join(f"--path {shlex.quote(safe(p))}" for p in whole)
+        why.append("credential files leave history whole")
+    cmd += " --replace-text FILE"
     if values:
-        steps.append(
-            "In " + ", ".join(safe(p) for p in values) + " only the value is replaced (the files keep "
-            "their history): git filter-repo --replace-text FILE "
-            "(credgate remediate --write-expressions FILE writes FILE)."
-        )
-    steps.append("Force-push the rewritten refs and have every clone re-clone: old clones still hold them.")
-    return steps
+        kept = ", ".join(safe(p) for p in values)
+        why.append(f"in {kept} only the value is replaced and the files keep their history")
+    why.append("credgate remediate --write-expressions FILE writes FILE")
+    return [
+        "Then purge history, every value and every ref in one rewrite: credgate remediate prints the plan "
+        "(--apply backs up, rewrites and verifies).",
+        f"By hand: {cmd}  ({'; '.join(why)}).",
+        "Force-push the rewritten refs and have every clone re-clone: old clones still hold them.",
+    ]
 
 
 def _write_notices(notices: list[Finding], out: TextIO) -> None:

@@ -165,7 +165,8 @@ def test_history_advice_replaces_values_in_docs_and_tests_instead_of_deleting_th
     rc, text = out_of(history.run, err=io.StringIO())
     assert rc == 1
     assert "--invert-paths" not in text
-    assert "In README.md, tests/test_api.py only the value is replaced" in text
+    assert "in README.md, tests/test_api.py only the value is replaced" in text
+    assert "git filter-repo --replace-text FILE" in text
     assert "in README.md, tests/test_api.py;" in text  # every path, not a count
 
 
