@@ -166,7 +166,12 @@ def draft(findings: list[Finding], checks: list[Any], repo: str, now: datetime) 
         check = by_name.get(name)
         if check is None:
             continue
-        state = "in place" if check.safe else "NOT in place"
+        if check.unknown:
+            state = "UNKNOWN (a CI system credgate cannot read)"
+        elif check.safe is None:
+            state = f"not checked here ({TODO}: was it in place?)"
+        else:
+            state = "in place" if check.safe else "NOT in place"
         add(f"  - {'Local hook' if name == 'hooks' else 'CI gate'} {state}:")
         for detail in check.details[:4]:
             add(f"    - {detail}")
