@@ -371,3 +371,30 @@ def test_github_pre_commit_steps_and_reusable_workflows(workflow: str, counts: b
         assert not result.runs and result.unknown
     else:
         assert bool(result.runs) is counts, (result.runs, result.rejected)
+
+
+@pytest.mark.skipif(not HAS_FILTER_REPO, reason="git-filter-repo is installed with the test extras")
+def test_a_private_key_pasted_into_docs_is_replaced_whole_even_with_crlf_line_ends(repo: Repo) -> None:
+    key = secret("%%pem:RSA_PRIVATE_KEY%%")
+    repo.stage("deploy/id_rsa", key + "\n")
+    repo.stage(
+        "docs/SETUP.md",
+        "# Setup\r\n\r\nPaste this:\r\n\r\n" + key.replace("\n", "\r\n") + "\r\n\r\nDone.\r\n",
+    )
+    repo.commit("keys")
+    rc, text = out_of(remediate.run, apply=True, err=io.StringIO())
+    assert rc == 0, text
+    assert "deploy/id_rsa" not in repo.git("log", "--exclude=refs/credgate-backup/*", "--all", "--name-only")
+    setup = repo.git("show", "HEAD:docs/SETUP.md")
+    assert "PRIVATE KEY" not in setup and "***REMOVED-by-credgate***" in setup and "Done." in setup
+
+
+def test_expressions_escape_the_separator_and_match_either_line_end() -> None:
+    import re
+
+    key = b"-----BEGIN KEY-----\nab+/=\n-----END KEY-----"
+    lines = remediate.expressions([key, b"pa==>ss"]).splitlines()
+    patterns = [line.rsplit(b"==>", 1)[0][len(b"regex:") :] for line in lines]
+    assert all(line.startswith(b"regex:") and line.count(b"==>") == 1 for line in lines)
+    assert re.search(patterns[0], key.replace(b"\n", b"\r\n")) and re.search(patterns[0], key)
+    assert re.fullmatch(patterns[1], b"pa==>ss")

@@ -47,12 +47,15 @@ def _secrets_in(revs: tuple[str, ...], cfg: config_mod.Config) -> list[Introduce
 
 
 def expressions(secrets: list[bytes]) -> bytes:
-    """git-filter-repo --replace-text lines; multi-line secrets (keys) as an escaped regex."""
+    """git-filter-repo --replace-text lines. A multi-line secret (a private key) becomes a regex that
+    matches it with LF or CRLF line ends; a value holding `==>` (filter-repo's separator) too."""
     lines = []
     for value in sorted(set(secrets)):
-        if b"\n" in value or b"==>" in value or b"\r" in value:
-            escaped = re.escape(value).replace(b"\n", b"\\n").replace(b"\r", b"\\r")
-            lines.append(b"regex:" + escaped + b"==>" + REPLACEMENT)
+        if b"\n" in value or b"\r" in value or b"==>" in value:
+            parts = [re.escape(part.rstrip(b"\r")) for part in value.split(b"\n")]
+            # re.escape leaves `=` and `>` alone: escape `>` so the separator never appears in the pattern.
+            pattern = rb"\r?\n".join(parts).replace(b">", rb"\>")
+            lines.append(b"regex:" + pattern + b"==>" + REPLACEMENT)
         else:
             lines.append(b"literal:" + value + b"==>" + REPLACEMENT)
     return b"\n".join(lines) + b"\n"
