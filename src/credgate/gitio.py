@@ -845,8 +845,12 @@ def layout(cwd: str | None = None) -> Layout:
     if bare:
         return Layout(git_dir, None, mirror)
     top = run("rev-parse", "--show-toplevel", cwd=cwd, check=False).rstrip(b"\n")
-    # Inside the .git directory of a clone there is no work tree to speak of either.
-    return Layout(git_dir, os.fsdecode(top) if top else None, mirror)
+    if not top:
+        # Inside the .git directory of a clone: it has a work tree, just not here.
+        raise UsageError(
+            "this is the git directory of a clone, not its work tree", "cd to the work tree, then run again"
+        )
+    return Layout(git_dir, os.fsdecode(top), mirror)
 
 
 def rewritable_refs(skip_prefix: str, cwd: str | None = None) -> list[str]:

@@ -398,3 +398,24 @@ def test_expressions_escape_the_separator_and_match_either_line_end() -> None:
     assert all(line.startswith(b"regex:") and line.count(b"==>") == 1 for line in lines)
     assert re.search(patterns[0], key.replace(b"\n", b"\r\n")) and re.search(patterns[0], key)
     assert re.fullmatch(patterns[1], b"pa==>ss")
+
+
+def test_a_failing_rewrite_says_where_the_backup_is_and_leaves_no_expressions_file(
+    repo: Repo, monkeypatch: Any
+) -> None:
+    from credgate.errors import InternalError
+
+    two_files(repo)
+    monkeypatch.setattr(gitio, "filter_repo_exe", lambda: sys.executable)
+    monkeypatch.setattr(gitio, "filter_repo_works", lambda exe: True)
+
+    def boom(exe: str, args: Any, cwd: Any = None) -> None:
+        raise gitio.GitCommandError(["filter-repo"], 1, b"fatal: something broke")
+
+    monkeypatch.setattr(gitio, "run_filter_repo", boom)
+    with pytest.raises(InternalError) as info:
+        remediate.run(apply=True, out=io.StringIO(), err=io.StringIO())
+    assert "all.bundle" in info.value.hint and "git fetch --force" in info.value.hint
+    assert list((repo.path / ".git" / "credgate-backup").glob("*/all.bundle"))
+    assert not list((repo.path / ".git").glob("credgate-*/expressions.txt"))
+    assert (repo.path / ".env.master").exists()  # the work tree is untouched

@@ -33,8 +33,8 @@ from credgate import config as config_mod
 from credgate import gitio
 from credgate.commands import files as files_cmd
 from credgate.commands.history import ALL_REFS, Introduced, credential_file, introductions, load_config
-from credgate.errors import CLEAN, FINDINGS, UsageError
-from credgate.report import Stats, safe
+from credgate.errors import CLEAN, FINDINGS, InternalError, UsageError
+from credgate.report import Stats, redact_message, safe
 
 REPLACEMENT = b"***REMOVED-by-credgate***"
 BACKUP_REF_PREFIX = "refs/credgate-backup/"
@@ -300,7 +300,15 @@ def _apply(purge: Purge, cfg: config_mod.Config, layout: gitio.Layout, stamp: st
             expr = os.path.join(tmpdir, "expressions.txt")
             write_private(expr, expressions(purge.values))
             args += ["--replace-text", expr, "--replace-message", expr]
-        gitio.run_filter_repo(exe, args, cwd=layout.work_tree or layout.git_dir)
+        try:
+            gitio.run_filter_repo(exe, args, cwd=layout.work_tree or layout.git_dir)
+        except gitio.GitCommandError as exc:
+            raise InternalError(
+                f"git-filter-repo failed: {redact_message(exc.message)}",
+                f"nothing is lost: the backup is {safe(bundle)}"
+                + (f" and {backup_prefix}/" if backup_prefix else "")
+                + f"; to restore every ref: git fetch --force {_q(bundle)} 'refs/*:refs/*'",
+            ) from None
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
         restored = _restore(keep, layout.work_tree)
@@ -328,7 +336,10 @@ def _apply(purge: Purge, cfg: config_mod.Config, layout: gitio.Layout, stamp: st
             print(f"   - {s.finding.rule_id} {s.finding.redacted()} in {where}{encoded}", file=out)
         for p in files_left:
             print(f"   - the credential file {safe(p)}", file=out)
-        print(f"Restore with: git fetch {_q(bundle)} '+refs/*:refs/*'  (or run remediate again)", file=out)
+        print(
+            f"Restore with: git fetch --force {_q(bundle)} 'refs/*:refs/*'  (or run remediate again)",
+            file=out,
+        )
         return FINDINGS
     if layout.work_tree is not None:
         # The reflog still reaches the old commits; the backups above are the deliberate copy.
