@@ -419,3 +419,22 @@ def test_a_failing_rewrite_says_where_the_backup_is_and_leaves_no_expressions_fi
     assert list((repo.path / ".git" / "credgate-backup").glob("*/all.bundle"))
     assert not list((repo.path / ".git").glob("credgate-*/expressions.txt"))
     assert (repo.path / ".env.master").exists()  # the work tree is untouched
+
+
+@pytest.mark.parametrize(
+    ("shell", "run", "counts"),
+    [
+        ("bash {0}", "credgate ci\necho done", False),  # no -e: the step's status is echo's
+        ("bash {0}", "echo start\ncredgate ci", True),
+        ("sh", "credgate ci | tee log", False),  # sh -e has no pipefail
+        ("bash", "credgate ci | tee log", True),
+        ("pwsh", "credgate ci; Write-Host done", False),
+    ],
+)
+def test_github_step_shells(shell: str, run: str, counts: bool) -> None:
+    from credgate.commands import ci_gates
+
+    body = "\n".join("          " + line for line in run.splitlines())
+    workflow = f"on: push\njobs:\n  j:\n    steps:\n      - shell: {shell}\n        run: |\n{body}\n"
+    result = ci_gates.judge({".github/workflows/a.yml": workflow})
+    assert bool(result.runs) is counts, (result.runs, result.rejected)

@@ -360,6 +360,22 @@ def github(path: str, text: str, hooks: HookConfig, result: CIResult) -> None:
             result.rejected.append(f"{label}: named credgate, but runs no credgate scan")
 
 
+def _github_shell(shell: str) -> tuple[bool, bool]:
+    """(errexit, pipefail) of a step's shell. GitHub runs `bash` (and the default) as
+    `bash -eo pipefail {0}` and `sh` as `sh -e {0}`; pwsh, python and cmd report only the last
+    command's status; a custom command line has what its flags say."""
+    shell = shell.strip()
+    if shell in ("", "bash"):
+        return True, True
+    if shell == "sh":
+        return True, False
+    if "{0}" not in shell:
+        return False, False
+    flags = " ".join(w for w in shell.split() if w.startswith("-"))
+    errexit = bool(re.search(r"(?:^|\s)-[a-z]*e", flags)) or "errexit" in shell
+    return errexit, "pipefail" in shell
+
+
 def _action_runs_credgate(step: dict[Any, Any], hooks: HookConfig, skip_env: set[str]) -> bool:
     """pre-commit/action runs `pre-commit run --all-files` plus its `extra_args` (a hook id narrows it)."""
     extra = ""
@@ -390,10 +406,9 @@ def _github_steps(
             elif action == "pre-commit/action" and _action_runs_credgate(step, hooks, skip_env):
                 how = "pre-commit"
         elif isinstance(run, str):
-            shell = str(step.get("shell", default_shell))
-            # GitHub's default bash is `bash -e -o pipefail`; an explicit `bash {0}` or `sh` has neither.
-            default = shell in ("", "bash")
-            sub, reason = script_gate(run, pipefail=default, errexit=default or "-e" in shell)
+            errexit, pipefail = _github_shell(str(step.get("shell", default_shell)))
+            default = pipefail
+            sub, reason = script_gate(run, pipefail=pipefail, errexit=errexit)
             if sub:
                 how = "credgate"
             elif pre_commit_gate(run, default, hooks, skip_env | _skip_from(step.get("env"))):
