@@ -230,11 +230,12 @@ def run(
         cfg = config_mod.Config() if not config_path else config_mod.find(".", config_path)
         ranges = from_pre_receive(stdin.read().splitlines())
     else:
-        # A bare or mirror clone has commits but no index: ranges need no index, so they work there too.
-        layout = gitio.layout()
-        if layout.work_tree is not None:
-            cfg = config_mod.find(layout.work_tree, config_path)
-        else:
+        try:
+            cfg = config_mod.find(gitio.toplevel(), config_path)
+        except UsageError:
+            # A bare or mirror clone has commits but no index: ranges need no index, so they work there.
+            if gitio.layout().work_tree is not None:
+                raise
             cfg = config_mod.Config() if not config_path else config_mod.find(".", config_path)
         if pre_push is not None:
             ranges = from_pre_push(stdin.read().splitlines(), pre_push[0])

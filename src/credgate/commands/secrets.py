@@ -89,9 +89,12 @@ def run(
 def _credential_files(findings: list[Finding], cfg: config_mod.Config) -> set[str]:
     """Which files the advice may tell to untrack and gitignore: credential files only, never docs or
     source (the credential-file gate's definition)."""
+    blocking = [f for f in findings if f.blocking]
+    if not blocking:
+        return set()  # the common case, on every commit: nothing to advise on
     from credgate.commands.history import credential_files
 
-    return credential_files([f for f in findings if f.blocking], cfg)
+    return credential_files(blocking, cfg)
 
 
 @click.command("secrets")
