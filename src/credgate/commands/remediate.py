@@ -118,6 +118,11 @@ def plan(purge: Purge, layout: gitio.Layout, stamp: str) -> list[tuple[str, list
         rotate.append(
             f"{f.rule_id} {f.redacted()} (in {where}; introduced in commit {f.commit[:12]}): {safe(f.hint)}"
         )
+    if not rotate:
+        rotate.append(
+            "credgate recognised no secret value in " + ", ".join(safe(p) for p in purge.files) + "; rotate "
+            "any credential they held all the same"
+        )
     steps.append(("Rotate first. Rewriting history does not unpublish anything that was pushed:", rotate))
     backup_dir = os.path.join(layout.git_dir, BACKUP_DIR, stamp)
     backup = [
