@@ -481,10 +481,10 @@ def check_ci(top: str, layout: gitio.Layout | None = None) -> Check:
         check.details.append(f"{safe(path)}: credgate cannot read this CI system's configuration")
     if check.unknown:
         check.fix.append(
-            "Make sure a step there runs `credgate ci` and that its failure fails the build (no `|| true`, "
-            "no allowed failure); then pass `--skip ci` once you have checked it yourself."
+            "Check the CI files credgate cannot read yourself: a step must run `credgate ci` and its failure "
+            "must fail the build (no `|| true`, no allowed failure); then pass `--skip ci`."
         )
-    elif not runs:
+    if not runs and (result.rejected or not check.unknown):
         if not result.looked:
             check.details.append("no committed CI configuration found")
         check.fix.append(

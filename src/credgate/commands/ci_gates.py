@@ -154,6 +154,17 @@ def _segments(line: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+def _weaker(reason: str) -> bool:
+    """A reason that says less than one about a real scan whose failure is lost."""
+    return (
+        not reason or reason.startswith("credgate is installed") or "does not run a credgate scan" in reason
+    )
+
+
+def _better(old: str, new: str) -> str:
+    return new if new and (not old or (_weaker(old) and not _weaker(new))) else old
+
+
 def script_gate(script: str, pipefail: bool, errexit: bool = True) -> tuple[str | None, str]:
     """(the scanning subcommand, "") when the script runs a credgate scan whose failure fails the
     script, or (None, why) when credgate appears but its failure is swallowed or it never scans."""
@@ -175,11 +186,11 @@ def script_gate(script: str, pipefail: bool, errexit: bool = True) -> tuple[str 
         if "credgate" not in line:
             continue
         if re.match(r"(if|while|until|!)\s", line) or " then " in f" {line} ":
-            why = f"`{line[:80]}`: credgate's exit status is tested, not enforced"
+            why = _better(why, f"`{line[:80]}`: credgate's exit status is tested, not enforced")
             continue
         head, _, _ = line.partition("||")
         if re.search(r"(?<![&>])&\s*$", head):
-            why = f"`{line[:80]}`: runs in the background, so its exit status is never checked"
+            why = _better(why, f"`{line[:80]}`: runs in the background, so its exit status is never checked")
             continue
         for seg in _segments(head):
             pipeline = seg.split("|")
@@ -188,17 +199,16 @@ def script_gate(script: str, pipefail: bool, errexit: bool = True) -> tuple[str 
                 if sub is None:
                     continue
                 if _SWALLOW.search(line):
-                    why = f"`{line[:80]}`: `||` swallows credgate's failure"
+                    why = _better(why, f"`{line[:80]}`: `||` swallows credgate's failure")
                 elif n < len(pipeline) - 1 and not pipefail:
-                    why = f"`{line[:80]}`: a pipe hides credgate's exit status (no pipefail)"
+                    why = _better(why, f"`{line[:80]}`: a pipe hides credgate's exit status (no pipefail)")
                 else:
                     return sub, ""
-        if not why:
-            words = _words(line)
-            if "install" in words and any(w.startswith("credgate") for w in words):
-                why = "credgate is installed but no credgate scan runs"
-            else:
-                why = f"`{line[:80]}` mentions credgate but does not run a credgate scan"
+        words = _words(line)
+        if "install" in words and any(w.startswith("credgate") for w in words):
+            why = _better(why, "credgate is installed but no credgate scan runs")
+        else:
+            why = _better(why, f"`{line[:80]}` mentions credgate but does not run a credgate scan")
     return None, why
 
 
@@ -414,7 +424,7 @@ def _github_steps(
             elif pre_commit_gate(run, default, hooks, skip_env | _skip_from(step.get("env"))):
                 how = "pre-commit"
             elif reason:
-                why = why or reason
+                why = _better(why, reason)
         if not how:
             continue
         if _truthy(step.get("continue-on-error")):
