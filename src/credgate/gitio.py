@@ -1138,3 +1138,134 @@ def path_blobs(rev: str, paths: Sequence[str], cwd: str | None = None) -> list[s
             if set(sha) != {"0"}:
                 shas[sha] = None
     return list(shas)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a repository lives: its git directory and, unless it is bare, its work tree."""
+
+    git_dir: str
+    work_tree: str | None  # None: a bare or mirror repository, no index and no checkout
+    mirror: bool  # a remote is configured with `mirror = true` (`git clone --mirror`)
+
+
+def layout(cwd: str | None = None) -> Layout:
+    """The repository around cwd, bare or not. Commands that need no index work in both."""
+    try:
+        out = run("rev-parse", "--absolute-git-dir", "--is-bare-repository", cwd=cwd)
+    except GitCommandError as exc:
+        _raise_not_repo(exc.stderr)
+        raise
+    lines = out.split(b"\n")
+    git_dir, bare = os.fsdecode(lines[0]), lines[1] == b"true"
+    mirrors = run("config", "--get-regexp", r"^remote\..*\.mirror$", cwd=cwd, check=False)
+    mirror = any(line.rsplit(b" ", 1)[-1] == b"true" for line in mirrors.splitlines())
+    if bare:
+        return Layout(git_dir, None, mirror)
+    top = run("rev-parse", "--show-toplevel", cwd=cwd, check=False).rstrip(b"\n")
+    if not top:
+        # Inside the .git directory of a clone: it has a work tree, just not here.
+        raise UsageError(
+            "this is the git directory of a clone, not its work tree", "cd to the work tree, then run again"
+        )
+    return Layout(git_dir, os.fsdecode(top), mirror)
+
+
+def rewritable_refs(skip_prefix: str, cwd: str | None = None) -> list[str]:
+    """Every ref a history rewrite must cover: not symbolic ones (origin/HEAD), not under skip_prefix."""
+    out = run("for-each-ref", "--format=%(refname)%00%(symref)", cwd=cwd)
+    names = []
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
+        name, _, target = line.partition("\0")
+        if name and not target and not name.startswith(skip_prefix):
+            names.append(name)
+    return names
+
+
+def filter_repo_exe() -> str | None:
+    """git-filter-repo, installed beside credgate (`credgate[remediate]`) or on PATH."""
+    import shutil
+
+    beside = os.path.join(os.path.dirname(sys.executable), "git-filter-repo")
+    return beside if os.access(beside, os.X_OK) else shutil.which("git-filter-repo")
+
+
+def filter_repo_works(exe: str) -> bool:
+    """Whether it runs at all (a broken shebang or a missing Python fails here, not mid-rewrite)."""
+    try:
+        proc = subprocess.run([exe, "--version"], env=_env(), capture_output=True, check=False, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return proc.returncode == 0
+
+
+def operation_in_progress(git_dir: str) -> str | None:
+    """A rebase, merge, cherry-pick, revert or bisect that a history rewrite would break."""
+    for name, what in (("rebase-merge", "a rebase"), ("rebase-apply", "a rebase or am"),
+                       ("MERGE_HEAD", "a merge"), ("CHERRY_PICK_HEAD", "a cherry-pick"),
+                       ("REVERT_HEAD", "a revert"), ("BISECT_LOG", "a bisect")):  # fmt: skip
+        if os.path.exists(os.path.join(git_dir, name)):
+            return what
+    return None
+
+
+def delete_refs(names: Sequence[str], cwd: str | None = None) -> None:
+    lines = "".join(f"delete {name}\n" for name in names)
+    if lines:
+        run("update-ref", "--stdin", cwd=cwd, input=lines.encode())
+
+
+def committed_entries(rev: str, cwd: str | None = None) -> dict[str, tuple[str, str]]:
+    """Path -> (mode, blob id) of every file in rev's tree; {} when rev does not exist (no commit yet)."""
+    if not commit_exists(rev, cwd):
+        return {}
+    out = run("ls-tree", "-r", "-z", "--full-tree", rev, cwd=cwd)
+    tree = {}
+    for record in out.split(b"\0"):
+        if not record:
+            continue
+        meta, _, path = record.partition(b"\t")
+        mode, kind, sha = meta.decode("ascii").split(" ")
+        if kind == "blob":
+            tree[os.fsdecode(path)] = (mode, sha)
+    return tree
+
+
+def committed_gitignores(rev: str, cwd: str | None = None) -> list[IgnoreSource]:
+    """Every .gitignore in rev's tree, shallower before deeper, as a clone checks them out.
+    A symlinked .gitignore is skipped: git does not follow one."""
+    entries = committed_entries(rev, cwd)
+    names = sorted(
+        (p for p, (mode, _) in entries.items()
+         if (p == ".gitignore" or p.endswith("/.gitignore")) and mode in ("100644", "100755")),
+        key=lambda p: (p.count("/"), p),
+    )  # fmt: skip
+    sources = []
+    for rel, blob in zip(names, read_blobs([entries[n][1] for n in names], 1 << 20, cwd)):
+        if blob.data is None:
+            continue
+        lines = blob.data.decode("utf-8", "surrogateescape").split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        sources.append(IgnoreSource("gitignore", rel, os.path.dirname(rel), tuple(lines)))
+    return sources
+
+
+def reflog_exists(name: str, cwd: str | None = None) -> bool:
+    proc = subprocess.run(git_cmd("reflog", "exists", name), cwd=cwd, env=_env(), capture_output=True)
+    return proc.returncode == 0
+
+
+def expire_reflogs(names: Sequence[str], cwd: str | None = None) -> None:
+    """Empty the reflogs of names (and HEAD), as git-filter-repo does after a full rewrite: each entry
+    names pre-rewrite commits (even the rewrite's own entry, as its old value)."""
+    have = [n for n in ["HEAD", *names] if reflog_exists(n, cwd)]
+    if have:
+        run("reflog", "expire", "--expire=now", "--expire-unreachable=now", "--", *have, cwd=cwd)
+
+
+def run_filter_repo(exe: str, args: Sequence[str], cwd: str | None = None) -> None:
+    """Run a git-filter-repo found (and checked) beforehand by `filter_repo_exe`."""
+    proc = subprocess.run([exe, *args], cwd=cwd, env=_env(), capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise GitCommandError(["filter-repo"], proc.returncode, proc.stderr or proc.stdout)

@@ -47,6 +47,9 @@ class Report:
     kind: str = ""  # "staged", "files", "range" or "history": what the fix steps say
     accepted: list[Finding] = field(default_factory=list)  # by the baseline or a marker: not blocking
     notes: list[str] = field(default_factory=list)  # stderr lines about the baseline itself
+    # Paths the credential-file gate blocks by name (.env.master, id_rsa): only these are unstaged and
+    # gitignored, or removed whole from history; in docs and source the value is replaced instead.
+    credential_files: set[str] = field(default_factory=set)
 
 
 def _size(n: int) -> str:
@@ -140,24 +143,24 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
         "Rotate first: assume anything that reached a commit or a shared file is exposed (see 'rotate')."
     ]
     if report.kind == "history":
-        paths = sorted({f.path for f in findings})
-        args = " ".join(f"--path {shlex.quote(safe(p))}" for p in paths[:5])
-        steps.append(
-            "Rotate every one of them, then purge history: whole files with "
-            f"git filter-repo --invert-paths {args}, values with git filter-repo --replace-text FILE."
-        )
-        steps.append(
-            "Force-push the rewritten refs and have every clone re-clone: old clones still hold them."
-        )
+        steps.extend(_history_steps(findings, report.credential_files))
     elif report.kind == "range":
-        first = report.base[:12] if report.base else "<the last pushed commit>"
+        if report.base:
+            rebase = f"git rebase -i {report.base[:12]}"
+        else:
+            # A first push: no commit of this branch is on the remote, so there is no pushed commit to
+            # start from. A branch forked from a pushed one starts from that branch instead.
+            rebase = (
+                "git rebase -i --root (nothing of this branch is on the remote yet; if it forked from a "
+                "pushed branch, git rebase -i origin/<that branch>)"
+            )
         steps.append(
-            f"Rewrite the commits that add it before they leave this machine: git rebase -i {first} "
+            f"Rewrite the commits that add it before they leave this machine: {rebase} "
             "(edit each commit named above; for the last commit alone: git commit --amend)."
         )
         if any(f.path.endswith(" (commit message)") for f in findings):
             steps.append(
-                f"A secret in a commit message: git rebase -i {first} and mark that commit `reword` "
+                f"A secret in a commit message: {rebase.split(' (', 1)[0]} and mark that commit `reword` "
                 "(the last commit alone: git commit --amend)."
             )
         if any(" (message of tag " in f.path for f in findings):
@@ -168,10 +171,22 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
     elif report.kind != "files":
         for path in sorted({f.path for f in findings}):
             quoted = shlex.quote(safe(path))
-            if path in report.new_files:
-                steps.append(f"Unstage the file: git rm --cached -- {quoted}  (then add it to .gitignore)")
+            if path in report.credential_files:
+                # A credential file (.env.master) does not belong in git at all: untrack it, ignore it.
+                steps.append(
+                    f"Unstage the file (it stays on disk): git rm --cached -- {quoted}  (then add it to "
+                    ".gitignore: credgate check-gitignore --fix)"
+                )
+                if path not in report.new_files:
+                    steps.append(
+                        f"{safe(path)} is already in history: see credgate history and credgate remediate."
+                    )
             else:
-                steps.append(f"Remove the value from {safe(path)}, then re-stage it: git add -- {quoted}")
+                # Docs and source belong in git: ignoring them would hide the file, not the secret.
+                steps.append(
+                    f"Replace the value in {safe(path)} with a placeholder (your-key-here, ${{API_KEY}}), "
+                    f"then re-stage it: git add -- {quoted}"
+                )
     steps.append("Read the value from an environment variable or a secret manager instead of the file.")
     steps.append(
         "Not a secret? Add `credgate:allow` (or `credgate:allow=RULE-ID`) in a comment on that line."
@@ -181,6 +196,33 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
         print(f"  {i}. {step}", file=out)
     if verbose or always:
         print(summary(report), file=err)
+
+
+def _history_steps(findings: list[Finding], credential_files: set[str]) -> list[str]:
+    """Purge advice: credential files leave history whole; anywhere else only the value is replaced,
+    so README.md, rule files and tests keep their history."""
+    paths: set[str] = set()
+    for f in findings:
+        listed = dict(f.extra).get("paths")
+        paths.update(listed if isinstance(listed, list) else [f.path])
+    whole = sorted(p for p in paths if p in credential_files)
+    values = sorted(p for p in paths if p not in credential_files)
+    cmd = "git filter-repo"
+    why = []
+    if whole:
+        cmd += " --invert-paths " + " ".join(f"--path {shlex.quote(safe(p))}" for p in whole)
+        why.append("credential files leave history whole")
+    cmd += " --replace-text FILE"
+    if values:
+        kept = ", ".join(safe(p) for p in values)
+        why.append(f"in {kept} only the value is replaced and the files keep their history")
+    why.append("credgate remediate --write-expressions FILE writes FILE")
+    return [
+        "Then purge history, every value and every ref in one rewrite: credgate remediate prints the plan "
+        "(--apply backs up, rewrites and verifies).",
+        f"By hand: {cmd}  ({'; '.join(why)}).",
+        "Force-push the rewritten refs and have every clone re-clone: old clones still hold them.",
+    ]
 
 
 def _write_notices(notices: list[Finding], out: TextIO) -> None:

@@ -161,7 +161,7 @@ def test_clean_repository_with_coverage_hook_and_ci_is_safe(repo: Repo) -> None:
     assert rc == 0, text
     assert text.count("[SAFE]") == 5
     assert "pre-commit: pre-commit framework at" in text and "credgate-secrets, credgate-files" in text
-    assert ".github/workflows/ci.yml: runs credgate" in text
+    assert ".github/workflows/ci.yml: job credgate runs a credgate scan that fails the pipeline" in text
     assert "credgate audit: SAFE (0 of 5 checks unsafe)" in text
     # The push gate is advice, not a failure.
     assert "pre-commit install --hook-type pre-push" in text
@@ -191,12 +191,14 @@ def test_json_output_has_stable_keys(repo: Repo) -> None:
     assert list(doc["checks"]) == ["tracked", "history", "gitignore", "hooks", "ci"]
     checks = doc["checks"]
     assert set(checks["tracked"]) == {"verdict", "safe", "files", "checked", "fix"}
-    assert set(checks["history"]) == {"verdict", "safe", "files", "fix"}
+    assert set(checks["history"]) == {"verdict", "safe", "files", "backup_refs", "fix"}
     assert set(checks["gitignore"]) == {"verdict", "safe", "probes", "uncovered", "personal_only", "fix"}
     hook_keys = {"verdict", "safe", "hooks_dir", "core_hooks_path", "pre_commit", "pre_push", "fix"}
     assert set(checks["hooks"]) == hook_keys
-    assert set(checks["ci"]) == {"verdict", "safe", "runs", "ci_files", "fix"}
-    assert checks["ci"]["runs"] == [{"path": ".github/workflows/ci.yml", "how": "credgate"}]
+    assert set(checks["ci"]) == {"verdict", "safe", "runs", "ci_files", "not_counted", "unknown", "fix"}
+    assert checks["ci"]["runs"] == [
+        {"path": ".github/workflows/ci.yml", "how": "credgate", "job": "credgate"}
+    ]
 
 
 def test_incident_gitignore_is_uncovered_and_a_personal_exclude_does_not_count(repo: Repo) -> None:
@@ -211,6 +213,7 @@ def test_incident_gitignore_is_uncovered_and_a_personal_exclude_does_not_count(r
     assert any("credgate check-gitignore --fix" in step for step in cov["fix"])
 
     repo.stage(".gitignore", ALL_IGNORED.replace(".env.*\n", ""))
+    repo.commit()
     (repo.path / ".git" / "info" / "exclude").write_text(".env.*\n")
     rc, doc = run_json(skip=("tracked", "history", "hooks", "ci"))
     cov = doc["checks"]["gitignore"]
@@ -256,30 +259,32 @@ def test_framework_hook_without_a_credgate_hook_in_the_config_is_not_the_gate(re
     ("path", "content", "how"),
     [
         (".gitlab-ci.yml", "scan:\n  script:\n    - credgate ci\n", "credgate"),
-        ("Jenkinsfile", "pipeline { stages { stage('x') { steps { sh 'credgate ci' } } } }\n", "credgate"),
-        (".github/workflows/lint.yaml", "jobs:\n  l:\n    steps:\n      - uses: pre-commit/action@v3\n",
-         "pre-commit"),
+        (".github/workflows/lint.yaml",
+         "on: pull_request\njobs:\n  l:\n    steps:\n      - uses: pre-commit/action@v3\n", "pre-commit"),
         (".circleci/config.yml", "jobs:\n  x:\n    steps:\n      # - run: credgate ci\n", None),
     ],
 )  # fmt: skip
 def test_ci_configurations(repo: Repo, path: str, content: str, how: str | None) -> None:
     repo.stage(".pre-commit-config.yaml", PRE_COMMIT_CONFIG)
     repo.stage(path, content)
+    repo.commit()
     rc, doc = run_json(skip=("tracked", "history", "gitignore", "hooks"))
-    runs = doc["checks"]["ci"]["runs"]
+    runs = [{k: r[k] for k in ("path", "how")} for r in doc["checks"]["ci"]["runs"]]
     assert runs == ([{"path": path, "how": how}] if how else [])
     assert rc == (0 if how else 1)
 
 
 def test_pre_commit_ci_section_counts_unless_it_skips_credgate(repo: Repo) -> None:
     repo.stage(".pre-commit-config.yaml", PRE_COMMIT_CONFIG + "ci:\n  autofix_prs: false\n")
+    repo.commit()
     rc, doc = run_json(skip=("tracked", "history", "gitignore", "hooks"))
     assert rc == 0 and doc["checks"]["ci"]["runs"] == [
-        {"path": ".pre-commit-config.yaml", "how": "pre-commit.ci"}
+        {"path": ".pre-commit-config.yaml", "how": "pre-commit.ci", "job": "credgate-secrets, credgate-files"}
     ]
     repo.stage(
         ".pre-commit-config.yaml", PRE_COMMIT_CONFIG + "ci:\n  skip: [credgate-secrets, credgate-files]\n"
     )
+    repo.commit()
     assert run_json(skip=("tracked", "history", "gitignore", "hooks"))[0] == 1
 
 

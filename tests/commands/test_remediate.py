@@ -46,13 +46,16 @@ def test_plan_names_every_step_without_the_secrets(repo: Repo) -> None:
 
 
 def test_expressions_file_is_owner_only_and_holds_only_values(repo: Repo, tmp_path: os.PathLike[str]) -> None:
-    token, _ = leaky_history(repo)
+    token, env = leaky_history(repo)
     target = os.path.join(tmp_path, "expr.txt")
     run(write_expressions=target)
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
     with open(target, "rb") as fh:
         body = fh.read()
-    assert body == f"literal:{token}==>***REMOVED***\n".encode()  # the env file goes whole, not by value
+    # Every value found is replaced wherever it appears, the env file's too (it also leaves whole).
+    env_values = sorted(line.split("=", 1)[1] for line in env.splitlines() if "AWS" in line)
+    expected = sorted(f"literal:{v}==>***REMOVED-by-credgate***" for v in [token, *env_values])
+    assert body.decode().splitlines() == expected
 
 
 def test_apply_refuses_a_dirty_work_tree(repo: Repo) -> None:
@@ -77,8 +80,8 @@ def test_apply_rewrites_backs_up_and_verifies(repo: Repo) -> None:
     backup_refs = repo.git("for-each-ref", "refs/credgate-backup").strip().splitlines()
     assert backup_refs, "a backup ref points at the old history"
     rewritten = repo.git("log", "-p", "--branches", "--tags").strip()
-    assert token not in rewritten and "***REMOVED***" in rewritten
+    assert token not in rewritten and "***REMOVED-by-credgate***" in rewritten
     assert ".env.master" not in repo.git("log", "--branches", "--name-only", "--format=")
-    assert list((repo.path / ".git").glob("credgate-backup-*.bundle"))
+    assert list((repo.path / ".git" / "credgate-backup").glob("*/all.bundle"))
     assert not list((repo.path / ".git").glob("credgate-*/expressions.txt"))
     assert (repo.path / ".env.master").read_text() == "LOCAL=1\n"  # untracked local copy untouched

@@ -18,12 +18,13 @@ import click
 
 from credgate import config as config_mod
 from credgate import gitio
+from credgate.commands import files as files_cmd
 from credgate.commands._common import build_scanner, emit, scan_options
 from credgate.commands.scan_range import Range, iter_added_findings, scan_tips
 from credgate.engine.finding import Finding
 from credgate.engine.scanner import Scanner
 from credgate.errors import InternalError, UsageError
-from credgate.report import Report, Stats
+from credgate.report import Report, Stats, safe
 
 if TYPE_CHECKING:
     from credgate import baseline as baseline_mod
@@ -175,7 +176,8 @@ def collect(cfg: config_mod.Config, include_reflog: bool, stats: Stats) -> list[
     for i, s in enumerate(secrets):
         intro = datetime.fromtimestamp(s.date, timezone.utc)
         at_head = still.get(i, [])
-        note = f"introduced {intro:%Y-%m-%d}; in {len(s.paths)} path(s); " + (
+        where = ", ".join(safe(p) for p in s.paths)
+        note = f"introduced {intro:%Y-%m-%d}; in {where}; " + (
             "still at HEAD" if at_head else "not at HEAD (history only)"
         )
         extra = (
@@ -189,6 +191,40 @@ def collect(cfg: config_mod.Config, include_reflog: bool, stats: Stats) -> list[
             replace(s.finding, note=f"{s.finding.note}; {note}" if s.finding.note else note, extra=extra)
         )
     return findings
+
+
+def _matchable(path: str) -> str:
+    """A name that was not UTF-8 (surrogate-escaped bytes) in a form the pattern matcher accepts."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def credential_file(path: str, classifier: files_cmd.Classifier, rule_ids: set[str] | None = None) -> bool:
+    """A file the `credgate-files` gate blocks by name (.env.master, id_rsa, *.p12): the only kind that is
+    untracked, gitignored, or removed whole from history. A name that is a credential only by content
+    (`*.pem`, `.npmrc`) counts when what was found in it is a private key. Docs, source, rule files and
+    tests are not: there the value is replaced and the file keeps its history.
+    """
+    hit = classifier.by_name(_matchable(path))
+    if hit is None:
+        return False
+    if not hit.by_content:
+        return True
+    return any(r.startswith(files_cmd.KEY_RULE_PREFIX) or r in files_cmd.KEY_RULE_IDS for r in rule_ids or ())
+
+
+def _paths(f: Finding) -> list[str]:
+    paths = dict(f.extra).get("paths")
+    return list(paths) if isinstance(paths, list) else [f.path]
+
+
+def credential_files(findings: list[Finding], cfg: config_mod.Config) -> set[str]:
+    """The paths among the findings (every path a secret appeared in) that are credential files."""
+    classifier = files_cmd.Classifier(cfg)
+    rules: dict[str, set[str]] = {}
+    for f in findings:
+        for p in _paths(f):
+            rules.setdefault(p, set()).add(f.rule_id)
+    return {p for p, ids in rules.items() if credential_file(p, classifier, ids)}
 
 
 def load_config(config_path: str | None) -> config_mod.Config:
@@ -212,7 +248,14 @@ def run(
     cfg = load_config(config_path)
     stats = Stats()
     findings = collect(cfg, include_reflog, stats)
-    report = Report("commits of all refs", findings, stats, max_size=cfg.max_file_size, kind="history")
+    report = Report(
+        "commits of all refs",
+        findings,
+        stats,
+        max_size=cfg.max_file_size,
+        kind="history",
+        credential_files=credential_files(findings, cfg),
+    )
     return emit(accept_known(report, cfg), fmt, verbose, out, err or sys.stderr)
 
 

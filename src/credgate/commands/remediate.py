@@ -1,60 +1,63 @@
 """`credgate remediate`: the incident's playbook as a plan, or applied with `--apply`.
 
 Rotate first (a rewrite does not unpublish anything), back up, rewrite with
-git-filter-repo (whole credential files removed with `--invert-paths`, other
-values replaced with `--replace-text`), verify by rescanning, then force-push.
+git-filter-repo, verify by rescanning, then force-push. One rewrite does it all:
+files that are credentials by name (the definition the `credgate-files` gate
+uses) leave history whole with `--invert-paths`, and every value found is
+replaced everywhere else with `--replace-text`, so a key pasted both into
+`.env.master` and into a Markdown guide is gone from both in one run.
+
 The expressions file is the one place a secret must be written: it is created
-owner-only, inside the git directory, and deleted whatever happens.
+owner-only, inside the git directory, and deleted whatever happens. Backups go
+under an owner-only directory of the git directory. Works in a bare or mirror
+clone (`git clone --mirror`, rewrite, `git push --force --mirror`), where no
+index is needed.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
+import stat
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from typing import TextIO
 
 import click
 
 from credgate import config as config_mod
-from credgate import gitio, policy
-from credgate.commands.history import ALL_REFS, introductions
-from credgate.commands.scan_range import in_message
-from credgate.engine.finding import Finding
-from credgate.errors import CLEAN, FINDINGS, UsageError
-from credgate.report import Stats, safe
+from credgate import gitio
+from credgate.commands import files as files_cmd
+from credgate.commands.history import ALL_REFS, Introduced, credential_file, introductions, load_config
+from credgate.errors import CLEAN, FINDINGS, InternalError, UsageError
+from credgate.report import Stats, redact_message, safe
 
-REPLACEMENT = b"***REMOVED***"
-
-
-def _secrets_in(revs: tuple[str, ...], cfg: config_mod.Config) -> list[Finding]:
-    """Each distinct secret on the given refs, at the commit that introduced it."""
-    return [s.finding for s in introductions(cfg, revs, " ".join(revs), Stats())]
+REPLACEMENT = b"***REMOVED-by-credgate***"
+BACKUP_REF_PREFIX = "refs/credgate-backup/"
+BACKUP_DIR = "credgate-backup"  # inside the git directory, mode 700
 
 
-def whole_file(path: str, cfg: config_mod.Config) -> bool:
-    """Credential files by name (.env.master, id_rsa, *.p12) go entirely; other files keep their history."""
-    if policy.is_env_file(path):
-        return True
-    import pathspec
-
-    by_name = [p.pattern for p in policy.protected_list(cfg.protect, cfg.unprotect) if not p.by_content]
-    return bool(pathspec.GitIgnoreSpec.from_lines(by_name).match_file(path))
+def _secrets_in(revs: tuple[str, ...], cfg: config_mod.Config) -> list[Introduced]:
+    """Each distinct secret on the given refs, at the commit that introduced it, with every path."""
+    return introductions(cfg, revs, " ".join(revs), Stats())
 
 
-def expressions(findings: list[Finding]) -> bytes:
-    """git-filter-repo --replace-text lines; multi-line secrets (keys) as an escaped regex."""
-    import re
-
+def expressions(secrets: list[bytes]) -> bytes:
+    """git-filter-repo --replace-text lines. A multi-line secret (a private key) becomes a regex that
+    matches it with LF or CRLF line ends; a value holding `==>` (filter-repo's separator) too."""
     lines = []
-    for secret in sorted({f.secret for f in findings}):
-        if b"\n" in secret or b"==>" in secret:
-            lines.append(b"regex:" + re.escape(secret).replace(b"\n", b"\\n") + b"==>" + REPLACEMENT)
+    for value in sorted(set(secrets)):
+        if b"\n" in value or b"\r" in value or b"==>" in value:
+            parts = [re.escape(part.rstrip(b"\r")) for part in value.split(b"\n")]
+            # re.escape leaves `=` and `>` alone: escape `>` so the separator never appears in the pattern.
+            pattern = rb"\r?\n".join(parts).replace(b">", rb"\>")
+            lines.append(b"regex:" + pattern + b"==>" + REPLACEMENT)
         else:
-            lines.append(b"literal:" + secret + b"==>" + REPLACEMENT)
+            lines.append(b"literal:" + value + b"==>" + REPLACEMENT)
     return b"\n".join(lines) + b"\n"
 
 
@@ -64,39 +67,131 @@ def write_private(path: str, data: bytes) -> None:
         fh.write(data)
 
 
-def plan(findings: list[Finding], cfg: config_mod.Config, stamp: str) -> list[str]:
-    files = sorted({f.path for f in findings if whole_file(f.path, cfg)})
-    values = [f for f in findings if not whole_file(f.path, cfg)]
-    steps = ["Rotate first. Rewriting history does not unpublish anything that was pushed:"]
-    for f in findings:
-        where = f"{safe(f.path)}:{f.line}, commit {f.commit[:12]}"
-        steps.append(f"   - {f.rule_id} {f.redacted()} ({where}): {safe(f.hint)}")
-    steps.append(
-        f"Back up: git bundle create .git/credgate-backup-{stamp}.bundle --all  "
-        f"(and refs under refs/credgate-backup/{stamp}/)"
-    )
-    cmd = ["git", "filter-repo", "--force", "--refs", "<every branch and tag>"]
-    if files:
-        cmd += ["--invert-paths"] + [a for p in files for a in ("--path", safe(p))]
-    if values:
-        cmd += ["--replace-text", "<expressions file>"]
-    if any(in_message(f) for f in values):
-        cmd += ["--replace-message", "<expressions file>"]  # --replace-text does not touch messages
-    steps.append("Rewrite: " + " ".join(shlex.quote(c) if not c.startswith("<") else c for c in cmd))
-    if values:
-        steps.append(
-            f"   The expressions file maps each of the {len({f.secret for f in values})} value(s) to "
-            f"{REPLACEMENT.decode()}. `credgate remediate --apply` writes it owner-only and deletes it "
-            "afterwards; `--write-expressions FILE` writes it for you to run the rewrite yourself."
+@dataclass
+class Purge:
+    """What one rewrite removes: whole credential files, and every value found, everywhere."""
+
+    secrets: list[Introduced]
+    files: list[str]  # credential files by name: --invert-paths
+    values: list[bytes]  # every secret found: --replace-text in every other file
+    value_paths: list[str] = field(default_factory=list)  # files that keep their history, values replaced
+
+
+def purge_for(secrets: list[Introduced], extra_files: list[str], cfg: config_mod.Config) -> Purge:
+    classifier = files_cmd.Classifier(cfg)
+    rules_by_path: dict[str, set[str]] = {}
+    for s in secrets:
+        for p in s.paths:
+            rules_by_path.setdefault(p, set()).add(s.finding.rule_id)
+    files = sorted({p for p, rules in rules_by_path.items() if credential_file(p, classifier, rules)})
+    files = sorted(set(files) | set(extra_files))
+    value_paths = sorted(p for p in rules_by_path if p not in files)
+    values = sorted({s.finding.secret for s in secrets})
+    return Purge(secrets, files, values, value_paths)
+
+
+def credential_files_in_history(cfg: config_mod.Config, cwd: str | None = None) -> list[str]:
+    """Credential files by name that any ref (not credgate's backups) still reaches, with or without a
+    secret the rules recognise: the audit's history check lists them, so the rewrite removes them too."""
+    classifier = files_cmd.Classifier(cfg)
+
+    def is_credential(raw: bytes) -> bool:
+        path = os.fsdecode(raw)
+        hit = classifier.by_name(path.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+        return hit is not None and not hit.by_content and not cfg.is_excluded(path)
+
+    seen = gitio.path_history(is_credential, cwd=cwd, refs=ALL_REFS)
+    return sorted(os.fsdecode(p) for p in seen)
+
+
+def _q(text: str) -> str:
+    return shlex.quote(safe(text))
+
+
+def plan(purge: Purge, layout: gitio.Layout, stamp: str) -> list[tuple[str, list[str]]]:
+    """The playbook as numbered steps, each with its detail lines."""
+    steps: list[tuple[str, list[str]]] = []
+    rotate = []
+    for s in purge.secrets:
+        f = s.finding
+        where = ", ".join(safe(p) for p in s.paths)
+        rotate.append(
+            f"{f.rule_id} {f.redacted()} (in {where}; introduced in commit {f.commit[:12]}): {safe(f.hint)}"
         )
-    steps.append("Verify: credgate history  (must report nothing on the rewritten branches and tags)")
-    steps.append("Publish: git push --force --all && git push --force --tags")
+    if not rotate:
+        rotate.append(
+            "credgate recognised no secret value in " + ", ".join(safe(p) for p in purge.files) + "; rotate "
+            "any credential they held all the same"
+        )
+    steps.append(("Rotate first. Rewriting history does not unpublish anything that was pushed:", rotate))
+    backup_dir = os.path.join(layout.git_dir, BACKUP_DIR, stamp)
+    backup = [
+        f"git bundle create {_q(os.path.join(backup_dir, 'all.bundle'))} --all  "
+        "(mode 600, in a mode 700 directory)"
+    ]
+    if layout.work_tree is None:
+        backup.append(
+            "No backup refs in a bare or mirror repository: `git push --mirror` would publish them with the "
+            "old history."
+        )
+    else:
+        backup.append(f"and refs under {BACKUP_REF_PREFIX}{stamp}/ (history scans and the audit skip them)")
+    steps.append(("Back up:", backup))
+    cmd = ["git", "filter-repo", "--force", "--refs", "<every ref but credgate's backups>"]
+    if purge.files:
+        cmd += ["--invert-paths"] + [a for p in purge.files for a in ("--path", p)]
+    rewrite = []
+    if purge.files:
+        rewrite.append(
+            "credential files leave history whole (--invert-paths): "
+            + ", ".join(safe(p) for p in purge.files)
+        )
+    if purge.values:
+        rewrite.append(
+            f"each of the {len(purge.values)} value(s) becomes {REPLACEMENT.decode()} (--replace-text, and "
+            "--replace-message for commit messages)"
+            + (" in " + ", ".join(safe(p) for p in purge.value_paths) if purge.value_paths else "")
+            + " and wherever else it appears"
+        )
+        rewrite.append(
+            "`credgate remediate --apply` writes the expressions file owner-only and deletes it afterwards; "
+            "`--write-expressions FILE` writes it for you to run the rewrite yourself."
+        )
+    shown = " ".join(shlex.quote(safe(c)) if not c.startswith("<") else c for c in cmd)
+    if purge.values:
+        shown += " --replace-text <expressions file> --replace-message <expressions file>"
+    steps.append(("Rewrite, in one run: " + shown, rewrite))
     steps.append(
-        "Tell every collaborator to re-clone (an old clone still holds the secrets and can push them back), "
-        "and ask the host to drop cached views and pull-request refs."
+        ("Verify: credgate history  (must report nothing on any ref; credgate's backup refs are skipped)", [])
     )
-    steps.append("Then keep it from happening again: credgate check-gitignore --fix; pre-commit install.")
+    if layout.work_tree is None:
+        publish = "git push --force --mirror"
+    else:
+        publish = "git push --force --all && git push --force --tags"
+    steps.append((f"Publish: {publish}", []))
+    steps.append(
+        (
+            "Tell every collaborator to re-clone (an old clone still holds the secrets and can push them "
+            "back), and ask the host to drop cached views and pull-request refs.",
+            [],
+        )
+    )
+    steps.append(
+        (
+            "Keep it from happening again, in your working clone: credgate check-gitignore --fix (commit "
+            ".gitignore), then install both hook types: credgate install-hooks (pre-commit and pre-push), "
+            "or with the framework: pre-commit install --hook-type pre-commit --hook-type pre-push",
+            [],
+        )
+    )
     return steps
+
+
+def print_plan(steps: list[tuple[str, list[str]]], out: TextIO) -> None:
+    for i, (title, details) in enumerate(steps, 1):
+        print(f"{i}. {title}", file=out)
+        for line in details:
+            print(f"   - {line}", file=out)
 
 
 def run(
@@ -109,78 +204,201 @@ def run(
 ) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    top = gitio.toplevel()
-    cfg = config_mod.find(top, config_path)
-    findings = _secrets_in(ALL_REFS, cfg)
-    if not findings:
+    layout = gitio.layout()
+    cfg = load_config(config_path)
+    secrets = _secrets_in(ALL_REFS, cfg)
+    files = credential_files_in_history(cfg)
+    if not secrets and not files:
         print("credgate: no secrets in the history of any ref: nothing to remediate", file=out)
         return CLEAN
+    purge = purge_for(secrets, files, cfg)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    steps = plan(findings, cfg, stamp)
     if write_expressions:
-        write_private(write_expressions, expressions([f for f in findings if not whole_file(f.path, cfg)]))
+        write_private(write_expressions, expressions(purge.values))
         print(f"credgate: wrote {safe(write_expressions)} (mode 600); delete it after the rewrite", file=err)
     if not apply:
-        print(f"credgate: {len(findings)} secret(s) in history. The plan:\n", file=out)
-        for i, step in enumerate(steps, 1):
-            print(step if step.startswith("   ") else f"{i}. {step}", file=out)
+        what = f"{len(secrets)} secret(s)"
+        if files:
+            what += f" and {len(files)} credential file(s)"
+        print(f"credgate: {what} in history. The plan:\n", file=out)
+        print_plan(plan(purge, layout, stamp), out)
         print("\nRun `credgate remediate --apply` to back up, rewrite and verify (not publish).", file=out)
         return FINDINGS
-    return _apply(findings, cfg, top, stamp, out)
+    return _apply(purge, cfg, layout, stamp, out)
 
 
-def _apply(findings: list[Finding], cfg: config_mod.Config, top: str, stamp: str, out: TextIO) -> int:
-    if gitio.work_tree_dirty(top):
+def _preflight(layout: gitio.Layout) -> str:
+    """Everything that can stop a rewrite is checked before anything is written."""
+    exe = gitio.filter_repo_exe()
+    if exe is None:
         raise UsageError(
-            "the work tree has uncommitted changes; a history rewrite would discard them",
+            "git-filter-repo is not installed; nothing was changed",
+            "pip install 'credgate[remediate]' (or pip install git-filter-repo), then run again",
+        )
+    if not gitio.filter_repo_works(exe):
+        raise UsageError(
+            f"{safe(exe)} does not run (`--version` failed); nothing was changed",
+            "reinstall it: pip install --force-reinstall git-filter-repo",
+        )
+    busy = gitio.operation_in_progress(layout.git_dir)
+    if busy:
+        raise UsageError(
+            f"{busy} is in progress; a history rewrite now would lose it. Nothing was changed",
+            "finish or abort it, then run again",
+        )
+    if layout.work_tree is not None and gitio.work_tree_dirty(layout.work_tree):
+        raise UsageError(
+            "the work tree has uncommitted changes; a history rewrite would discard them "
+            "(nothing was changed)",
             "commit or stash them, then run again",
         )
-    git_dir = gitio.git_path(".", top)
-    targets = gitio.refs(["refs/heads", "refs/tags"], top)
-    gitio.bundle_all(os.path.join(git_dir, f"credgate-backup-{stamp}.bundle"), top)
-    gitio.backup_refs(targets, f"refs/credgate-backup/{stamp}", top)
-    files = sorted({f.path for f in findings if whole_file(f.path, cfg)})
-    # The work tree copies of files about to leave history are kept, outside the tree.
-    saved = os.path.join(git_dir, f"credgate-backup-{stamp}-files")
-    for path in files:
-        if os.path.isfile(os.path.join(top, path)):
-            os.makedirs(os.path.dirname(os.path.join(saved, path)), exist_ok=True)
-            shutil.copy2(os.path.join(top, path), os.path.join(saved, path))
+    if "refs/stash" in gitio.rewritable_refs(BACKUP_REF_PREFIX, layout.git_dir):
+        # Stashes live in refs/stash's reflog: a rewrite cannot carry them over, and each one keeps
+        # commits from before it.
+        raise UsageError(
+            "there are stashed changes; they would keep the old history (and the rewrite cannot carry them "
+            "over). Nothing was changed",
+            "apply or drop them first (git stash list; git stash pop, or git stash clear), then run again",
+        )
+    if not gitio.rewritable_refs(BACKUP_REF_PREFIX, layout.git_dir):
+        raise UsageError("no refs to rewrite", "run it in the repository whose history holds the secrets")
+    return exe
+
+
+def _backup(layout: gitio.Layout, targets: list[str], stamp: str) -> tuple[str, str | None]:
+    """A bundle of every ref (owner-only) and, in a clone with a work tree, backup refs."""
+    parent = os.path.join(layout.git_dir, BACKUP_DIR)
+    os.makedirs(parent, mode=0o700, exist_ok=True)
+    os.chmod(parent, 0o700)  # an existing directory from an older run is tightened too
+    target_dir = os.path.join(parent, stamp)
+    os.mkdir(target_dir, 0o700)
+    bundle = os.path.join(target_dir, "all.bundle")
+    gitio.bundle_all(bundle, layout.git_dir)
+    os.chmod(bundle, stat.S_IRUSR | stat.S_IWUSR)
+    if layout.work_tree is None:
+        return bundle, None  # `git push --mirror` would publish backup refs: the bundle is the backup
+    prefix = f"{BACKUP_REF_PREFIX}{stamp}"
+    gitio.backup_refs(targets, prefix, layout.git_dir)
+    return bundle, prefix
+
+
+def _apply(purge: Purge, cfg: config_mod.Config, layout: gitio.Layout, stamp: str, out: TextIO) -> int:
+    exe = _preflight(layout)
+    targets = gitio.rewritable_refs(BACKUP_REF_PREFIX, layout.git_dir)
+    # A credential file on disk is the developer's live configuration (often with the new, rotated keys):
+    # the rewrite drops it from HEAD, and with it from the work tree. It is put back untracked, in place,
+    # rather than copied somewhere else: a second plaintext copy of secrets is one more thing to leak.
+    keep: dict[str, tuple[bytes, int]] = {}
+    if layout.work_tree is not None:
+        for path in purge.files:
+            full = os.path.join(layout.work_tree, path)
+            if os.path.isfile(full) and not os.path.islink(full):
+                with open(full, "rb") as fh:
+                    keep[path] = (fh.read(), stat.S_IMODE(os.stat(full).st_mode))
+    bundle, backup_prefix = _backup(layout, targets, stamp)
     args = ["--force", "--refs", *targets]
-    if files:
-        args += ["--invert-paths"] + [a for p in files for a in ("--path", p)]
-    values = [f for f in findings if not whole_file(f.path, cfg)]
-    tmpdir = tempfile.mkdtemp(prefix="credgate-", dir=git_dir)
+    if purge.files:
+        args += ["--invert-paths"] + [a for p in purge.files for a in ("--path", p)]
+    tmpdir = tempfile.mkdtemp(prefix="credgate-", dir=layout.git_dir)  # mkdtemp makes it mode 700
     try:
-        if values:
+        if purge.values:
             expr = os.path.join(tmpdir, "expressions.txt")
-            write_private(expr, expressions(values))
-            args += ["--replace-text", expr]
-            if any(in_message(f) for f in values):
-                args += ["--replace-message", expr]
-        gitio.filter_repo(args, cwd=top)
+            write_private(expr, expressions(purge.values))
+            args += ["--replace-text", expr, "--replace-message", expr]
+        try:
+            gitio.run_filter_repo(exe, args, cwd=layout.work_tree or layout.git_dir)
+        except gitio.GitCommandError as exc:
+            raise InternalError(
+                f"git-filter-repo failed: {redact_message(exc.message)}",
+                f"nothing is lost: the backup is {safe(bundle)}"
+                + (f" and {backup_prefix}/" if backup_prefix else "")
+                + f"; to restore every ref: git fetch --force {_q(bundle)} 'refs/*:refs/*'",
+            ) from None
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
-    remaining = {(f.rule_id, f.secret) for f in _secrets_in(("--branches", "--tags"), cfg)}
-    left = [f for f in findings if (f.rule_id, f.secret) in remaining]
-    print(
-        f"credgate: backup: .git/credgate-backup-{stamp}.bundle and refs/credgate-backup/{stamp}/", file=out
-    )
-    if os.path.isdir(saved):
-        print(f"credgate: work-tree copies of removed files: {safe(saved)}", file=out)
-    if left:
-        print(f"credgate: rewrite done, but {len(left)} secret(s) remain on branches or tags:", file=out)
-        for f in left:
-            print(f"   - {f.rule_id} {f.redacted()} in {safe(f.path)}", file=out)
+        restored = _restore(keep, layout.work_tree)
+    print(f"credgate: backup: {safe(bundle)} (mode 600)", file=out)
+    if backup_prefix:
+        print(f"credgate: backup refs: {backup_prefix}/ (history scans and the audit skip them)", file=out)
+    for path in restored:
+        print(
+            f"credgate: {safe(path)} is gone from history and kept on disk, untracked: make sure .gitignore "
+            "covers it (credgate check-gitignore --fix)",
+            file=out,
+        )
+    # Verify: every ref but the backups, rescanned with the same rules, and the removed files looked for.
+    left = _secrets_in(ALL_REFS, cfg)
+    files_left = [p for p in credential_files_in_history(cfg, layout.git_dir) if p in set(purge.files)]
+    if left or files_left:
+        print("credgate: the rewrite ran, but the history still holds:", file=out)
+        for s in left:
+            where = ", ".join(safe(p) for p in s.paths)
+            encoded = (
+                " (inside an encoded value: replace that value by hand)"
+                if "inside " in s.finding.note
+                else ""
+            )
+            print(f"   - {s.finding.rule_id} {s.finding.redacted()} in {where}{encoded}", file=out)
+        for p in files_left:
+            print(f"   - the credential file {safe(p)}", file=out)
+        print(
+            f"Restore with: git fetch --force {_q(bundle)} 'refs/*:refs/*'  (or run remediate again)",
+            file=out,
+        )
         return FINDINGS
-    print("credgate: verified: no secret remains on any branch or tag.", file=out)
+    if layout.work_tree is not None:
+        # The reflog still reaches the old commits; the backups above are the deliberate copy.
+        gitio.expire_reflogs(targets, layout.git_dir)
+        print("credgate: reflogs emptied (they named the old commits; the backups keep them)", file=out)
+    gone = len(purge.secrets)
     print(
-        "Next: rotate (if not done), git push --force --all && git push --force --tags, have collaborators "
-        "re-clone, then drop the backup: git for-each-ref --format='delete %(refname)' "
-        f"refs/credgate-backup/{stamp} | git update-ref --stdin",
+        f"credgate: verified: no secret remains on any ref ({gone} secret(s) and {len(purge.files)} "
+        f"credential file(s) removed from {len(targets)} ref(s); credgate's backups skipped).",
         file=out,
     )
+    publish = (
+        "git push --force --mirror"
+        if layout.work_tree is None
+        else "git push --force --all && git push --force --tags"
+    )
+    print(f"Next: rotate (if not done), then publish: {publish}; have collaborators re-clone.", file=out)
+    if any(t.startswith("refs/remotes/") for t in targets):
+        print(
+            "   Remote-tracking refs were rewritten too, so no ref here reaches the old commits. Push before "
+            "you pull or fetch: a fetch brings the old history back until the remote has the new one.",
+            file=out,
+        )
+    if layout.work_tree is None:
+        print(
+            "   A host may refuse refs it manages (GitHub's refs/pull/*): those copies are the host's to "
+            "drop; ask its support, as the old commits stay reachable there.",
+            file=out,
+        )
+    if backup_prefix:
+        print(
+            "Once the rewrite is pushed, delete the backups (they hold the old history): "
+            f"git for-each-ref --format='delete %(refname)' {backup_prefix}/ | git update-ref --stdin "
+            f"&& rm -r {_q(os.path.dirname(bundle))}",
+            file=out,
+        )
+    else:
+        print(f"Once the rewrite is pushed, delete the backup: rm -r {_q(os.path.dirname(bundle))}", file=out)
     return CLEAN
+
+
+def _restore(keep: dict[str, tuple[bytes, int]], work_tree: str | None) -> list[str]:
+    restored = []
+    for path, (data, mode) in keep.items():
+        assert work_tree is not None
+        full = os.path.join(work_tree, path)
+        if os.path.lexists(full):
+            continue
+        os.makedirs(os.path.dirname(full) or ".", exist_ok=True)
+        fd = os.open(full, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode & 0o777)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        restored.append(path)
+    return restored
 
 
 @click.command("remediate")

@@ -458,8 +458,13 @@ def run(
                 by_gate[gate][2].append(compare)
             jobs.extend(by_gate.values())
     else:
-        top = gitio.toplevel()
-        cfg = config_mod.find(top, config_path)
+        try:
+            cfg = config_mod.find(gitio.toplevel(), config_path)
+        except UsageError:
+            # A bare or mirror clone has commits but no index: ranges need no index, so they work there.
+            if gitio.layout().work_tree is not None:
+                raise
+            cfg = config_mod.Config() if not config_path else config_mod.find(".", config_path)
         if pre_push is not None:
             ranges = from_pre_push(stdin.read().splitlines(), pre_push[0])
         else:

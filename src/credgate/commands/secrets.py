@@ -82,7 +82,8 @@ def run(
     scope = "staged changes" if not from_disk else "files" if not todo else "staged changes and files"
     # Files read from disk (pre-commit --all-files) are edited, not unstaged.
     kind = "files" if from_disk and not todo else "staged"
-    report = Report(scope, findings, stats, new_files=new_files, max_size=cfg.max_file_size, kind=kind)
+    report = Report(scope, findings, stats, new_files=new_files, max_size=cfg.max_file_size, kind=kind,
+                    credential_files=_credential_files(findings, cfg))  # fmt: skip
     return emit(_staged_baseline(report, cfg, top, all_changes, scanner, state.head), fmt, verbose, out, err)
 
 
@@ -128,6 +129,17 @@ def _staged_baseline(
     return apply_baseline(
         report, cfg, root=top, renames=renames, prefer_index=True, loaded=loaded, verify=verify
     )
+
+
+def _credential_files(findings: list[Finding], cfg: config_mod.Config) -> set[str]:
+    """Which files the advice may tell to untrack and gitignore: credential files only, never docs or
+    source (the credential-file gate's definition)."""
+    blocking = [f for f in findings if f.blocking]
+    if not blocking:
+        return set()  # the common case, on every commit: nothing to advise on
+    from credgate.commands.history import credential_files
+
+    return credential_files(blocking, cfg)
 
 
 @click.command("secrets")
