@@ -11,10 +11,11 @@ the base's config sets `allow-config-changes = true` (then it is a notice).
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from credgate import baseline as baseline_mod
