@@ -8,7 +8,9 @@ from the list in `.credgate.toml` (`protect`, `unprotect`).
 
 from __future__ import annotations
 
+import os
 import posixpath
+import re
 from dataclasses import dataclass
 
 # Committed on purpose, with placeholder values: their values are still scanned.
@@ -48,6 +50,8 @@ DEFAULT_PROTECTED: tuple[Protected, ...] = (
     Protected("*.p12", "keystore", "PKCS#12 keystore", ("cert.p12",)),
     Protected("*.pfx", "keystore", "PKCS#12 keystore", ("cert.pfx",)),
     Protected("*.jks", "keystore", "Java keystore", ("release.jks",)),
+    Protected("*.jceks", "keystore", "Java JCEKS keystore", ("release.jceks",)),
+    Protected("*.bks", "keystore", "Bouncy Castle keystore", ("release.bks",)),
     Protected("*.keystore", "keystore", "Android/Java keystore", ("release.keystore",)),
     Protected(".npmrc", "tool-credentials", "npm config (can hold _authToken)", (".npmrc",), True),
     Protected(".pypirc", "tool-credentials", "PyPI upload credentials", (".pypirc",)),
@@ -55,6 +59,7 @@ DEFAULT_PROTECTED: tuple[Protected, ...] = (
     Protected(".git-credentials", "tool-credentials", "git credential store", (".git-credentials",)),
     Protected(".dockercfg", "tool-credentials", "Docker registry credentials", (".dockercfg",)),
     Protected(".htpasswd", "tool-credentials", "HTTP basic-auth password file", (".htpasswd",)),
+    Protected(".pgpass", "tool-credentials", "PostgreSQL password file", (".pgpass",)),
     Protected(
         "credentials.json",
         "cloud-credentials",
@@ -77,14 +82,74 @@ DEFAULT_PROTECTED: tuple[Protected, ...] = (
 )
 
 
+# Copies that editors, tools and people leave behind: `cert.p12.bak`, `id_rsa~`, `.env.production.orig`,
+# `terraform.tfstate.1700000000.backup` (Terraform's own name). The copy holds what the original holds.
+_BACKUP_SUFFIX_RE = re.compile(r"(?:\.(?:bak|backup|bkp|old|orig|save|sav|swp|swo|tmp|copy|prev|[0-9]+)|~)$")
+# Words that name a template (`.env.example`, `app.env.sample`, `.env.production.dist`).
+_TEMPLATE_WORD_RE = re.compile(r"(?:^|[._-])(?:examples?|samples?|templates?|tpl|dist|defaults?)(?:[._-]|$)")
+# `env.production`, `ENV.STAGING`: a dotenv file without its leading dot, named after an environment.
+_ENVIRONMENTS = frozenset(
+    "production prod staging stage development dev local test testing qa uat preprod live master main"
+    " secret secrets private".split()
+)
+
+
+def normalize_name(name: str) -> str:
+    """The name a file would have without case and backup suffixes: `CERT.P12.BAK` -> `cert.p12`."""
+    name = name.lower()
+    if name.startswith(".") and name.endswith((".swp", ".swo")) and len(name) > 5:
+        name = name[1:-4]  # vim's swap file `.id_rsa.swp` holds the text of `id_rsa`
+    while True:
+        m = _BACKUP_SUFFIX_RE.search(name)
+        if m is None or m.start() == 0 or name[: m.start()] in (".", ""):
+            return name
+        name = name[: m.start()]
+
+
+def normalize_path(path: str) -> str:
+    """path with its last component normalized (directories keep their case: `protect` may name them)."""
+    head, _, name = path.rpartition("/")
+    norm = normalize_name(name)
+    return f"{head}/{norm}" if head else norm
+
+
+def is_dotenv_name(name: str) -> bool:
+    """`.env`, `.env.production`, `.env-local`, `ENV.PRODUCTION`, `.env.bak`: a dotenv name (or template)."""
+    name = normalize_name(name)
+    if name == ".env" or name.startswith((".env.", ".env-", ".env_")):
+        return True
+    stem, dot, env = name.partition(".")
+    return stem == "env" and dot == "." and env.split(".")[0] in _ENVIRONMENTS
+
+
 def is_env_template(path: str) -> bool:
-    return posixpath.basename(path) in ENV_TEMPLATES
+    """`.env.example`, `.env.production.sample`, `example.env`, `env.dist`: dotenv-format templates."""
+    name = normalize_name(posixpath.basename(path))
+    dotenv = name.startswith((".env", "env.")) or name.endswith(".env") or ".env." in name
+    return (name in ENV_TEMPLATES or dotenv) and _TEMPLATE_WORD_RE.search(name) is not None
 
 
 def is_env_file(path: str) -> bool:
-    """`.env` and `.env.*` at any depth, templates excepted."""
-    name = posixpath.basename(path)
-    return (name == ".env" or name.startswith(".env.")) and name not in ENV_TEMPLATES
+    """`.env` and `.env.*` at any depth, in any case, with backup suffixes; templates excepted."""
+    return is_dotenv_name(posixpath.basename(path)) and not is_env_template(path)
+
+
+def is_dotenv_path(path: bytes) -> bool:
+    """A dotenv file with real values: `.env`, `.env.production`, `ENV.PRODUCTION` (not a template)."""
+    return is_env_file(os.fsdecode(path))
+
+
+def dotenv_dir(path: str) -> str | None:
+    """The leading directory of path named like a dotenv file (`.env.production/app`), or None.
+
+    Such a directory is a virtualenv (`python -m venv .env`) or a way around the name check; the
+    caller tells them apart by the `pyvenv.cfg` a virtualenv has.
+    """
+    parts = path.split("/")[:-1]
+    for i, part in enumerate(parts):
+        if is_dotenv_name(part) and not is_env_template(part):
+            return "/".join(parts[: i + 1])
+    return None
 
 
 def protected_list(protect: list[str] | None = None, unprotect: list[str] | None = None) -> list[Protected]:

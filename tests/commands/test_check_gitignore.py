@@ -58,7 +58,7 @@ def test_full_coverage_passes_silently(repo: Repo) -> None:
     repo.write("svc/.gitignore", "node_modules/\n")
     assert run() == (0, "", "")
     rc, _, err = run(verbose=True)
-    assert rc == 0 and "checked 25 credential file patterns" in err
+    assert rc == 0 and "checked 28 credential file patterns" in err
 
 
 def test_negation_in_the_root_file_is_named_and_fixable(repo: Repo) -> None:

@@ -166,7 +166,8 @@ def test_name_only_credentials_and_what_is_not_one(repo: Repo) -> None:
         "svc/credentials.json",
     ):
         repo.stage(name, "x\n")
-    repo.stage(".env/lib/site.py", "x = 1\n")  # a virtualenv called .env is not a dotenv file
+    repo.stage(".env/lib/site.py", "x = 1\n")  # a virtualenv called .env is not a dotenv file...
+    repo.stage(".env/pyvenv.cfg", "home = /usr/bin\n")  # ...and what makes it one is its pyvenv.cfg
     repo.stage("src/environment.py", "x = 1\n")
     rc, out, _ = run(fmt="json")
     assert rc == 1

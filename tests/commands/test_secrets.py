@@ -333,7 +333,11 @@ def test_dotenv_value_under_any_name_blocks_in_a_nested_env_file(repo: Repo) -> 
     assert rc == 1
     assert "deploy/.env.master:2:10  env-file-generated-value" in out
     assert value not in out
-    # The same line in a template is a file named as an example: it passes.
+    # The same line in a template is a copied production value: it blocks there too, and a placeholder passes.
     repo.git("rm", "-q", "--cached", "deploy/.env.master")
     repo.stage("deploy/.env.example", f"APP_NAME=shop\nSENDGRID={value}\n")
+    rc, out, _ = run()
+    assert rc == 1
+    assert "deploy/.env.example:2:10  env-file-generated-value" in out
+    repo.stage("deploy/.env.example", "APP_NAME=shop\nSENDGRID=your-api-key-here\n")
     assert run()[0] == 0

@@ -31,6 +31,7 @@ import click
 from credgate import __version__, gitio, policy
 from credgate import config as config_mod
 from credgate.commands._common import build_scanner, read_disk, touches
+from credgate.engine import credfiles
 from credgate.engine.finding import Finding
 from credgate.engine.rules import RuleSet
 from credgate.engine.scanner import Scanner
@@ -113,6 +114,8 @@ class Classifier:
         self._spec: Any = None
         self._scanner: Scanner | None = None
         self._key_scanner: Scanner | None = None
+        self.top: str | None = None  # the work tree, for pyvenv.cfg on disk
+        self.venv_dirs: set[str] = set()  # directories whose pyvenv.cfg is in the index
 
     @property
     def scanner(self) -> Scanner:
@@ -130,8 +133,30 @@ class Classifier:
         return self._key_scanner
 
     def by_name(self, path: str) -> policy.Protected | None:
+        """The protected entry path falls under by its name, case and backup suffixes aside."""
+        hit, exempt = self._by_pattern(path)
+        normalized = policy.normalize_path(path)
+        if hit is None and not exempt and normalized != path:
+            # `CERT.PFX`, `cert.p12.bak`, `terraform.tfstate.1700000000.backup`: the same file renamed.
+            hit, exempt = self._by_pattern(normalized)
+        if hit is not None or exempt:
+            return hit
+        # What a pattern cannot say, unless the repository unprotected dotenv files: `env.production`
+        # without its dot, and files inside a directory named like a dotenv file.
+        env_patterns = {p.pattern for p in self.protected if p.kind == "env"}
+        if ".env.*" in env_patterns and policy.is_env_file(path):
+            return policy.Protected("", "env", "dotenv file named for an environment (env.production...)", ())
+        folder = policy.dotenv_dir(path)
+        wanted = ".env" if folder and policy.normalize_name(folder.rsplit("/", 1)[-1]) == ".env" else ".env.*"
+        if folder is not None and wanted in env_patterns and not self.is_venv(folder):
+            why = f"inside {folder}/, named like a dotenv file (a virtualenv would have pyvenv.cfg)"
+            return policy.Protected("", "env", why, ())
+        return None
+
+    def _by_pattern(self, path: str) -> tuple[policy.Protected | None, bool]:
+        """(the matching entry, whether a `!` pattern in `protect` exempted the path)."""
         if not self.protected:
-            return None
+            return None, False
         if self._spec is None:
             import pathspec
 
@@ -139,14 +164,31 @@ class Classifier:
             # decides and a `!pattern` in `protect` can exempt a path.
             self._spec = pathspec.GitIgnoreSpec.from_lines([p.pattern for p in self.protected])
         result = self._spec.check_file(path)
-        if not result.include or result.index is None:
-            return None
+        if result.index is None:
+            return None, False
+        if not result.include:
+            return None, True
         hit: policy.Protected = self.protected[result.index]
         # `.env` / `.env.*` name a file: not `.env.example` (a template) and not the files
-        # inside a directory that happens to be called `.env` (a virtualenv).
+        # inside a directory that happens to be called `.env` (a virtualenv, judged by the caller).
         if hit.kind == "env" and not policy.is_env_file(path):
-            return None
-        return hit
+            return None, False
+        return hit, False
+
+    def is_venv(self, folder: str) -> bool:
+        """Whether folder (repo-relative) is a virtualenv: its pyvenv.cfg is in the index or on disk."""
+        if folder in self.venv_dirs:
+            return True
+        cfg_file = os.path.join(self.top or ".", folder, "pyvenv.cfg")
+        try:
+            if os.path.islink(cfg_file) or not os.path.isfile(cfg_file):
+                return False
+            with open(cfg_file, "rb") as fh:
+                head = fh.read(4096)
+        except OSError:
+            return False
+        # Every pyvenv.cfg names the interpreter it was made from; an empty decoy file does not.
+        return re.search(rb"(?m)^\s*home\s*=", head) is not None
 
     def classify(self, path: str, data: bytes | None, added: set[int] | None = None) -> Verdict | None:
         """The verdict for one file, or None when it may be committed.
@@ -169,6 +211,10 @@ class Classifier:
         if keys:
             why = "holds a private key" + (f" ({hit.why})" if hit else "")
             return Verdict(path, "private-key", "content", why, hit.pattern if hit else "", keys)
+        structure = credfiles.detect(data)
+        if structure is not None:
+            kind, why = structure
+            return Verdict(path, kind, "content", why, hit.pattern if hit else "")
         if hit is not None:
             secrets = _npmrc_auth(data, path) + _json_private_key(data, path)
             if secrets:
@@ -294,6 +340,8 @@ def check(
     top = state.toplevel
     cfg = cfg or config_mod.find(top)
     classifier = classifier or Classifier(cfg)
+    classifier.top = top
+    classifier.venv_dirs = _venv_dirs(gitio.index_entries(cwd=top))
     stats = Stats()
     blocked: list[Verdict] = []
     seen: set[bytes] = set()
@@ -368,6 +416,10 @@ def check(
     scope = "tracked files" if tracked else "staged files"
     blocked.sort(key=lambda v: v.path)
     return Result(blocked, stats, scope)
+
+
+def _venv_dirs(entries: Iterable[gitio.IndexEntry]) -> set[str]:
+    return {os.fsdecode(e.path[: -len(b"/pyvenv.cfg")]) for e in entries if e.path.endswith(b"/pyvenv.cfg")}
 
 
 def _under(path: bytes, roots: Sequence[bytes]) -> bool:
