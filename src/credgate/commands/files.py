@@ -45,6 +45,8 @@ NPM_AUTH_KEYS = frozenset({"_authToken", "_auth", "_password"})
 _GITIGNORE_SPECIAL = re.compile(r"[*?\[\]\\!#\s]")
 # A run this long of base64 characters is key material, not a placeholder like "..." or "${KEY}".
 _KEY_MATERIAL = re.compile(rb"[A-Za-z0-9+/=]{40,}")
+# Every pyvenv.cfg names the interpreter it was made from; an empty decoy file does not.
+_VENV_HOME = re.compile(rb"(?m)^[ \t]*home[ \t]*=")
 
 
 @dataclass
@@ -187,8 +189,7 @@ class Classifier:
                 head = fh.read(4096)
         except OSError:
             return False
-        # Every pyvenv.cfg names the interpreter it was made from; an empty decoy file does not.
-        return re.search(rb"(?m)^\s*home\s*=", head) is not None
+        return _VENV_HOME.search(head) is not None
 
     def classify(self, path: str, data: bytes | None, added: set[int] | None = None) -> Verdict | None:
         """The verdict for one file, or None when it may be committed.
@@ -341,7 +342,7 @@ def check(
     cfg = cfg or config_mod.find(top)
     classifier = classifier or Classifier(cfg)
     classifier.top = top
-    classifier.venv_dirs = _venv_dirs(gitio.index_entries(cwd=top))
+    classifier.venv_dirs = _venv_dirs(gitio.index_entries(cwd=top), top)
     stats = Stats()
     blocked: list[Verdict] = []
     seen: set[bytes] = set()
@@ -418,8 +419,17 @@ def check(
     return Result(blocked, stats, scope)
 
 
-def _venv_dirs(entries: Iterable[gitio.IndexEntry]) -> set[str]:
-    return {os.fsdecode(e.path[: -len(b"/pyvenv.cfg")]) for e in entries if e.path.endswith(b"/pyvenv.cfg")}
+def _venv_dirs(entries: Iterable[gitio.IndexEntry], top: str) -> set[str]:
+    """Directories whose pyvenv.cfg, as the index holds it, names its interpreter as a virtualenv's does."""
+    cfgs = [e for e in entries if e.path.endswith(b"/pyvenv.cfg") and e.mode.startswith("100")]
+    if not cfgs:
+        return set()
+    blobs = gitio.read_blobs([e.sha for e in cfgs], 64 * 1024, cwd=top)
+    return {
+        os.fsdecode(e.path[: -len(b"/pyvenv.cfg")])
+        for e, blob in zip(cfgs, blobs)
+        if blob.data is not None and _VENV_HOME.search(blob.data)
+    }
 
 
 def _under(path: bytes, roots: Sequence[bytes]) -> bool:
