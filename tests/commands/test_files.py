@@ -289,9 +289,9 @@ def test_excluded_paths_are_not_judged(repo: Repo) -> None:
 
 
 def test_too_large_credential_name_still_blocks(repo: Repo) -> None:
-    repo.write(".credgate.toml", 'max-file-size = "1KiB"\n')
-    repo.stage("big.pem", "x" * 4096)
-    repo.stage("big.txt", "x" * 4096)
+    repo.write(".credgate.toml", 'max-file-size = "1MiB"\n')
+    repo.stage("big.pem", "x" * (1024 * 1024 + 4096))
+    repo.stage("big.txt", "x" * (1024 * 1024 + 4096))
     rc, out, err = run(fmt="json")
     assert rc == 1  # a *.pem whose content cannot be checked fails closed
     assert blocked_paths(out) == ["big.pem"]

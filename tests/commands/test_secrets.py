@@ -107,11 +107,11 @@ def test_binary_file_is_searched_for_distinctive_tokens(repo: Repo) -> None:
 
 
 def test_large_file_is_reported_as_not_scanned(repo: Repo) -> None:
-    repo.write(".credgate.toml", 'max-file-size = "1KiB"\n')
-    repo.stage("big.txt", "x" * 4096 + "\n")
+    repo.write(".credgate.toml", 'max-file-size = "1MiB"\n')
+    repo.stage("big.txt", "x" * (1024 * 1024 + 4096) + "\n")
     rc, _, err = run()
     assert rc == 0
-    assert "big.txt was NOT scanned: 4.0 KiB is over the 1.0 KiB limit" in err
+    assert "big.txt was NOT scanned: 1.0 MiB is over the 1.0 MiB limit" in err
 
 
 def test_odd_file_names_are_scanned_and_escaped(repo: Repo) -> None:
