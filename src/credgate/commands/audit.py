@@ -245,7 +245,9 @@ def check_gitignore(top: str, classifier: files_cmd.Classifier) -> Check:
     from credgate import ignore  # the pure gitignore evaluator; only this check needs it
 
     sources = gitio.ignore_sources(top)
-    cov = ignore.coverage(sources, classifier.protected, probe_dirs(sources))
+    cov = ignore.coverage(
+        sources, classifier.protected, probe_dirs(sources), gitio.shared_ignore_sources(top)
+    )
     uncovered, personal = cov.uncovered, cov.personal_only
     check = Check("gitignore", not uncovered and not personal)
 
