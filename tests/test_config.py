@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -133,3 +134,24 @@ def test_parse_validates_text_without_the_disk() -> None:
     assert cfg.rule_files == ["/repo/ci/extra.toml"] and cfg.baseline == "/repo/b.json"
     with pytest.raises(UsageError, match="unknown setting"):
         config.parse("colour = 1\n", "x.toml")
+
+
+def test_exclude_and_protect_patterns_are_read_as_git_reads_them(repo: Repo) -> None:
+    # A reversed range (git accepts it, matching nothing) used to be an internal error (exit 3).
+    repo.write(
+        ".credgate.toml", 'exclude = ["build/[z-a]*", "gen/[[:digit:]]*"]\nprotect = ["*.[[:alpha:]]cred"]\n'
+    )
+    repo.stage("gen/1.env", env_file_with_aws())  # excluded: a digit
+    repo.stage("gen/a.env", env_file_with_aws())  # not excluded
+    repo.stage("build/x.env", env_file_with_aws())  # [z-a] matches nothing
+    proc = cli("secrets", "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    assert sorted({f["path"] for f in json.loads(proc.stdout)["findings"]}) == [
+        "build/x.env",
+        "gen/a.env",
+    ]
+    repo.stage("x.acred", "a\n")
+    repo.stage("x.1cred", "a\n")
+    proc = cli("files", "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    assert [b["path"] for b in json.loads(proc.stdout)["blocked"]] == ["x.acred"]

@@ -1,7 +1,7 @@
 """`.credgate.toml`: the few settings a repository can change.
 
     max-file-size = "25MiB"          # larger files are reported as not scanned
-    exclude = ["tests/fixtures/**"]   # gitignore-style patterns (pathspec)
+    exclude = ["tests/fixtures/**"]   # gitignore patterns, read as git reads them (credgate.ignore)
     disable-rules = ["rule-id"]
     rules = ["ci/extra-rules.toml"]   # extra rule files, relative to this file
     protect = ["*.secret"]            # more credential-file patterns for the env-file gate
@@ -75,10 +75,10 @@ class Config:
         if not self.exclude:
             return False
         if self._spec is None:
-            import pathspec  # only paid for by repositories that exclude something
+            from credgate.ignore import pattern_list  # only paid for by repositories that exclude something
 
-            self._spec = pathspec.GitIgnoreSpec.from_lines(self.exclude)
-        return bool(self._spec.match_file(path))
+            self._spec = pattern_list(self.exclude, "exclude")
+        return bool(self._spec.is_ignored(path))
 
 
 def parse_size(value: Any, where: str) -> int:
@@ -197,13 +197,11 @@ def _check_exclude(cfg: Config, path: str) -> None:
 def _check_protect(cfg: Config, path: str) -> None:
     if not cfg.protect and not cfg.unprotect:
         return
-    import pathspec
-
+    from credgate.ignore import pattern_list
     from credgate.policy import protected_list
 
-    patterns = [p.pattern for p in protected_list(cfg.protect, cfg.unprotect)]
-    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
-    if not any(spec.match_file(p) for p in _CREDENTIAL_PROBES):
+    spec = pattern_list([p.pattern for p in protected_list(cfg.protect, cfg.unprotect)], "protect")
+    if not any(spec.is_ignored(p) for p in _CREDENTIAL_PROBES):
         raise UsageError(
             f"{path}: protect / unprotect leave no credential file protected "
             f"({', '.join(_CREDENTIAL_PROBES)} would all pass), which switches the files gate off",

@@ -427,6 +427,16 @@ class Matcher:
         return self.check(path, is_dir).ignored
 
 
+def pattern_list(patterns: Sequence[str], source: str) -> Matcher:
+    """A Matcher for a list of gitignore-syntax patterns from a config (`exclude`, `protect`).
+
+    The same reading of a pattern as for .gitignore files, so a class, an escape or a reversed
+    range means in `.credgate.toml` what it means to git. A verdict's rule.line is the 1-based
+    position of the deciding pattern in the list.
+    """
+    return Matcher([IgnoreSource("gitignore", source, "", tuple(patterns))])
+
+
 # ---------------------------------------------------------------- coverage of the protected list
 
 

@@ -160,17 +160,17 @@ class Classifier:
         if not self.protected:
             return None, False
         if self._spec is None:
-            import pathspec
+            from credgate.ignore import pattern_list
 
-            # One spec for the whole list: gitignore semantics, so the last matching pattern
+            # One list for all patterns, read as git reads .gitignore: the last matching pattern
             # decides and a `!pattern` in `protect` can exempt a path.
-            self._spec = pathspec.GitIgnoreSpec.from_lines([p.pattern for p in self.protected])
-        result = self._spec.check_file(path)
-        if result.index is None:
+            self._spec = pattern_list([p.pattern for p in self.protected], "protect")
+        rule = self._spec.check(path).rule
+        if rule is None:
             return None, False
-        if not result.include:
+        if rule.negated:
             return None, True
-        hit: policy.Protected = self.protected[result.index]
+        hit: policy.Protected = self.protected[rule.line - 1]
         # `.env` / `.env.*` name a file: not `.env.example` (a template) and not the files
         # inside a directory that happens to be called `.env` (a virtualenv, judged by the caller).
         if hit.kind == "env" and not policy.is_env_file(path):
