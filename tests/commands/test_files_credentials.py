@@ -236,3 +236,12 @@ def test_terraform_state_is_recognised_by_content(repo: Repo) -> None:
     repo.stage("infra/prod-state.json", json.dumps(state, indent=2))
     repo.stage("infra/plan.json", json.dumps({"format_version": "1.2", "terraform_version": "1.6.2"}))
     assert run_files() == (1, ["infra/prod-state.json"])
+
+
+def test_pgpass_with_a_password_blocks_both_gates(repo: Repo) -> None:
+    repo.stage(".pgpass", f"# production\ndb.internal:5432:app:app_user:{secret('%%rand:alnum:20%%')}\n")
+    assert run_files() == (1, [".pgpass"])
+    assert run_secrets() == 1
+    repo.git("rm", "-q", "--cached", ".pgpass")
+    repo.stage("notes.txt", f"a:b:c:d:{secret('%%rand:alnum:20%%')}\n")  # five fields elsewhere mean nothing
+    assert run_secrets() == 0
