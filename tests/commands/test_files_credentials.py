@@ -77,6 +77,7 @@ def test_a_weak_password_in_a_template_is_a_notice_not_a_block(repo: Repo) -> No
     assert secrets.run(fmt="json", out=out, err=err) == 0
     found = json.loads(out.getvalue())["findings"]
     assert [f["rule"] for f in found] == ["generic-password-assignment"]
+    assert run_files() == (0, [])  # the two gates agree
     # In the file it was copied from, the same password is the deployed one and blocks.
     repo.git("rm", "-q", "--cached", ".env.example")
     repo.stage(".env.production", "DB_PASSWORD=hunter2\n")

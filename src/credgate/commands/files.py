@@ -224,7 +224,8 @@ class Classifier:
             return None
         if policy.is_env_template(path):
             result = self.scanner.scan(data, path)
-            found = [f for f in result.findings if touches(f, added, False, result.kind)]
+            # Blocking findings only, as `credgate secrets` judges them: a notice (a weak dev default) passes.
+            found = [f for f in result.findings if f.blocking and touches(f, added, False, result.kind)]
             if found:
                 return Verdict(path, "template", "template-value", "env template with a real-looking value",
                                "", found)  # fmt: skip
