@@ -24,7 +24,7 @@ import re
 import shlex
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence, TextIO
+from typing import Any, Callable, Iterable, Sequence, TextIO
 
 import click
 
@@ -118,6 +118,8 @@ class Classifier:
         self._key_scanner: Scanner | None = None
         self.top: str | None = None  # the work tree, for pyvenv.cfg on disk
         self.venv_dirs: set[str] = set()  # directories whose pyvenv.cfg is in the index
+        # Reads venv_dirs from the index the first time a dotenv-named directory needs it.
+        self.venv_loader: Callable[[], set[str]] | None = None
 
     @property
     def scanner(self) -> Scanner:
@@ -179,6 +181,9 @@ class Classifier:
 
     def is_venv(self, folder: str) -> bool:
         """Whether folder (repo-relative) is a virtualenv: its pyvenv.cfg is in the index or on disk."""
+        if self.venv_loader is not None:
+            self.venv_dirs |= self.venv_loader()
+            self.venv_loader = None
         if folder in self.venv_dirs:
             return True
         cfg_file = os.path.join(self.top or ".", folder, "pyvenv.cfg")
@@ -343,7 +348,7 @@ def check(
     cfg = cfg or config_mod.find(top)
     classifier = classifier or Classifier(cfg)
     classifier.top = top
-    classifier.venv_dirs = _venv_dirs(gitio.index_entries(cwd=top), top)
+    classifier.venv_loader = lambda: _venv_dirs(gitio.index_entries(cwd=top), top)
     stats = Stats()
     blocked: list[Verdict] = []
     seen: set[bytes] = set()
