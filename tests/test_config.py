@@ -155,3 +155,13 @@ def test_exclude_and_protect_patterns_are_read_as_git_reads_them(repo: Repo) -> 
     proc = cli("files", "--format", "json")
     assert proc.returncode == 1, proc.stderr
     assert [b["path"] for b in json.loads(proc.stdout)["blocked"]] == ["x.acred"]
+
+
+def test_a_config_path_that_is_not_a_regular_file_is_refused_not_skipped(repo: Repo) -> None:
+    os.mkfifo(repo.path / ".credgate.toml")  # reading it would hang; skipping it would scan with defaults
+    repo.stage("a.txt", "a\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "credgate", "secrets"], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert proc.returncode == 2
+    assert "not a regular file" in proc.stderr

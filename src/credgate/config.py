@@ -229,11 +229,12 @@ def load(path: str) -> Config:
 
 def find(root: str, explicit: str | None = None) -> Config:
     if explicit:
-        if not os.path.isfile(explicit):
+        if not os.path.lexists(explicit):
             raise UsageError(f"config file {explicit} does not exist")
         return load(explicit)
     candidate = os.path.join(root, CONFIG_NAME)
-    cfg = load(candidate) if os.path.isfile(candidate) else Config()
+    # A directory, FIFO or dangling link in its place is refused by load(), not read as "no config".
+    cfg = load(candidate) if os.path.lexists(candidate) else Config()
     if cfg.baseline is None:
         from credgate.baseline import BASELINE_NAME
 
