@@ -139,12 +139,13 @@ class _Pattern:
     basename: bool  # no slash: matched against the last path component
     regex: Any  # an RE2 pattern over Latin-1 bytes, matched against the whole subject; None never matches
     exact: bool = True
+    source: bytes | None = None  # the regex's source, for the list's combined prefilter
 
-    def matches(self, rel: str, name: str, is_dir: bool) -> bool:
+    def matches(self, rel: bytes, name: bytes, is_dir: bool) -> bool:
+        """rel and name are the raw (Latin-1) bytes of the path relative to the list, and of its last part."""
         if self.regex is None or (self.dir_only and not is_dir):
             return False
-        subject = name if self.basename else rel
-        return self.regex.fullmatch(subject.encode("latin-1")) is not None
+        return self.regex.fullmatch(name if self.basename else rel) is not None
 
 
 # POSIX bracket classes as git's wildmatch sees them: its own ASCII-only ctype table, so no byte above
@@ -294,8 +295,18 @@ def _wild(p: str, pathname: bool) -> bytes:
     return b"".join(out)
 
 
+def _re2(source: bytes) -> Any:
+    import re2
+
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1
+    options.dot_nl = True
+    options.max_mem = 8 << 20
+    return re2.compile(b"(?s)" + source, options)
+
+
 @functools.lru_cache(maxsize=4096)  # --fix re-evaluates the same files once per candidate line
-def _compile_glob(body: str, basename: bool = False) -> tuple[object | None, bool]:
+def _compile_glob(body: str, basename: bool = False) -> tuple[Any, bytes | None]:
     """A matcher for the whole subject (the name, or the path relative to the ignore file), as git
     would match it; (None, _) when git never matches the pattern.
 
@@ -305,10 +316,8 @@ def _compile_glob(body: str, basename: bool = False) -> tuple[object | None, boo
     POSIX classes and escapes inside brackets and raises on a reversed range; compiled with RE2,
     so matching is linear in the path whatever the pattern.
     """
-    import re2
-
     if not body:
-        return None, True
+        return None, None
     try:
         if basename:
             source = _wild(body, pathname=False)
@@ -316,15 +325,8 @@ def _compile_glob(body: str, basename: bool = False) -> tuple[object | None, boo
             cut = next((k for k, c in enumerate(body) if c in _GLOB_SPECIAL), len(body))
             source = b"".join(b"\\x%02x" % ord(c) for c in body[:cut]) + _wild(body[cut:], pathname=True)
     except _Abort:
-        return None, True
-    options = re2.Options()
-    options.encoding = re2.Options.Encoding.LATIN1
-    options.dot_nl = True
-    options.max_mem = 8 << 20
-    try:
-        return re2.compile(b"(?s)" + source, options), True
-    except re2.error:  # pragma: no cover - the translation only emits escapes and classes
-        return None, True
+        return None, None
+    return _re2(source), source
 
 
 def compile_line(kind: str, path: str, number: int, text: str) -> _Pattern | None:
@@ -342,9 +344,9 @@ def compile_line(kind: str, path: str, number: int, text: str) -> _Pattern | Non
     basename = "/" not in body
     if not basename and body.startswith("/"):
         body = body[1:]
-    regex, exact = _compile_glob(body, basename)
+    regex, source = _compile_glob(body, basename)
     rule = Rule(kind, path, number, line, negated)
-    return _Pattern(rule, dir_only, basename, regex, exact)
+    return _Pattern(rule, dir_only, basename, regex, True, source)
 
 
 @dataclass(frozen=True)
@@ -352,9 +354,18 @@ class _List:
     rank: tuple[int, int]
     base: str  # raw form, "" for the root
     patterns: tuple[_Pattern, ...]
+    # One RE2 alternation of the name patterns and one of the path patterns: a path that neither
+    # matches (most paths, against a list of credential names) costs two calls, not one per line.
+    any_name: Any = None
+    any_path: Any = None
 
     def applies_to(self, raw_path: str) -> bool:
         return not self.base or raw_path.startswith(self.base + "/")
+
+    def may_match(self, rel: bytes, name: bytes) -> bool:
+        return (self.any_name is not None and self.any_name.fullmatch(name) is not None) or (
+            self.any_path is not None and self.any_path.fullmatch(rel) is not None
+        )
 
 
 def _compile_source(source: IgnoreSource) -> _List:
@@ -370,7 +381,11 @@ def _compile_source(source: IgnoreSource) -> _List:
         rank = (2, base.count("/") + 1 if base else 0)
     else:
         rank = (_RANK.get(source.kind, 0), 0)
-    return _List(rank, _raw(base), tuple(patterns))
+    names = [p.source for p in patterns if p.basename and p.source is not None]
+    paths = [p.source for p in patterns if not p.basename and p.source is not None]
+    any_name = _re2(b"|".join(b"(?:%s)" % src for src in names)) if names else None
+    any_path = _re2(b"|".join(b"(?:%s)" % src for src in paths)) if paths else None
+    return _List(rank, _raw(base), tuple(patterns), any_name, any_path)
 
 
 # ---------------------------------------------------------------- evaluating
@@ -390,9 +405,12 @@ class Matcher:
         for lst in self._lists:
             if not lst.applies_to(raw_path):
                 continue
-            rel = raw_path[len(lst.base) + 1 :] if lst.base else raw_path
+            rel = (raw_path[len(lst.base) + 1 :] if lst.base else raw_path).encode("latin-1")
+            raw_name = name.encode("latin-1")
+            if not lst.may_match(rel, raw_name):
+                continue
             for pattern in reversed(lst.patterns):
-                if pattern.matches(rel, name, is_dir):
+                if pattern.matches(rel, raw_name, is_dir):
                     return pattern.rule
         return None
 
