@@ -295,14 +295,21 @@ def _wild(p: str, pathname: bool) -> bytes:
     return b"".join(out)
 
 
-def _re2(source: bytes) -> Any:
+def _re2(source: bytes, max_mem: int = 8 << 20) -> Any:
+    """The RE2 program for source, or None when RE2 refuses it (over its memory budget)."""
     import re2
 
     options = re2.Options()
     options.encoding = re2.Options.Encoding.LATIN1
     options.dot_nl = True
-    options.max_mem = 8 << 20
-    return re2.compile(b"(?s)" + source, options)
+    options.max_mem = max_mem
+    try:
+        return re2.compile(b"(?s)" + source, options)
+    except re2.error:
+        return None
+
+
+_NO_PREFILTER = object()  # the combined program was too large: try each pattern
 
 
 @functools.lru_cache(maxsize=4096)  # --fix re-evaluates the same files once per candidate line
@@ -363,9 +370,12 @@ class _List:
         return not self.base or raw_path.startswith(self.base + "/")
 
     def may_match(self, rel: bytes, name: bytes) -> bool:
-        return (self.any_name is not None and self.any_name.fullmatch(name) is not None) or (
-            self.any_path is not None and self.any_path.fullmatch(rel) is not None
-        )
+        for combined, subject in ((self.any_name, name), (self.any_path, rel)):
+            if combined is _NO_PREFILTER or (
+                combined is not None and combined.fullmatch(subject) is not None
+            ):
+                return True
+        return False
 
 
 def _compile_source(source: IgnoreSource) -> _List:
@@ -383,9 +393,16 @@ def _compile_source(source: IgnoreSource) -> _List:
         rank = (_RANK.get(source.kind, 0), 0)
     names = [p.source for p in patterns if p.basename and p.source is not None]
     paths = [p.source for p in patterns if not p.basename and p.source is not None]
-    any_name = _re2(b"|".join(b"(?:%s)" % src for src in names)) if names else None
-    any_path = _re2(b"|".join(b"(?:%s)" % src for src in paths)) if paths else None
+    any_name = _combined(names)
+    any_path = _combined(paths)
     return _List(rank, _raw(base), tuple(patterns), any_name, any_path)
+
+
+def _combined(sources: list[bytes]) -> Any:
+    if not sources:
+        return None
+    program = _re2(b"|".join(b"(?:%s)" % src for src in sources), 64 << 20)
+    return _NO_PREFILTER if program is None else program
 
 
 # ---------------------------------------------------------------- evaluating
