@@ -112,6 +112,12 @@ def test_dotenv_directories_block_unless_they_are_a_virtualenv(repo: Repo) -> No
     repo.stage(".env.production/app", production_values())
     repo.stage(".env/production", production_values())
     assert run_files() == (1, [".env.production/app", ".env/production"])
+    out = io.StringIO()
+    files.run(fmt="json", out=out, err=io.StringIO())
+    assert [b["ignore_line"] for b in json.loads(out.getvalue())["blocked"]] == [
+        "/.env.production/",
+        "/.env/",
+    ]
     # A pyvenv.cfg without the `home` key every virtualenv has is a decoy.
     repo.stage(".env/pyvenv.cfg", "")
     assert run_files()[1] == [".env.production/app", ".env/production", ".env/pyvenv.cfg"]

@@ -154,7 +154,10 @@ class Classifier:
         wanted = ".env" if folder and policy.normalize_name(folder.rsplit("/", 1)[-1]) == ".env" else ".env.*"
         if folder is not None and wanted in env_patterns and not self.is_venv(folder):
             why = f"inside {folder}/, named like a dotenv file (a virtualenv would have pyvenv.cfg)"
-            return policy.Protected("", "env", why, ())
+            line = (
+                "" if _GITIGNORE_SPECIAL.search(folder) else f"/{folder}/"
+            )  # the .gitignore line for all of it
+            return policy.Protected(line, "env", why, ())
         return None
 
     def _by_pattern(self, path: str) -> tuple[policy.Protected | None, bool]:
