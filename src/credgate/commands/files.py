@@ -154,9 +154,8 @@ class Classifier:
         wanted = ".env" if folder and policy.normalize_name(folder.rsplit("/", 1)[-1]) == ".env" else ".env.*"
         if folder is not None and wanted in env_patterns and not self.is_venv(folder):
             why = f"inside {folder}/, named like a dotenv file (a virtualenv would have pyvenv.cfg)"
-            line = (
-                "" if _GITIGNORE_SPECIAL.search(folder) else f"/{folder}/"
-            )  # the .gitignore line for all of it
+            # The .gitignore line is the directory's, which keeps out all of it.
+            line = "" if _GITIGNORE_SPECIAL.search(folder) else f"/{folder}/"
             return policy.Protected(line, "env", why, ())
         return None
 
