@@ -242,10 +242,13 @@ _CORE = [".env", "a", "b", "sub", "*", "**", ".env.*", "*.pem"]
 _SEGMENTS = _CORE + [
     ".env*", "deep", "build", "x.pem", "?.pem", "[ab]", "[!a]", ".env.?????", "\\#x", "\\!y", "#x",
     "id_*", "*.local", "a b", "w\\ ",
+    # Bracket expressions as git's wildmatch reads them: POSIX classes, escapes, ranges (reversed too).
+    ".env.[[:alpha:]]*", ".env.[a\\-z]*", "[z-a]*", "[[:digit:]]*", "[^a]", "[]a]", "[a-]", "[\\]]",
+    "[[:alpha:]-z]", "[[:bogus:]]", "[a", ".env.[!e]*", "[[:upper:]]*", "[[:al]", "foo**", "**x",
 ]  # fmt: skip
 _NAMES = [".env", "a", "b", "sub", "x.pem", ".env.local"] + [
     ".env.production", ".env.example", "deep", "build", "#x", "!y", "id_rsa", "a b", "w ", "file.txt",
-    ".env.x",
+    ".env.x", ".env.Production", ".env.-", "]", "A", "x1", "-", ".env.9", "\\", "foox", "[a", ":",
 ]  # fmt: skip
 _DIRS = ["a", "a/b", "sub", "sub/deep", "build", "deep"]  # real directories in the test repo
 _NESTED = ["sub", "sub/deep"]  # where nested .gitignore files go
@@ -329,6 +332,84 @@ def test_evaluator_agrees_with_git_check_ignore(tmp_path: Path) -> None:
             assert mine == git[path], (path, sources)
 
     check()  # bounded: 150 examples, one `git check-ignore` each (about 2 s)
+
+
+# Single patterns built from the pieces of bracket expressions, so that classes, escapes, ranges and
+# malformed brackets combine in ways no list of cases would think of.
+_TOKENS = [
+    "a", "e", "z", "Z", "1", "-", ".", "!", "^", ":", "]", "[", "\\", "*", "?", "/", "**",
+    "[[:alpha:]]", "[:digit:]", "[[:space:]]", "[[:punct:]]", "[[:upper:]]", "[[:xdigit:]]", "[[:bogus:]]",
+    "a-z", "z-a", "\\-", "\\]", "[!", "[^", "[a\\-z]", "[z-a]", "[]", "[!]",
+]  # fmt: skip
+_LEAVES = [
+    "a",
+    "e",
+    "z",
+    "Z",
+    "1",
+    "-",
+    ".",
+    "!",
+    ":",
+    "]",
+    "[",
+    "\\",
+    " ",
+    "\t",
+    "é",
+    "ae",
+    "a-",
+    "zz",
+    "9z",
+]
+
+
+def test_bracket_expressions_agree_with_git_check_ignore(tmp_path: Path) -> None:
+    top = tmp_path / "repo"
+    top.mkdir()
+    subprocess.run(["git", "init", "-q", str(top)], check=True)
+    for d in ("a", "a/e", "z"):
+        (top / d).mkdir(parents=True, exist_ok=True)
+    names = (
+        st.lists(st.sampled_from(_LEAVES), min_size=1, max_size=3)
+        .map("".join)
+        .filter(lambda n: n not in (".", ".."))
+    )  # `.` and `..` are not names git stores
+
+    @settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        lines=st.lists(
+            st.lists(st.sampled_from(_TOKENS), min_size=1, max_size=5).map("".join), min_size=1, max_size=3
+        ),
+        paths=st.lists(
+            st.lists(names, min_size=1, max_size=3).map("/".join), min_size=1, max_size=15, unique=True
+        ),
+    )
+    def check(lines: list[str], paths: list[str]) -> None:
+        lines = [line for line in lines if not line.endswith("\\")]  # git warns about and drops those
+        (top / ".gitignore").write_bytes("".join(line + "\n" for line in lines).encode())
+        git = gitio.check_ignore(paths, cwd=str(top), no_index=True)
+        matcher = Matcher([gi("", *lines)])
+        for path in paths:
+            verdict = matcher.check(path, is_dir=path in ("a", "a/e", "z"))
+            mine = (
+                f".gitignore:{verdict.rule.line}:{verdict.rule.pattern}"
+                if verdict.ignored and verdict.rule
+                else None
+            )
+            assert mine == git[path], (path, lines)
+
+    check()
+
+
+def test_issue_18_class_escape_and_reversed_range_examples() -> None:
+    assert not Matcher([gi("", ".env.*", "!.env.[[:alpha:]]*")]).is_ignored(".env.production")
+    assert Matcher([gi("", ".env.*", "!.env.[[:digit:]]*")]).is_ignored(".env.production")
+    assert not Matcher([gi("", ".env.[a\\-z]*")]).is_ignored(".env.production")  # a, - and z only
+    assert Matcher([gi("", ".env.[a\\-z]*")]).is_ignored(".env.-x")
+    reversed_range = Matcher([gi("", "build/[z-a]*", ".env*")])  # git accepts it, and it matches nothing
+    assert not reversed_range.is_ignored("build/x")
+    assert reversed_range.is_ignored(".env.local")
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """`.credgate.toml`: the few settings a repository can change.
 
     max-file-size = "25MiB"          # larger files are reported as not scanned
-    exclude = ["tests/fixtures/**"]   # gitignore-style patterns (pathspec)
+    exclude = ["tests/fixtures/**"]   # gitignore patterns, read as git reads them (credgate.ignore)
     disable-rules = ["rule-id"]
     rules = ["ci/extra-rules.toml"]   # extra rule files, relative to this file
     protect = ["*.secret"]            # more credential-file patterns for the env-file gate
@@ -12,13 +12,17 @@
 
 A broken config is a usage error (exit 2) that names the file and the key: a
 gate that silently ignored its config would scan something other than what the
-team agreed on.
+team agreed on. So is a config that switches a gate off without saying so: an
+`exclude` that matches every ordinary path (or the root `.env`), `protect` /
+`unprotect` that leave no credential file protected, a `max-file-size` below
+1 MiB. The config file and rule files must be regular files of bounded size.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +31,32 @@ from credgate.errors import UsageError
 
 CONFIG_NAME = ".credgate.toml"
 DEFAULT_MAX_FILE_SIZE = 25 * 1024 * 1024
+# Below this, ordinary source files (a bundled script, a notebook) would go unscanned.
+MIN_MAX_FILE_SIZE = 1024 * 1024
+MAX_CONFIG_SIZE = 1024 * 1024  # a config is a few lines; more is a mistake or an attack
+MAX_RULE_FILE_SIZE = 8 * 1024 * 1024  # the built-in rules total well under 1 MiB
+KNOWN_KEYS = (
+    "max-file-size",
+    "exclude",
+    "disable-rules",
+    "rules",
+    "protect",
+    "unprotect",
+    "notices",
+    "baseline",
+    "allow-config-changes",
+    "allow-large",
+)
+# Paths of every kind and depth: exclude patterns that skip all of one group switch the gate off.
+_ROOT_PROBES = ("a.py", "README.md", "Makefile", "index.js", ".gitlab-ci.yml")
+_DEEP_PROBES = (
+    "src/app/main.py",
+    "config/settings.yaml",
+    "lib/util.js",
+    "app/models/user.rb",
+    "deploy/k8s/app.yaml",
+)
+_CREDENTIAL_PROBES = (".env", ".env.production", "id_rsa", "cert.p12", ".netrc", "terraform.tfstate")
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*(B|KB|KiB|MB|MiB|GB|GiB)?\s*$", re.I)
 _UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3, "gib": 1024**3}
 
@@ -51,14 +81,14 @@ class Config:
         if not self.exclude:
             return False
         if self._spec is None:
-            import pathspec  # only paid for by repositories that exclude something
+            from credgate.ignore import pattern_list  # only paid for by repositories that exclude something
 
-            self._spec = pathspec.GitIgnoreSpec.from_lines(self.exclude)
-        return bool(self._spec.match_file(path))
+            self._spec = pattern_list(self.exclude, "exclude")
+        return bool(self._spec.is_ignored(path))
 
 
 def parse_size(value: Any, where: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:  # the floor is checked after
         return value
     m = _SIZE_RE.match(value) if isinstance(value, str) else None
     if not m:
@@ -66,51 +96,50 @@ def parse_size(value: Any, where: str) -> int:
     return int(m.group(1)) * _UNITS[(m.group(2) or "b").lower()]
 
 
-def load(path: str) -> Config:
+def _read_bounded(path: str, limit: int, what: str) -> bytes:
+    """A regular file's bytes; a device, FIFO or directory (`/dev/zero`) or a file over limit is refused."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read config: {exc.strerror}") from None
-    cfg = parse(data, path)
-    base = os.path.dirname(os.path.abspath(path))
-    cfg.rule_files = [os.path.join(base, p) for p in cfg.rule_files]
-    if cfg.baseline is not None:
-        written = cfg.baseline
-        cfg.baseline = os.path.join(base, written)
-        if not os.path.isfile(cfg.baseline):
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise UsageError(f"{path}: {what} is not a regular file", f"point {what} at a regular file")
+        if st.st_size > limit:
             raise UsageError(
-                f"{path}: baseline {written} does not exist",
-                "create it with `credgate baseline`, or remove the setting",
+                f"{path}: {what} is {st.st_size} bytes, over the {limit // 1024} KiB limit",
+                f"point {what} at the right file, or split it",
             )
-    return cfg
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read {what}: {exc.strerror}") from None
+    if len(data) > limit:  # it grew since the check
+        raise UsageError(f"{path}: {what} is over the {limit // 1024} KiB limit")
+    return data
 
 
-def parse(data: bytes, path: str) -> Config:
-    """A config from the bytes of a `.credgate.toml`, with `rules` and `baseline` left as written
-    (relative to the file's directory): `load` resolves them on disk, and CI reads them from the
-    base revision's git objects instead (see credgate.trusted)."""
+def parse(text: str | bytes, source: str, base_dir: str | None = None) -> Config:
+    """Validate a config from its text, without touching the disk (so CI can check another revision's).
+
+    source names it in messages. Relative `rules` and `baseline` paths are joined to base_dir; without
+    one they are left as written (CI resolves them in the base revision's git objects, see
+    commands/_trusted.py). load() adds the checks that need the files themselves.
+    """
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover
         import tomli as tomllib
+    path = source
+    if isinstance(text, bytes):
+        if len(text) > MAX_CONFIG_SIZE:
+            raise UsageError(f"{path}: config is over the {MAX_CONFIG_SIZE // 1024} KiB limit")
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UsageError(f"{path}: not valid UTF-8", f"save {path} as UTF-8") from None
     try:
-        doc = tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not UTF-8 TOML", f"save {path} as UTF-8") from None
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}", f"fix the syntax in {path}") from None
-    known = {
-        "max-file-size",
-        "exclude",
-        "disable-rules",
-        "rules",
-        "protect",
-        "unprotect",
-        "notices",
-        "baseline",
-        "allow-config-changes",
-    }
+    known = set(KNOWN_KEYS)
     unknown = set(doc) - known
     if unknown:
         raise UsageError(
@@ -120,6 +149,12 @@ def parse(data: bytes, path: str) -> Config:
     cfg = Config(path=path)
     if "max-file-size" in doc:
         cfg.max_file_size = parse_size(doc["max-file-size"], path)
+        if cfg.max_file_size < MIN_MAX_FILE_SIZE:
+            raise UsageError(
+                f"{path}: max-file-size = {doc['max-file-size']!r} would leave ordinary files unscanned "
+                f"(the floor is 1MiB)",
+                f'set max-file-size = "1MiB" or more in {path}, or remove it (default 25MiB)',
+            )
     if "notices" in doc:
         if doc["notices"] not in ("report", "block", "hide"):
             raise UsageError(f'{path}: notices must be "report", "block" or "hide"')
@@ -140,20 +175,77 @@ def parse(data: bytes, path: str) -> Config:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise UsageError(f"{path}: {key} must be a list of strings")
         setattr(cfg, attr, list(value))
+    _check_exclude(cfg, path)
+    _check_protect(cfg, path)
+    if base_dir is not None:
+        cfg.rule_files = [os.path.join(base_dir, p) for p in cfg.rule_files]
     if "baseline" in doc:
         if not isinstance(doc["baseline"], str) or not doc["baseline"]:
             raise UsageError(f"{path}: baseline must be a file path")
-        cfg.baseline = doc["baseline"]
+        cfg.baseline = os.path.join(base_dir, doc["baseline"]) if base_dir is not None else doc["baseline"]
+    return cfg
+
+
+def _check_exclude(cfg: Config, path: str) -> None:
+    if not cfg.exclude:
+        return
+    fix = f"name the directories to skip (`tests/fixtures/**`) in exclude in {path}"
+    for probes, what in (
+        (_ROOT_PROBES, "every file at the root"),
+        (_DEEP_PROBES, "every file in a directory"),
+    ):
+        if all(cfg.is_excluded(p) for p in probes):
+            raise UsageError(f"{path}: exclude skips {what}, which switches the gates off", fix)
+    hit = next((p for p in _CREDENTIAL_PROBES[:2] if cfg.is_excluded(p)), None)
+    if hit is not None:
+        raise UsageError(
+            f"{path}: exclude skips {hit}, the file the gates exist to stop",
+            f"remove the pattern that matches {hit}; to commit a .env of public defaults, "
+            'use unprotect = [".env"]: its values are still scanned',
+        )
+
+
+def _check_protect(cfg: Config, path: str) -> None:
+    if not cfg.protect and not cfg.unprotect:
+        return
+    from credgate.ignore import pattern_list
+    from credgate.policy import protected_list
+
+    spec = pattern_list([p.pattern for p in protected_list(cfg.protect, cfg.unprotect)], "protect")
+    if not any(spec.is_ignored(p) for p in _CREDENTIAL_PROBES):
+        raise UsageError(
+            f"{path}: protect / unprotect leave no credential file protected "
+            f"({', '.join(_CREDENTIAL_PROBES)} would all pass), which switches the files gate off",
+            "remove the `!` pattern from protect, or unprotect only what this repository commits on purpose",
+        )
+
+
+def load(path: str) -> Config:
+    data = _read_bounded(path, MAX_CONFIG_SIZE, "the config file")
+    cfg = parse(data, path, base_dir=os.path.dirname(os.path.abspath(path)))
+    for rules_file in cfg.rule_files:
+        if not os.path.lexists(rules_file):
+            raise UsageError(
+                f"{path}: cannot read rule file {rules_file}: it does not exist", f"fix `rules` in {path}"
+            )
+        _read_bounded(rules_file, MAX_RULE_FILE_SIZE, "the rule file")
+    if cfg.baseline is not None and not os.path.isfile(cfg.baseline):
+        named = os.path.relpath(cfg.baseline, os.path.dirname(os.path.abspath(path)))
+        raise UsageError(
+            f"{path}: baseline {named} does not exist",
+            "create it with `credgate baseline`, or remove the setting",
+        )
     return cfg
 
 
 def find(root: str, explicit: str | None = None) -> Config:
     if explicit:
-        if not os.path.isfile(explicit):
+        if not os.path.lexists(explicit):
             raise UsageError(f"config file {explicit} does not exist")
         return load(explicit)
     candidate = os.path.join(root, CONFIG_NAME)
-    cfg = load(candidate) if os.path.isfile(candidate) else Config()
+    # A directory, FIFO or dangling link in its place is refused by load(), not read as "no config".
+    cfg = load(candidate) if os.path.lexists(candidate) else Config()
     if cfg.baseline is None:
         from credgate.baseline import BASELINE_NAME, LEGACY_NAME
 

@@ -798,6 +798,29 @@ def ignore_sources(top: str) -> list[IgnoreSource]:
     return sources
 
 
+def shared_ignore_sources(top: str) -> list[IgnoreSource]:
+    """The .gitignore files as the index holds them (committed or staged), shallower before deeper.
+
+    These are what a teammate's clone and CI get. A .gitignore that is only in the work tree
+    (untracked, hidden by info/exclude, or changed and not staged) protects this machine only.
+    """
+    entries = [
+        e for e in index_entries(cwd=top)
+        if e.mode in ("100644", "100755") and (e.path == b".gitignore" or e.path.endswith(b"/.gitignore"))
+    ]  # fmt: skip
+    entries.sort(key=lambda e: (e.path.count(b"/"), e.path))
+    sources = []
+    for entry, blob in zip(entries, read_blobs([e.sha for e in entries], 16 * 1024 * 1024, cwd=top)):
+        if blob.data is None:
+            raise InternalError(f"{os.fsdecode(entry.path)} in the index is too large to read")
+        lines = blob.data.decode("utf-8", "surrogateescape").split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        rel = os.fsdecode(entry.path)
+        sources.append(IgnoreSource("gitignore", rel, os.path.dirname(rel), tuple(lines)))
+    return sources
+
+
 def check_ignore(
     paths: Sequence[str], cwd: str | None = None, no_index: bool = True
 ) -> dict[str, str | None]:

@@ -1,10 +1,11 @@
 """Is a path ignored, and by which rule: git's `.gitignore` semantics, without running git.
 
 Pure: the ignore sources come in as data (`gitio.ignore_sources`), nothing here
-runs git, reads files or prints. Single patterns are compiled with pathspec's
-git-flavoured wildmatch; everything around them follows git's own `dir.c`
-rather than pathspec's `GitIgnoreSpec`, because a coverage verdict has to be
-git's verdict:
+runs git, reads files or prints. Single patterns are translated by hand from
+git's wildmatch semantics (POSIX classes, escapes and ranges inside brackets,
+`**` only between slashes) to RE2, so matching stays linear; everything around
+them follows git's own `dir.c` rather than pathspec's `GitIgnoreSpec`, because a
+coverage verdict has to be git's verdict:
 
 - a path is checked directory by directory from the top: once a leading
   directory is excluded, everything below it is, whatever later rules say
@@ -26,9 +27,8 @@ from __future__ import annotations
 
 import functools
 import posixpath
-import re
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Sequence
 
 from credgate.gitio import IgnoreSource
 from credgate.policy import ENV_TEMPLATES, Protected
@@ -137,46 +137,203 @@ class _Pattern:
     rule: Rule
     dir_only: bool
     basename: bool  # no slash: matched against the last path component
-    regex: re.Pattern[str] | None  # None: a line that can never match
-    exact: bool  # fullmatch (pathspec's dir-marker form) rather than search
+    regex: Any  # an RE2 pattern over Latin-1 bytes, matched against the whole subject; None never matches
+    exact: bool = True
+    source: bytes | None = None  # the regex's source, for the list's combined prefilter
 
-    def matches(self, rel: str, name: str, is_dir: bool) -> bool:
+    def matches(self, rel: bytes, name: bytes, is_dir: bool) -> bool:
+        """rel and name are the raw (Latin-1) bytes of the path relative to the list, and of its last part."""
         if self.regex is None or (self.dir_only and not is_dir):
             return False
-        subject = name if self.basename else rel
-        if self.exact:
-            return self.regex.fullmatch(subject) is not None
-        return self.regex.search(subject) is not None
+        return self.regex.fullmatch(name if self.basename else rel) is not None
+
+
+# POSIX bracket classes as git's wildmatch sees them: its own ASCII-only ctype table, so no byte above
+# 0x7f is in any class, and `space` is tab, newline, carriage return and space (not \v or \f).
+def _byte_ranges(*spans: tuple[int, int]) -> frozenset[int]:
+    return frozenset(b for lo, hi in spans for b in range(lo, hi + 1))
+
+
+_CLASSES: dict[str, frozenset[int]] = {
+    "alnum": _byte_ranges((0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A)),
+    "alpha": _byte_ranges((0x41, 0x5A), (0x61, 0x7A)),
+    "blank": _byte_ranges((0x09, 0x09), (0x20, 0x20)),
+    "cntrl": _byte_ranges((0x00, 0x1F), (0x7F, 0x7F)),
+    "digit": _byte_ranges((0x30, 0x39)),
+    "graph": _byte_ranges((0x21, 0x7E)),
+    "lower": _byte_ranges((0x61, 0x7A)),
+    "print": _byte_ranges((0x20, 0x7E)),
+    "punct": _byte_ranges((0x21, 0x2F), (0x3A, 0x40), (0x5B, 0x60), (0x7B, 0x7E)),
+    "space": _byte_ranges((0x09, 0x0A), (0x0D, 0x0D), (0x20, 0x20)),
+    "upper": _byte_ranges((0x41, 0x5A)),
+    "xdigit": _byte_ranges((0x30, 0x39), (0x41, 0x46), (0x61, 0x66)),
+}
+_GLOB_SPECIAL = "*?[\\"
+
+
+class _Abort(Exception):
+    """git's WM_ABORT_ALL: a malformed pattern (unclosed `[`, unknown class, trailing `\\`) never matches."""
+
+
+def _bracket(p: str, i: int) -> tuple[frozenset[int], bool, int]:
+    """The bytes of the bracket expression opening at p[i] == "[": (set, negated, index after `]`).
+
+    Follows wildmatch: `!` or `^` negates; a first `]` is literal; `\\` escapes; `a-z` is a range
+    (an empty one when reversed, as git accepts `[z-a]` silently); `[:name:]` is a class, and an
+    unknown name or a missing `]` aborts the whole pattern.
+    """
+    i += 1
+    if i >= len(p):
+        raise _Abort
+    negated = p[i] in "!^"
+    if negated:
+        i += 1
+    members: set[int] = set()
+    prev = 0  # the previous literal byte, 0 when a range cannot start here
+    first = True
+    while True:
+        if i >= len(p):
+            raise _Abort
+        ch = p[i]
+        if ch == "]" and not first:
+            return frozenset(members), negated, i + 1
+        first = False
+        if ch == "\\":
+            i += 1
+            if i >= len(p):
+                raise _Abort
+            cur = ord(p[i])
+            members.add(cur)
+        elif ch == "-" and prev and i + 1 < len(p) and p[i + 1] != "]":
+            i += 1
+            end = p[i]
+            if end == "\\":
+                i += 1
+                if i >= len(p):
+                    raise _Abort
+                end = p[i]
+            members.update(range(prev, ord(end) + 1))  # empty when reversed
+            cur = 0
+        elif ch == "[" and i + 1 < len(p) and p[i + 1] == ":":
+            close = p.find("]", i + 2)
+            if close == -1:
+                raise _Abort
+            if close - (i + 2) < 1 or p[close - 1] != ":":
+                members.add(ord("["))  # no `:]` before the next `]`: a literal `[`
+                cur = ord("[")
+            else:
+                name = p[i + 2 : close - 1]
+                if name not in _CLASSES:
+                    raise _Abort
+                members.update(_CLASSES[name])
+                i = close
+                cur = 0
+        else:
+            cur = ord(ch)
+            members.add(cur)
+        prev = cur
+        i += 1
+
+
+def _byte_class(members: frozenset[int] | set[int], negated: bool, slash: bool) -> bytes:
+    """An RE2 (Latin-1) class for these bytes; slash says whether `/` may be among them."""
+    chosen = set(range(256)) - set(members) if negated else set(members)
+    chosen.discard(0)
+    if not slash:
+        chosen.discard(0x2F)
+    if not chosen:
+        return rb"[^\x00-\xff]"  # an empty set: matches nothing
+    parts = []
+    run_start = prev = -2
+    for b in sorted(chosen) + [-1]:
+        if b == prev + 1:
+            prev = b
+            continue
+        if run_start >= 0:
+            one = b"\\x%02x" % run_start
+            parts.append(one + b"-\\x%02x" % prev if prev > run_start else one)
+        run_start = prev = b
+    return b"[" + b"".join(parts) + b"]"
+
+
+def _wild(p: str, pathname: bool) -> bytes:
+    """wildmatch() of one pattern as a regex body (Latin-1 bytes); pathname is git's WM_PATHNAME."""
+    out = []
+    i = 0
+    not_slash = rb"[^/]" if pathname else rb"[\x01-\xff]"
+    while i < len(p):
+        ch = p[i]
+        if ch == "\\":
+            if i + 1 >= len(p):
+                raise _Abort
+            out.append(b"\\x%02x" % ord(p[i + 1]))
+            i += 2
+        elif ch == "?":
+            out.append(not_slash)
+            i += 1
+        elif ch == "[":
+            members, negated, i = _bracket(p, i)
+            out.append(_byte_class(members, negated, not pathname))
+        elif ch == "*":
+            j = i
+            while j < len(p) and p[j] == "*":
+                j += 1
+            rest = p[j:]
+            at_boundary = (i == 0 or p[i - 1] == "/") and (rest == "" or rest[:1] == "/" or rest[:2] == "\\/")
+            if j - i >= 2 and at_boundary:
+                if rest[:1] == "/":
+                    out.append(rb"(?:[\x01-\xff]*/)?")  # `**/`: zero or more whole directories
+                    j += 1
+                else:
+                    out.append(rb"[\x01-\xff]*")
+            else:
+                out.append(not_slash + b"*")
+            i = j
+        else:
+            out.append(b"\\x%02x" % ord(ch))
+            i += 1
+    return b"".join(out)
+
+
+def _re2(source: bytes, max_mem: int = 8 << 20) -> Any:
+    """The RE2 program for source, or None when RE2 refuses it (over its memory budget)."""
+    import re2
+
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1
+    options.dot_nl = True
+    options.max_mem = max_mem
+    try:
+        return re2.compile(b"(?s)" + source, options)
+    except re2.error:
+        return None
+
+
+_NO_PREFILTER = object()  # the combined program was too large: try each pattern
 
 
 @functools.lru_cache(maxsize=4096)  # --fix re-evaluates the same files once per candidate line
-def _compile_glob(body: str) -> tuple[re.Pattern[str] | None, bool]:
-    """pathspec's regex for an anchored glob; (None, _) when git would never match it."""
-    import pathspec  # noqa: F401 - initialises the package before its submodule (import cycle)
-    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+def _compile_glob(body: str, basename: bool = False) -> tuple[Any, bytes | None]:
+    """A matcher for the whole subject (the name, or the path relative to the ignore file), as git
+    would match it; (None, _) when git never matches the pattern.
 
+    A pathname pattern is matched as git's match_pathname() does: the literal prefix before the
+    first `*?[\\` is compared as is, and the rest is a pattern of its own (so `foo**/bar` has a
+    `**/` at the start of that rest). Translated by hand rather than by pathspec, which misreads
+    POSIX classes and escapes inside brackets and raises on a reversed range; compiled with RE2,
+    so matching is linear in the path whatever the pattern.
+    """
     if not body:
-        return None, True
-    if body[-1].isspace():
-        # pathspec strips trailing whitespace that git keeps (tabs, and bytes such as the 0xA0 that
-        # ends "à" in UTF-8): a one-character class keeps it, without the escape git may have had.
-        escaped = (len(body) - len(body[:-1].rstrip("\\")) - 1) % 2 == 1
-        body = body[: -2 if escaped else -1] + "[" + body[-1] + "]"
+        return None, None
     try:
-        # The leading slash anchors it and keeps pathspec from reading a `#` or `!` that git
-        # already took literally (`\#`, or the second `!` of `!!x`).
-        compiled = GitIgnoreSpecPattern("/" + body)
-    except ValueError:  # a trailing lone backslash: git's wildmatch never matches it
-        return None, True
-    if compiled.regex is None:  # git discards a pattern with an unclosed `[`
-        return None, True
-    # pathspec marks "a leading directory of the path matched" with the ps_d group: with it,
-    # only a whole-path match is a match at this level. Without it the regex means "anything
-    # inside" (a trailing `/**`) or "everything", where any hit is a real match.
-    source = compiled.regex.pattern
-    assert isinstance(source, str)
-    regex = re.compile(source, re.DOTALL)
-    return regex, "ps_d" in regex.groupindex
+        if basename:
+            source = _wild(body, pathname=False)
+        else:
+            cut = next((k for k, c in enumerate(body) if c in _GLOB_SPECIAL), len(body))
+            source = b"".join(b"\\x%02x" % ord(c) for c in body[:cut]) + _wild(body[cut:], pathname=True)
+    except _Abort:
+        return None, None
+    return _re2(source), source
 
 
 def compile_line(kind: str, path: str, number: int, text: str) -> _Pattern | None:
@@ -194,9 +351,9 @@ def compile_line(kind: str, path: str, number: int, text: str) -> _Pattern | Non
     basename = "/" not in body
     if not basename and body.startswith("/"):
         body = body[1:]
-    regex, exact = _compile_glob(body)
+    regex, source = _compile_glob(body, basename)
     rule = Rule(kind, path, number, line, negated)
-    return _Pattern(rule, dir_only, basename, regex, exact)
+    return _Pattern(rule, dir_only, basename, regex, True, source)
 
 
 @dataclass(frozen=True)
@@ -204,9 +361,21 @@ class _List:
     rank: tuple[int, int]
     base: str  # raw form, "" for the root
     patterns: tuple[_Pattern, ...]
+    # One RE2 alternation of the name patterns and one of the path patterns: a path that neither
+    # matches (most paths, against a list of credential names) costs two calls, not one per line.
+    any_name: Any = None
+    any_path: Any = None
 
     def applies_to(self, raw_path: str) -> bool:
         return not self.base or raw_path.startswith(self.base + "/")
+
+    def may_match(self, rel: bytes, name: bytes) -> bool:
+        for combined, subject in ((self.any_name, name), (self.any_path, rel)):
+            if combined is _NO_PREFILTER or (
+                combined is not None and combined.fullmatch(subject) is not None
+            ):
+                return True
+        return False
 
 
 def _compile_source(source: IgnoreSource) -> _List:
@@ -222,7 +391,18 @@ def _compile_source(source: IgnoreSource) -> _List:
         rank = (2, base.count("/") + 1 if base else 0)
     else:
         rank = (_RANK.get(source.kind, 0), 0)
-    return _List(rank, _raw(base), tuple(patterns))
+    names = [p.source for p in patterns if p.basename and p.source is not None]
+    paths = [p.source for p in patterns if not p.basename and p.source is not None]
+    any_name = _combined(names)
+    any_path = _combined(paths)
+    return _List(rank, _raw(base), tuple(patterns), any_name, any_path)
+
+
+def _combined(sources: list[bytes]) -> Any:
+    if not sources:
+        return None
+    program = _re2(b"|".join(b"(?:%s)" % src for src in sources), 64 << 20)
+    return _NO_PREFILTER if program is None else program
 
 
 # ---------------------------------------------------------------- evaluating
@@ -242,9 +422,12 @@ class Matcher:
         for lst in self._lists:
             if not lst.applies_to(raw_path):
                 continue
-            rel = raw_path[len(lst.base) + 1 :] if lst.base else raw_path
+            rel = (raw_path[len(lst.base) + 1 :] if lst.base else raw_path).encode("latin-1")
+            raw_name = name.encode("latin-1")
+            if not lst.may_match(rel, raw_name):
+                continue
             for pattern in reversed(lst.patterns):
-                if pattern.matches(rel, name, is_dir):
+                if pattern.matches(rel, raw_name, is_dir):
                     return pattern.rule
         return None
 
@@ -279,6 +462,16 @@ class Matcher:
         return self.check(path, is_dir).ignored
 
 
+def pattern_list(patterns: Sequence[str], source: str) -> Matcher:
+    """A Matcher for a list of gitignore-syntax patterns from a config (`exclude`, `protect`).
+
+    The same reading of a pattern as for .gitignore files, so a class, an escape or a reversed
+    range means in `.credgate.toml` what it means to git. A verdict's rule.line is the 1-based
+    position of the deciding pattern in the list.
+    """
+    return Matcher([IgnoreSource("gitignore", source, "", tuple(patterns))])
+
+
 # ---------------------------------------------------------------- coverage of the protected list
 
 
@@ -309,15 +502,20 @@ def probe_paths(protected: Protected, dirs: Sequence[str]) -> list[tuple[str, bo
 
 
 def coverage(
-    sources: Sequence[IgnoreSource], protected: Sequence[Protected], dirs: Sequence[str]
+    sources: Sequence[IgnoreSource],
+    protected: Sequence[Protected],
+    dirs: Sequence[str],
+    shared: Sequence[IgnoreSource] | None = None,
 ) -> Coverage:
     """Which probes of each protected pattern git ignores, and which rule decided.
 
     dirs are repo-relative directories ("" for the root) to probe in; anchored patterns are
-    probed at the root only. repo_ignored is computed from the .gitignore sources alone.
+    probed at the root only. repo_ignored is computed from shared, the .gitignore files as
+    committed or staged (gitio.shared_ignore_sources), or when it is None from the .gitignore
+    sources among sources.
     """
     everyone = Matcher(sources)
-    repo_only = Matcher([s for s in sources if s.kind not in PERSONAL_KINDS])
+    repo_only = Matcher([s for s in sources if s.kind not in PERSONAL_KINDS] if shared is None else shared)
     results = []
     for item in protected:
         for path, is_dir in probe_paths(item, dirs):

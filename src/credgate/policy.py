@@ -8,6 +8,7 @@ from the list in `.credgate.toml` (`protect`, `unprotect`).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from credgate.engine import dotenv
@@ -49,6 +50,8 @@ DEFAULT_PROTECTED: tuple[Protected, ...] = (
     Protected("*.p12", "keystore", "PKCS#12 keystore", ("cert.p12",)),
     Protected("*.pfx", "keystore", "PKCS#12 keystore", ("cert.pfx",)),
     Protected("*.jks", "keystore", "Java keystore", ("release.jks",)),
+    Protected("*.jceks", "keystore", "Java JCEKS keystore", ("release.jceks",)),
+    Protected("*.bks", "keystore", "Bouncy Castle keystore", ("release.bks",)),
     Protected("*.keystore", "keystore", "Android/Java keystore", ("release.keystore",)),
     Protected(".npmrc", "tool-credentials", "npm config (can hold _authToken)", (".npmrc",), True),
     Protected(".pypirc", "tool-credentials", "PyPI upload credentials", (".pypirc",)),
@@ -56,6 +59,7 @@ DEFAULT_PROTECTED: tuple[Protected, ...] = (
     Protected(".git-credentials", "tool-credentials", "git credential store", (".git-credentials",)),
     Protected(".dockercfg", "tool-credentials", "Docker registry credentials", (".dockercfg",)),
     Protected(".htpasswd", "tool-credentials", "HTTP basic-auth password file", (".htpasswd",)),
+    Protected(".pgpass", "tool-credentials", "PostgreSQL password file", (".pgpass",)),
     Protected(
         "credentials.json",
         "cloud-credentials",
@@ -78,14 +82,37 @@ DEFAULT_PROTECTED: tuple[Protected, ...] = (
 )
 
 
+def normalize_name(name: str) -> str:
+    """The name a file would have without case and backup suffixes: `CERT.P12.BAK` -> `cert.p12`."""
+    return dotenv.normalize_name(name)
+
+
+def normalize_path(path: str) -> str:
+    """path with its last component normalized (directories keep their case: `protect` may name them)."""
+    head, _, name = path.rpartition("/")
+    norm = normalize_name(name)
+    return f"{head}/{norm}" if head else norm
+
+
+def is_dotenv_name(name: str) -> bool:
+    """`.env`, `.env.production`, `.env-local`, `ENV.PRODUCTION`, `.env.bak`: a dotenv name (or template)."""
+    return dotenv.is_dotenv_name(normalize_name(name))
+
+
 def is_env_template(path: str) -> bool:
+    """`.env.example`, `.env.production.sample`, `example.env`, `env.dist`: dotenv-format templates."""
     return dotenv.is_dotenv_template(path)
 
 
 def is_env_file(path: str) -> bool:
-    """A dotenv file (`.env`, `.env.*`, `*.env`) at any depth, templates excepted: the one
-    definition the scanner's env rules use too (`credgate.engine.dotenv`)."""
+    """A dotenv file (`.env`, `.env.*`, `*.env`, `ENV.PRODUCTION`, backups) at any depth, templates excepted:
+    the one definition the scanner's env rules use too (`credgate.engine.dotenv`)."""
     return dotenv.is_dotenv(path) and not dotenv.is_dotenv_template(path)
+
+
+def is_dotenv_path(path: bytes) -> bool:
+    """A dotenv file with real values: `.env`, `.env.production`, `ENV.PRODUCTION` (not a template)."""
+    return is_env_file(os.fsdecode(path))
 
 
 # `prod.env`, `config/secrets.env`: dotenv files the `.env.*` pattern does not name. The credential-file
@@ -96,10 +123,16 @@ NAMED_DOTENV = Protected(
 )
 
 
-def dotenv_by_name(path: str, protected: list[Protected]) -> Protected | None:
-    """For a path no protected pattern matched: a dotenv file all the same, while `.env.*` is protected."""
-    if is_env_file(path) and any(p.pattern == ".env.*" for p in protected):
-        return NAMED_DOTENV
+def dotenv_dir(path: str) -> str | None:
+    """The leading directory of path named like a dotenv file (`.env.production/app`), or None.
+
+    Such a directory is a virtualenv (`python -m venv .env`) or a way around the name check; the
+    caller tells them apart by the `pyvenv.cfg` a virtualenv has.
+    """
+    parts = path.split("/")[:-1]
+    for i, part in enumerate(parts):
+        if is_dotenv_name(part) and not is_env_template(part):
+            return "/".join(parts[: i + 1])
     return None
 
 

@@ -19,7 +19,8 @@ from tests.conftest import Repo, env_file_with_aws, secret
 
 ALL_IGNORED = (
     ".env\n.env.*\n!.env.example\n*.pem\n*.key\nid_rsa\nid_dsa\nid_ecdsa\nid_ed25519\n*.ppk\n*.p12\n*.pfx\n"
-    "*.jks\n*.keystore\n.npmrc\n.pypirc\n.netrc\n.git-credentials\n.dockercfg\n.htpasswd\ncredentials.json\n"
+    "*.jks\n*.jceks\n*.bks\n*.keystore\n.npmrc\n.pypirc\n.netrc\n.git-credentials\n.dockercfg\n.htpasswd\n.pgpass\n"
+    "credentials.json\n"
     "*service-account*.json\nkubeconfig\n*.tfstate\n*.tfstate.backup\n*.kdbx\n"
 )
 PRE_COMMIT_CONFIG = """\

@@ -166,7 +166,8 @@ def test_name_only_credentials_and_what_is_not_one(repo: Repo) -> None:
         "svc/credentials.json",
     ):
         repo.stage(name, "x\n")
-    repo.stage(".env/lib/site.py", "x = 1\n")  # a virtualenv called .env is not a dotenv file
+    repo.stage(".env/lib/site.py", "x = 1\n")  # a virtualenv called .env is not a dotenv file...
+    repo.stage(".env/pyvenv.cfg", "home = /usr/bin\n")  # ...and what makes it one is its pyvenv.cfg
     repo.stage("src/environment.py", "x = 1\n")
     rc, out, _ = run(fmt="json")
     assert rc == 1
@@ -288,9 +289,9 @@ def test_excluded_paths_are_not_judged(repo: Repo) -> None:
 
 
 def test_too_large_credential_name_still_blocks(repo: Repo) -> None:
-    repo.write(".credgate.toml", 'max-file-size = "1KiB"\n')
-    repo.stage("big.pem", "x" * 4096)
-    repo.stage("big.txt", "x" * 4096)
+    repo.write(".credgate.toml", 'max-file-size = "1MiB"\n')
+    repo.stage("big.pem", "x" * (1024 * 1024 + 4096))
+    repo.stage("big.txt", "x" * (1024 * 1024 + 4096))
     rc, out, err = run(fmt="json")
     assert rc == 1  # a *.pem whose content cannot be checked fails closed
     assert blocked_paths(out) == ["big.pem"]

@@ -107,11 +107,11 @@ def test_binary_file_is_searched_for_distinctive_tokens(repo: Repo) -> None:
 
 
 def test_large_file_is_reported_as_not_scanned(repo: Repo) -> None:
-    repo.write(".credgate.toml", 'max-file-size = "1KiB"\n')
-    repo.stage("big.txt", "x" * 4096 + "\n")
+    repo.write(".credgate.toml", 'max-file-size = "1MiB"\n')
+    repo.stage("big.txt", "x" * (1024 * 1024 + 4096) + "\n")
     rc, _, err = run()
     assert rc == 0
-    assert "big.txt was NOT scanned: 4.0 KiB is over the 1.0 KiB limit" in err
+    assert "big.txt was NOT scanned: 1.0 MiB is over the 1.0 MiB limit" in err
 
 
 def test_odd_file_names_are_scanned_and_escaped(repo: Repo) -> None:
@@ -333,7 +333,11 @@ def test_dotenv_value_under_any_name_blocks_in_a_nested_env_file(repo: Repo) -> 
     assert rc == 1
     assert "deploy/.env.master:2:10  env-file-generated-value" in out
     assert value not in out
-    # The same line in a template is a file named as an example: it passes.
+    # The same line in a template is a copied production value: it blocks there too, and a placeholder passes.
     repo.git("rm", "-q", "--cached", "deploy/.env.master")
     repo.stage("deploy/.env.example", f"APP_NAME=shop\nSENDGRID={value}\n")
+    rc, out, _ = run()
+    assert rc == 1
+    assert "deploy/.env.example:2:10  env-file-generated-value" in out
+    repo.stage("deploy/.env.example", "APP_NAME=shop\nSENDGRID=your-api-key-here\n")
     assert run()[0] == 0

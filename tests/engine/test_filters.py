@@ -254,8 +254,17 @@ def test_code_constant_names_only_in_code(rules) -> None:  # type: ignore[no-unt
 
 
 def test_example_files_silence_context_rules_only(rules) -> None:  # type: ignore[no-untyped-def]
-    for path in (".env.example", "apis/iam-2010-05-08.examples.json", "config.sample.yaml", "settings.dist"):
+    for path in ("apis/iam-2010-05-08.examples.json", "config.sample.yaml", "settings.dist"):
         assert filters.is_example_file(cand(rules, b"hunter2x", path=path)), path
+    # In a dotenv template only a value made of words steps back (`postgres`, `replace_with_a_secret`):
+    # a generated-looking one is a copied production value.
+    templates = (".env.example", "deploy/.env.prod.sample", "app.env.template", "env.dist", ".env.defaults")
+    for path in templates:
+        assert filters.is_example_file(cand(rules, b"replace_with_a_secret", path=path)), path
+        assert filters.is_example_file(cand(rules, b"postgres", path=path)), path
+        assert not filters.is_example_file(cand(rules, b"hunter2x", path=path)), path
+        generated = secret("%%rand:alnum:24%%").encode()
+        assert not filters.is_example_file(cand(rules, generated, path=path)), path
     assert not filters.is_example_file(
         cand(rules, b"hunter2x", path="examples/app.py")
     )  # a directory, not a name
@@ -709,9 +718,14 @@ def test_dotenv_values_that_look_generated_block_whatever_the_name() -> None:
         ("env-file-generated-value", _PLAIN_ENV.count("\n") + 2),
     ]
     assert all(f.blocking for f in found)
-    # The same lines in another kind of file, or in a template, are not this rule's business.
+    # The same lines in another kind of file are not this rule's business.
     assert _scan(text, "deploy/settings.py") == []
-    assert _scan(text, "deploy/.env.example") == []
+    # A template holds placeholders: its ordinary values pass, a generated one is `cp .env.production
+    # .env.example` and blocks as it would in the file it was copied from.
+    assert _scan(_PLAIN_ENV, "deploy/.env.example") == []
+    in_template = _scan(text, "deploy/.env.example")
+    assert [(f.rule_id, f.line) for f in in_template] == [(f.rule_id, f.line) for f in found]
+    assert all(f.blocking for f in in_template)
 
 
 def test_rule_files_globs_match_the_base_name_case_insensitively(rules) -> None:  # type: ignore[no-untyped-def]

@@ -114,9 +114,10 @@ def test_prefilter_selects_rules_by_keyword() -> None:
     ruleset = rules.load()
     assert ruleset.candidates(b"nothing to see here") == []
     ids = [r.id for r in ruleset.candidates(b"x = ghp_abc")]
-    # The dotenv rule's keyword is "=": it is narrowed by file name instead (`files`).
+    # The dotenv rule's keyword is "=", the .pgpass rule's ":": both are narrowed by file name (`files`).
     assert ids == ["env-file-generated-value", "github-pat"]
-    assert [r.id for r in ruleset.candidates(b"x: ghp_abc")] == ["github-pat"]
+    assert [r.id for r in ruleset.candidates(b"x: ghp_abc")] == ["github-pat", "pgpass-password"]
+    assert not ruleset.by_id["pgpass-password"].applies_to("src/app.py")
 
 
 def test_cache_round_trip_gives_the_same_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

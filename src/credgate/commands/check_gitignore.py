@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import shlex
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -283,7 +284,9 @@ def write_text(
             elif r.personal_only:
                 groups.setdefault(("personal", r.decided_by), []).append(r.probe)
         for (what, rule), probes in groups.items():
-            if what == "personal" and rule is not None:
+            if what == "personal" and rule is not None and rule.source_kind == "gitignore":
+                where = f"ignored only by {rule_text(rule, top)}, which is not committed or staged"
+            elif what == "personal" and rule is not None:
                 where = f"ignored only by {rule_text(rule, top)} (this machine only)"
             elif what == "personal":
                 where = "ignored only by a personal excludes file (this machine only)"
@@ -292,7 +295,19 @@ def write_text(
             else:
                 where = "not ignored: no rule matches"
             print(f"      {_some(probes)}  {where}", file=out)
-    if any(r.personal_only for r in cov.results):
+    unshared = sorted(
+        {r.decided_by.source_path for r in cov.results if r.personal_only and r.decided_by is not None
+         and r.decided_by.source_kind == "gitignore"}
+    )  # fmt: skip
+    if unshared:
+        quoted = " ".join(shlex.quote(safe(p)) for p in unshared)
+        print(
+            "\n  A .gitignore protects teammates and CI once it is committed: stage it with"
+            f" `git add -- {quoted}` (and check that .git/info/exclude does not hide it).",
+            file=out,
+        )
+    if any(r.personal_only and (r.decided_by is None or r.decided_by.source_kind != "gitignore")
+           for r in cov.results):  # fmt: skip
         print(
             "\n  info/exclude and core.excludesFile do not travel with the repository: teammates and CI"
             f" do not get them. Put the rule in {ROOT}.",
@@ -402,7 +417,9 @@ def run(
         changed = True
         cov = fix_plan.coverage
     else:
-        cov = ignore.coverage(sources, protected, dirs)
+        # Judged against the .gitignore files as committed or staged: one only in this work tree
+        # (untracked, or hidden by info/exclude) protects nobody else.
+        cov = ignore.coverage(sources, protected, dirs, gitio.shared_ignore_sources(top))
     to_remove = removals(fix_plan, dirs)
     rc = FINDINGS if changed or not cov.covered else CLEAN
     if fmt == "json":

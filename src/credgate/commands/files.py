@@ -24,13 +24,14 @@ import re
 import shlex
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence, TextIO
+from typing import Any, Callable, Iterable, Sequence, TextIO
 
 import click
 
 from credgate import __version__, gitio, policy
 from credgate import config as config_mod
 from credgate.commands._common import build_scanner, read_disk, touches
+from credgate.engine import credfiles
 from credgate.engine.finding import Finding
 from credgate.engine.rules import RuleSet
 from credgate.engine.scanner import Scanner
@@ -44,6 +45,8 @@ NPM_AUTH_KEYS = frozenset({"_authToken", "_auth", "_password"})
 _GITIGNORE_SPECIAL = re.compile(r"[*?\[\]\\!#\s]")
 # A run this long of base64 characters is key material, not a placeholder like "..." or "${KEY}".
 _KEY_MATERIAL = re.compile(rb"[A-Za-z0-9+/=]{40,}")
+# Every pyvenv.cfg names the interpreter it was made from; an empty decoy file does not.
+_VENV_HOME = re.compile(rb"(?m)^[ \t]*home[ \t]*=")
 
 
 @dataclass
@@ -113,6 +116,10 @@ class Classifier:
         self._spec: Any = None
         self._scanner: Scanner | None = None
         self._key_scanner: Scanner | None = None
+        self.top: str | None = None  # the work tree, for pyvenv.cfg on disk
+        self.venv_dirs: set[str] = set()  # directories whose pyvenv.cfg is in the index
+        # Reads venv_dirs from the index the first time a dotenv-named directory needs it.
+        self.venv_loader: Callable[[], set[str]] | None = None
 
     @property
     def scanner(self) -> Scanner:
@@ -130,23 +137,68 @@ class Classifier:
         return self._key_scanner
 
     def by_name(self, path: str) -> policy.Protected | None:
-        if not self.protected:
-            return None
-        if self._spec is None:
-            import pathspec
+        """The protected entry path falls under by its name, case and backup suffixes aside."""
+        hit, exempt = self._by_pattern(path)
+        normalized = policy.normalize_path(path)
+        if hit is None and not exempt and normalized != path:
+            # `CERT.PFX`, `cert.p12.bak`, `terraform.tfstate.1700000000.backup`: the same file renamed.
+            hit, exempt = self._by_pattern(normalized)
+        if hit is not None or exempt:
+            return hit
+        # What a pattern cannot say, unless the repository unprotected dotenv files: `env.production`
+        # without its dot, and files inside a directory named like a dotenv file.
+        env_patterns = {p.pattern for p in self.protected if p.kind == "env"}
+        if ".env.*" in env_patterns and policy.is_env_file(path):
+            if policy.normalize_name(path.rsplit("/", 1)[-1]).endswith(".env"):
+                return policy.NAMED_DOTENV  # `prod.env`, `config/secrets.env`
+            return policy.Protected("", "env", "dotenv file named for an environment (env.production...)", ())
+        folder = policy.dotenv_dir(path)
+        wanted = ".env" if folder and policy.normalize_name(folder.rsplit("/", 1)[-1]) == ".env" else ".env.*"
+        if folder is not None and wanted in env_patterns and not self.is_venv(folder):
+            why = f"inside {folder}/, named like a dotenv file (a virtualenv would have pyvenv.cfg)"
+            # The .gitignore line is the directory's, which keeps out all of it.
+            line = "" if _GITIGNORE_SPECIAL.search(folder) else f"/{folder}/"
+            return policy.Protected(line, "env", why, ())
+        return None
 
-            # One spec for the whole list: gitignore semantics, so the last matching pattern
+    def _by_pattern(self, path: str) -> tuple[policy.Protected | None, bool]:
+        """(the matching entry, whether a `!` pattern in `protect` exempted the path)."""
+        if not self.protected:
+            return None, False
+        if self._spec is None:
+            from credgate.ignore import pattern_list
+
+            # One list for all patterns, read as git reads .gitignore: the last matching pattern
             # decides and a `!pattern` in `protect` can exempt a path.
-            self._spec = pathspec.GitIgnoreSpec.from_lines([p.pattern for p in self.protected])
-        result = self._spec.check_file(path)
-        if not result.include or result.index is None:
-            return policy.dotenv_by_name(path, self.protected) if result.index is None else None
-        hit: policy.Protected = self.protected[result.index]
+            self._spec = pattern_list([p.pattern for p in self.protected], "protect")
+        rule = self._spec.check(path).rule
+        if rule is None:
+            return None, False
+        if rule.negated:
+            return None, True
+        hit: policy.Protected = self.protected[rule.line - 1]
         # `.env` / `.env.*` name a file: not `.env.example` (a template) and not the files
-        # inside a directory that happens to be called `.env` (a virtualenv).
+        # inside a directory that happens to be called `.env` (a virtualenv, judged by the caller).
         if hit.kind == "env" and not policy.is_env_file(path):
-            return None
-        return hit
+            return None, False
+        return hit, False
+
+    def is_venv(self, folder: str) -> bool:
+        """Whether folder (repo-relative) is a virtualenv: its pyvenv.cfg is in the index or on disk."""
+        if self.venv_loader is not None:
+            self.venv_dirs |= self.venv_loader()
+            self.venv_loader = None
+        if folder in self.venv_dirs:
+            return True
+        cfg_file = os.path.join(self.top or ".", folder, "pyvenv.cfg")
+        try:
+            if os.path.islink(cfg_file) or not os.path.isfile(cfg_file):
+                return False
+            with open(cfg_file, "rb") as fh:
+                head = fh.read(4096)
+        except OSError:
+            return False
+        return _VENV_HOME.search(head) is not None
 
     def classify(self, path: str, data: bytes | None, added: set[int] | None = None) -> Verdict | None:
         """The verdict for one file, or None when it may be committed.
@@ -169,6 +221,10 @@ class Classifier:
         if keys:
             why = "holds a private key" + (f" ({hit.why})" if hit else "")
             return Verdict(path, "private-key", "content", why, hit.pattern if hit else "", keys)
+        structure = credfiles.detect(data)
+        if structure is not None:
+            kind, why = structure
+            return Verdict(path, kind, "content", why, hit.pattern if hit else "")
         if hit is not None:
             secrets = _npmrc_auth(data, path) + _json_private_key(data, path)
             if secrets:
@@ -177,7 +233,8 @@ class Classifier:
             return None
         if policy.is_env_template(path):
             result = self.scanner.scan(data, path)
-            found = [f for f in result.findings if touches(f, added, False, result.kind)]
+            # Blocking findings only, as `credgate secrets` judges them: a notice (a weak dev default) passes.
+            found = [f for f in result.findings if f.blocking and touches(f, added, False, result.kind)]
             if found:
                 return Verdict(path, "template", "template-value", "env template with a real-looking value",
                                "", found)  # fmt: skip
@@ -294,6 +351,8 @@ def check(
     top = state.toplevel
     cfg = cfg or config_mod.find(top)
     classifier = classifier or Classifier(cfg)
+    classifier.top = top
+    classifier.venv_loader = lambda: _venv_dirs(gitio.index_entries(cwd=top), top)
     stats = Stats()
     blocked: list[Verdict] = []
     seen: set[bytes] = set()
@@ -368,6 +427,19 @@ def check(
     scope = "tracked files" if tracked else "staged files"
     blocked.sort(key=lambda v: v.path)
     return Result(blocked, stats, scope)
+
+
+def _venv_dirs(entries: Iterable[gitio.IndexEntry], top: str) -> set[str]:
+    """Directories whose pyvenv.cfg, as the index holds it, names its interpreter as a virtualenv's does."""
+    cfgs = [e for e in entries if e.path.endswith(b"/pyvenv.cfg") and e.mode.startswith("100")]
+    if not cfgs:
+        return set()
+    blobs = gitio.read_blobs([e.sha for e in cfgs], 64 * 1024, cwd=top)
+    return {
+        os.fsdecode(e.path[: -len(b"/pyvenv.cfg")])
+        for e, blob in zip(cfgs, blobs)
+        if blob.data is not None and _VENV_HOME.search(blob.data)
+    }
 
 
 def _under(path: bytes, roots: Sequence[bytes]) -> bool:

@@ -2,37 +2,71 @@
 
 The credential-file gate (`credgate files`, through `credgate.policy`), the env-specific rules
 (`files = [".env", ".env.*", "*.env"]` in rules/generic.toml) and the filters that treat a value in
-an env file as deployed all ask this module, so `prod.env` or `config/secrets.env` cannot be a
-dotenv file to one gate and an ordinary file to another.
+an env file as deployed all ask this module, so `prod.env`, `ENV.PRODUCTION` or `.env.production.bak`
+cannot be a dotenv file to one gate and an ordinary file to another.
 
-A dotenv file: a base name (compared case-insensitively) that is `.env`, starts with `.env.`
-(`.env.production`) or ends with `.env` (`prod.env`, `.prod.env`). A template is one whose
-environment part is a template word (`.env.example`, `example.env`, `app.sample.env`): committed on
-purpose, its values are still scanned.
+A name is first normalized: compared case-insensitively, without the backup suffixes editors and
+tools leave (`.bak`, `.orig`, `~`, `.1700000000`, vim's `.name.swp`), since a copy holds what the
+original holds. A dotenv file is then `.env`, `.env.*` / `.env-*` / `.env_*` (`.env.production`),
+`*.env` (`prod.env`, `config/secrets.env`) or `env.<environment>` (`env.production`, the leading
+dot dropped). A template is a dotenv name that carries a template word (`.env.example`,
+`example.env`, `.env.production.sample`, `env.dist`): committed on purpose, its values are still
+scanned.
 """
 
 from __future__ import annotations
 
-# The same globs as the env rules' `files` (tests/engine/test_dotenv.py keeps them equal).
+import re
+
+# The globs the env rules declare (tests/engine/test_dotenv.py keeps them equal); a rule that
+# names exactly these is matched with `is_dotenv`, not with the globs.
 DOTENV_GLOBS = (".env", ".env.*", "*.env")
-TEMPLATE_WORDS = frozenset({"example", "sample", "template", "dist", "defaults"})
+# Copies that editors, tools and people leave behind: `cert.p12.bak`, `id_rsa~`, `.env.production.orig`,
+# `terraform.tfstate.1700000000.backup` (Terraform's own name). The names are short, so `re` is linear here.
+_BACKUP_SUFFIX_RE = re.compile(r"(?:\.(?:bak|backup|bkp|old|orig|save|sav|swp|swo|tmp|copy|prev|[0-9]+)|~)$")
+# Words that name a template (`.env.example`, `app.env.sample`, `.env.production.dist`).
+_TEMPLATE_WORD_RE = re.compile(r"(?:^|[._-])(?:examples?|samples?|templates?|tpl|dist|defaults?)(?:[._-]|$)")
+# `env.production`, `ENV.STAGING`: a dotenv file without its leading dot, named after an environment.
+_ENVIRONMENTS = frozenset(
+    "production prod staging stage development dev local test testing qa uat preprod live master main"
+    " secret secrets private".split()
+)
+
+
+def normalize_name(name: str) -> str:
+    """The name a file would have without case and backup suffixes: `CERT.P12.BAK` -> `cert.p12`."""
+    name = name.lower()
+    if name.startswith(".") and name.endswith((".swp", ".swo")) and len(name) > 5:
+        name = name[1:-4]  # vim's swap file `.id_rsa.swp` holds the text of `id_rsa`
+    while True:
+        m = _BACKUP_SUFFIX_RE.search(name)
+        if m is None or m.start() == 0 or name[: m.start()] in (".", ""):
+            return name
+        name = name[: m.start()]
 
 
 def _name(path: str) -> str:
-    return path.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    return normalize_name(path.replace("\\", "/").rsplit("/", 1)[-1])
+
+
+def is_dotenv_name(name: str) -> bool:
+    """A normalized base name that is a dotenv file's (templates included)."""
+    if name == ".env" or name.startswith((".env.", ".env-", ".env_")):
+        return True
+    if name.endswith(".env") and len(name) > 4:
+        return True
+    stem, dot, env = name.partition(".")
+    return stem == "env" and dot == "." and env.split(".")[0] in _ENVIRONMENTS
 
 
 def is_dotenv(path: str) -> bool:
     """A dotenv file by its base name, templates included."""
-    name = _name(path)
-    return name == ".env" or name.startswith(".env.") or (name.endswith(".env") and len(name) > 4)
+    return is_dotenv_name(_name(path))
 
 
 def is_dotenv_template(path: str) -> bool:
-    """`.env.example`, `example.env`, `app.sample.env`: a dotenv file named as a template."""
+    """`.env.example`, `example.env`, `app.sample.env`, `env.dist`: a dotenv file named as a template."""
     name = _name(path)
-    if name.startswith(".env."):
-        return name[len(".env.") :] in TEMPLATE_WORDS
-    if name.endswith(".env") and len(name) > 4:
-        return name[: -len(".env")].rstrip(".").rsplit(".", 1)[-1] in TEMPLATE_WORDS
-    return False
+    if name.startswith("env.") and not is_dotenv_name(name):
+        return _TEMPLATE_WORD_RE.search(name) is not None  # `env.dist`, `env.example`
+    return is_dotenv_name(name) and _TEMPLATE_WORD_RE.search(name) is not None

@@ -1095,7 +1095,17 @@ def is_example_file(c: Candidate) -> bool:
     if not c.rule.generic:
         return False
     name = c.path.rsplit("/", 1)[-1].encode("utf-8", "surrogateescape")
-    return _EXAMPLE_FILE_RE.search(name) is not None
+    if _EXAMPLE_FILE_RE.search(name) is None:
+        return False
+    if _is_env_template(c.path):
+        # A dotenv template's job is to hold placeholders, which the value filters recognise: only a value
+        # made of words (`postgres`, `replace_with_a_random_string`) steps back here. A generated-looking
+        # one is the classic `cp .env.production .env.example`, and blocks.
+        return _WORDS_RE.match(c.secret.strip(b"\"'")) is not None
+    return True
+
+
+_WORDS_RE = _lazy(rb"^(?:[a-z]+(?:[-_. ][a-z]+)*|[A-Z]+(?:[-_. ][A-Z]+)*)$")
 
 
 _PASSWORDISH_RE = _lazy(rb"(?i)pass|pwd|secret")
@@ -1253,10 +1263,16 @@ def _first_verdict(c: Candidate) -> str | None:
                 weak = "repeated-or-sequential"
                 continue
             return name
-    if weak == "weak-password" and _is_env_file(c.path):
+    if weak == "weak-password" and _is_env_file(c.path) and not _is_env_template(c.path):
         return None  # DB_PASSWORD=hunter2 in .env.production: that is the deployed password, so it blocks
     return weak
 
 
 def _is_env_file(path: str) -> bool:
     return dotenv.is_dotenv(path)  # the one definition `credgate files` uses too
+
+
+def _is_env_template(path: str) -> bool:
+    """`.env.example`, `app.env.sample`, `env.dist`: a dotenv file named as a template. Its values still
+    count (a weak password there is a documented default, so a notice rather than a block)."""
+    return dotenv.is_dotenv_template(path)

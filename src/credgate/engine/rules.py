@@ -69,7 +69,11 @@ class Rule:
             return True
         from fnmatch import fnmatchcase
 
-        name = path.rsplit("/", 1)[-1].lower()
+        from credgate.engine import dotenv
+
+        if set(self.files) == set(dotenv.DOTENV_GLOBS):
+            return dotenv.is_dotenv(path)  # the one definition of a dotenv file, not three globs
+        name = dotenv.normalize_name(path.rsplit("/", 1)[-1])
         return any(fnmatchcase(name, glob) for glob in self.files)
 
     @property

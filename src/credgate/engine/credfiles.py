@@ -1,0 +1,160 @@
+"""Credential files recognised by their structure, whatever they are called.
+
+A keystore renamed `cert.bin`, a DER private key, a Terraform state saved as
+`prod.json`: a name check misses all of them, and the text rules never see a
+binary file. Each check here reads a fixed-size header or walks a bounded
+number of DER elements, so the cost does not grow with what the file holds
+(the Terraform check parses JSON only once the header names it a state file).
+
+Pure: bytes in, a (kind, why) pair or None out.
+"""
+
+from __future__ import annotations
+
+import json
+
+_MAX_ELEMENTS = 64  # a private key has at most ten top-level fields; more is another structure
+
+# Object identifiers, DER-encoded (tag and length included).
+_OID_PKCS7_DATA = bytes.fromhex("06092a864886f70d010701")
+_OID_PKCS7_SIGNED = bytes.fromhex("06092a864886f70d010702")
+_OID_PBES2 = bytes.fromhex("06092a864886f70d01050d")
+_OID_PKCS12_PBE_PREFIX = bytes.fromhex("060a2a864886f70d01010c01")  # 1.2.840.113549.1.12.1.x
+
+_SEQUENCE, _INTEGER, _OCTET_STRING, _OID = 0x30, 0x02, 0x04, 0x06
+
+Detected = tuple[str, str]  # (kind, why)
+
+
+def _header(data: bytes, pos: int) -> tuple[int, int, int | None] | None:
+    """(tag, start of contents, end of contents) of the element at pos; end None for BER's indefinite form."""
+    if pos + 2 > len(data):
+        return None
+    tag = data[pos]
+    if tag & 0x1F == 0x1F:
+        return None  # multi-byte tags do not occur in the structures below
+    first = data[pos + 1]
+    if first < 0x80:
+        start, length = pos + 2, first
+    elif first == 0x80:
+        return tag, pos + 2, None
+    else:
+        n = first & 0x7F
+        if n > 4 or pos + 2 + n > len(data):
+            return None
+        start = pos + 2 + n
+        length = int.from_bytes(data[pos + 2 : start], "big")
+    end = start + length
+    return (tag, start, end) if end <= len(data) else None
+
+
+def _children(data: bytes, start: int, end: int) -> list[tuple[int, int, int]] | None:
+    """The elements that exactly fill data[start:end] (DER, definite lengths), or None."""
+    out: list[tuple[int, int, int]] = []
+    pos = start
+    while pos < end:
+        if len(out) >= _MAX_ELEMENTS:
+            return None
+        h = _header(data, pos)
+        if h is None:
+            return None
+        tag, s, e = h
+        if e is None or e > end:
+            return None
+        out.append((tag, s, e))
+        pos = e
+    return out
+
+
+def _small_int(data: bytes, el: tuple[int, int, int]) -> int | None:
+    tag, s, e = el
+    if tag != _INTEGER or not 1 <= e - s <= 2:
+        return None
+    return int.from_bytes(data[s:e], "big")
+
+
+def der_private_key(data: bytes) -> str | None:
+    """The format name of a DER-encoded private key that is the whole of data, or None.
+
+    PKCS#1 RSAPrivateKey (version and eight integers), PKCS#8 PrivateKeyInfo (version, algorithm,
+    key octets), PKCS#8 EncryptedPrivateKeyInfo under PBES2 or a PKCS#12 PBE scheme, and SEC1
+    ECPrivateKey (version 1, key octets, optional [0] parameters and [1] public key).
+    """
+    top = _header(data, 0)
+    if top is None or top[0] != _SEQUENCE or top[2] != len(data):
+        return None
+    kids = _children(data, top[1], top[2])
+    if not kids:
+        return None
+    version = _small_int(data, kids[0])
+    tags = [k[0] for k in kids]
+    if version in (0, 1) and len(kids) >= 9 and all(t == _INTEGER for t in tags):
+        return "PKCS#1 RSA private key"
+    if version in (0, 1) and len(kids) >= 3 and tags[1] == _SEQUENCE and tags[2] == _OCTET_STRING:
+        alg = _children(data, kids[1][1], kids[1][2])
+        optional = all(t in (0xA0, 0xA1, 0x81) for t in tags[3:])  # attributes, public key
+        if alg and alg[0][0] == _OID and kids[2][2] > kids[2][1] and optional:
+            return "PKCS#8 private key"
+    if version == 1 and len(kids) >= 2 and tags[1] == _OCTET_STRING and 16 <= kids[1][2] - kids[1][1] <= 72:
+        optional = all(t in (0xA0, 0xA1) for t in tags[2:])  # curve parameters, public key
+        if optional:
+            return "SEC1 EC private key"
+    if len(kids) == 2 and tags == [_SEQUENCE, _OCTET_STRING]:
+        alg = _children(data, kids[0][1], kids[0][2])
+        if alg and alg[0][0] == _OID:
+            oid = data[kids[0][1] : alg[0][2]]
+            if oid == _OID_PBES2 or oid[: len(_OID_PKCS12_PBE_PREFIX)] == _OID_PKCS12_PBE_PREFIX:
+                return "encrypted PKCS#8 private key"
+    return None
+
+
+def _pkcs12(data: bytes) -> bool:
+    """PFX: SEQUENCE { INTEGER 3, ContentInfo SEQUENCE { OID data/signedData, ... }, ... } (DER or BER)."""
+    top = _header(data, 0)
+    if top is None or top[0] != _SEQUENCE:
+        return False
+    if top[2] is not None and top[2] != len(data):
+        return False
+    ver = _header(data, top[1])
+    if ver is None or ver[2] is None or _small_int(data, (ver[0], ver[1], ver[2])) != 3:
+        return False
+    info = _header(data, ver[2])
+    if info is None or info[0] != _SEQUENCE:
+        return False
+    oid = data[info[1] : info[1] + len(_OID_PKCS7_DATA)]
+    return oid in (_OID_PKCS7_DATA, _OID_PKCS7_SIGNED)
+
+
+def _terraform_state(data: bytes) -> bool:
+    head = data[:4096].lstrip()
+    if not head.startswith(b"{") or b'"terraform_version"' not in head:
+        return False
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return False
+    return (
+        isinstance(doc, dict)
+        and isinstance(doc.get("terraform_version"), str)
+        and ("lineage" in doc or "resources" in doc)
+    )
+
+
+def detect(data: bytes) -> Detected | None:
+    """(kind, why) when data is a keystore, a DER private key, a KeePass database or a Terraform state."""
+    magic = data[:8]
+    if magic[:4] == b"\xfe\xed\xfe\xed" and magic[4:8] in (b"\0\0\0\x01", b"\0\0\0\x02"):
+        return "keystore", "Java keystore (JKS), recognised by its content"
+    if magic[:4] == b"\xce\xce\xce\xce" and magic[4:8] in (b"\0\0\0\x01", b"\0\0\0\x02"):
+        return "keystore", "Java JCEKS keystore, recognised by its content"
+    if magic[:8] == b"\x03\xd9\xa2\x9a\x67\xfb\x4b\xb5":
+        return "vault", "KeePass database, recognised by its content"
+    if magic[:1] == b"\x30":
+        key = der_private_key(data)
+        if key:
+            return "private-key", f"DER-encoded {key}, recognised by its content"
+        if _pkcs12(data):
+            return "keystore", "PKCS#12 keystore, recognised by its content"
+    if _terraform_state(data):
+        return "state", "Terraform state (holds secrets in clear text), recognised by its content"
+    return None
