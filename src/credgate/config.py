@@ -8,6 +8,7 @@
     unprotect = [".npmrc"]            # default patterns this repository does not protect
     notices = "report"                # placeholder-like matches: "report" (not blocking), "block", "hide"
     baseline = ".credgate-baseline.json"  # accepted findings (default: that file at the root, if present)
+    allow-large = ["data/*.bin"]      # reviewed files over max-file-size: not scanned, not blocking
 
 A broken config is a usage error (exit 2) that names the file and the key: a
 gate that silently ignored its config would scan something other than what the
@@ -25,7 +26,9 @@ from typing import Any
 from credgate.errors import UsageError
 
 CONFIG_NAME = ".credgate.toml"
-DEFAULT_MAX_FILE_SIZE = 25 * 1024 * 1024
+# Larger files are not scanned, so they block unless `allow-large` lists them. Below it, files over
+# 8 MiB are scanned in windows (engine.stream), so the limit is about time, not memory.
+DEFAULT_MAX_FILE_SIZE = 256 * 1024 * 1024
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*(B|KB|KiB|MB|MiB|GB|GiB)?\s*$", re.I)
 _UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 1000**3, "gib": 1024**3}
 
@@ -41,7 +44,9 @@ class Config:
     unprotect: list[str] = field(default_factory=list)
     notices: str = "report"
     baseline: str | None = None  # absolute path of the baseline file, if any
+    allow_large: list[str] = field(default_factory=list)
     _spec: Any = field(default=None, repr=False)
+    _large_spec: Any = field(default=None, repr=False)
 
     def is_excluded(self, path: str) -> bool:
         if not self.exclude:
@@ -51,6 +56,16 @@ class Config:
 
             self._spec = pathspec.GitIgnoreSpec.from_lines(self.exclude)
         return bool(self._spec.match_file(path))
+
+    def is_allowed_large(self, path: str) -> bool:
+        """Whether a reviewer accepted this path being over max-file-size (gitignore-style patterns)."""
+        if not self.allow_large:
+            return False
+        if self._large_spec is None:
+            import pathspec
+
+            self._large_spec = pathspec.GitIgnoreSpec.from_lines(self.allow_large)
+        return bool(self._large_spec.match_file(path))
 
 
 def parse_size(value: Any, where: str) -> int:
@@ -83,6 +98,7 @@ def load(path: str) -> Config:
         "unprotect",
         "notices",
         "baseline",
+        "allow-large",
     }
     unknown = set(doc) - known
     if unknown:
@@ -103,6 +119,7 @@ def load(path: str) -> Config:
         ("rules", "rule_files"),
         ("protect", "protect"),
         ("unprotect", "unprotect"),
+        ("allow-large", "allow_large"),
     )
     for key, attr in lists:
         value = doc.get(key, [])

@@ -46,6 +46,8 @@ class Stats:
     suppressed: int = 0
     not_blocking: int = 0  # findings on lines this commit does not add
     baselined: int = 0  # findings the baseline accepts
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why): FIFOs, devices, submodules
+    ignored: int = 0  # files a directory scan left out because .gitignore ignores them
 
 
 @dataclass
@@ -79,6 +81,8 @@ def summary(report: Report) -> str:
         parts.append(f"{len(s.binary)} binary (searched for high-confidence tokens only)")
     if s.excluded:
         parts.append(f"{s.excluded} excluded by config")
+    if s.ignored:
+        parts.append(f"{s.ignored} ignored by .gitignore (--no-ignore scans them)")
     if s.suppressed:
         parts.append(f"{s.suppressed} match(es) suppressed as decoys or allowed inline")
     if s.baselined:
@@ -97,6 +101,8 @@ def warnings(report: Report) -> list[str]:
         )
     for path in report.stats.unreadable:
         out.append(f"credgate: warning: {safe(path)} could not be read and was NOT scanned")
+    for path, why in report.stats.skipped:
+        out.append(f"credgate: warning: {safe(path)} was NOT scanned: {why}")
     return out
 
 
@@ -220,6 +226,8 @@ def to_json(report: Report, exit_code: int) -> str:
             "suppressed": s.suppressed,
             "not_blocking": s.not_blocking,
             "baselined": s.baselined,
+            "skipped": [{"path": safe(p), "why": why} for p, why in s.skipped],
+            "ignored": s.ignored,
         },
     }
     return json.dumps(doc, indent=2, ensure_ascii=False)

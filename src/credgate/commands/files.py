@@ -30,7 +30,7 @@ import click
 
 from credgate import __version__, gitio, policy
 from credgate import config as config_mod
-from credgate.commands._common import build_scanner, read_disk, touches
+from credgate.commands._common import PathsCommand, build_scanner, read_disk, touches
 from credgate.engine.finding import Finding
 from credgate.engine.rules import RuleSet
 from credgate.engine.scanner import Scanner
@@ -499,7 +499,7 @@ def _warnings(stats: Stats, max_size: int) -> list[str]:
     return warnings(Report("files", [], stats, max_size=max_size))
 
 
-@click.command("files")
+@click.command("files", cls=PathsCommand)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--tracked", is_flag=True, help="Also check every tracked file, not only staged ones (for CI).")
 # Not scan_options: a verdict on a whole file has no line to put in SARIF, JUnit or an annotation.
