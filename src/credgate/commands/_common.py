@@ -13,7 +13,7 @@ import click
 from credgate import config as config_mod
 from credgate import gitio, policy
 from credgate.engine.finding import Finding
-from credgate.engine.rules import RuleError, load
+from credgate.engine.rules import EmptyRuleSet, RuleError, load
 from credgate.engine.scanner import Scanner, ScanResult
 from credgate.engine.stream import WINDOW
 from credgate.errors import CLEAN, FINDINGS, InternalError, UsageError
@@ -70,6 +70,8 @@ def build_scanner(cfg: config_mod.Config) -> Scanner:
         ruleset = load(cfg.rule_files, cache_dir())
         if cfg.disable_rules:
             ruleset = ruleset.without(cfg.disable_rules)
+        if not any(rule.visible for rule in ruleset.rules):
+            raise RuleError("disable-rules leaves no rule to scan with, so every scan would pass")
         # Custom rules are compiled now, so a broken one is a config error, not a mid-scan crash.
         for path in cfg.rule_files:
             for rule in ruleset.rules:
@@ -78,6 +80,8 @@ def build_scanner(cfg: config_mod.Config) -> Scanner:
     except RuleError as exc:
         where = cfg.path or "the rule files"
         raise UsageError(str(exc), f"fix the rule or its entry in {where}") from None
+    except EmptyRuleSet as exc:
+        raise InternalError(str(exc), "reinstall credgate: its built-in rules/ folder is missing or empty") from None
     return Scanner(ruleset, notices=cfg.notices)
 
 
