@@ -76,7 +76,7 @@ def test_editing_a_rule_file_without_changing_its_size_or_mtime_misses_the_cache
     extra = tmp_path / "extra.toml"
     body = (
         '[[rule]]\nid = "acme-token"\nname = "Acme token"\nkeywords = ["acme_"]\n'
-        'regex = \'\'\'(?P<secret>acme_[a-z0-9]{16})\'\'\'\nhint = "Revoke it."\n'
+        "regex = '''(?P<secret>acme_[a-z0-9]{16})'''\nhint = \"Revoke it.\"\n"
     )
     extra.write_text(body)
     stamp = os.stat(extra)

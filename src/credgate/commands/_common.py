@@ -81,7 +81,7 @@ def build_scanner(cfg: config_mod.Config) -> Scanner:
         where = cfg.path or "the rule files"
         raise UsageError(str(exc), f"fix the rule or its entry in {where}") from None
     except EmptyRuleSet as exc:
-        raise InternalError(str(exc), "reinstall credgate: its built-in rules/ folder is missing or empty") from None
+        raise InternalError(str(exc), "reinstall credgate: its rules/ folder is missing or empty") from None
     return Scanner(ruleset, notices=cfg.notices)
 
 
@@ -417,6 +417,6 @@ def _scan_blob(
     if blob.chunks is None:
         finding = too_large_finding(display, blob.size, reader.max_size, sha.encode())
         return BlobScan([finding], "text", set())
-    markers: set[int] = set()
-    result = scan_chunks(scanner, blob.chunks, blob.size, display, added, stats, markers)
-    return BlobScan(result.findings, result.kind, markers)
+    seen: set[int] = set()
+    result = scan_chunks(scanner, blob.chunks, blob.size, display, added, stats, seen)
+    return BlobScan(result.findings, result.kind, seen)

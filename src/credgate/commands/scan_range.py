@@ -20,7 +20,15 @@ import click
 
 from credgate import config as config_mod
 from credgate import gitio
-from credgate.commands._common import apply_baseline, build_scanner, emit, scan_counted, scan_options, touches
+from credgate.commands._common import (
+    BlobScan,
+    added_findings,
+    apply_baseline,
+    build_scanner,
+    emit,
+    scan_counted,
+    scan_options,
+)
 from credgate.engine.finding import Finding
 from credgate.engine.scanner import Scanner
 from credgate.errors import CLEAN, InternalError, UsageError
@@ -128,7 +136,7 @@ def iter_added_findings(
     """
     shallow = gitio.shallow_commits(cwd)
     seen_commits: set[str] = set()
-    scanned_blobs: dict[str, tuple[list[Finding], str]] = {}
+    scanned_blobs: dict[str, BlobScan] = {}
     reader = gitio.BlobReader(max_size, cwd)
     try:
         for rng in ranges:
@@ -150,19 +158,10 @@ def iter_added_findings(
                     if patch_only and _patch_stands_in(change):
                         yield from ((commit, f) for f in _scan_patch(scanner, change, display, commit, stats))
                         continue
-                    if change.new_sha not in scanned_blobs:
-                        blob = reader.read(change.new_sha)
-                        if blob.data is None:
-                            stats.too_large.append((f"{commit.sha[:12]}:{display}", blob.size))
-                            scanned_blobs[change.new_sha] = ([], "text")
-                            continue
-                        result = scan_counted(scanner, blob.data, display, stats)
-                        scanned_blobs[change.new_sha] = (result.findings, result.kind)
-                    found, kind = scanned_blobs[change.new_sha]
-                    for f in found:
-                        if touches(f, change.added, change.all_added, kind):
-                            # The same blob can sit under another name: report this path.
-                            yield commit, replace(f, path=display, commit=commit.sha)
+                    # Large blobs are streamed, one over max_size blocks, next-line markers are checked.
+                    for f in added_findings(scanner, reader, scanned_blobs, change, display, stats):
+                        # The same blob can sit under another name: report this path.
+                        yield commit, replace(f, path=display, commit=commit.sha)
     finally:
         reader.close()
 

@@ -472,7 +472,10 @@ def _store_rules(sources: list[tuple[str, bytes]], rules: list[Rule], cache_dir:
     try:
         payload = json.dumps([_rule_to_json(r) for r in rules]).encode("utf-8")
         header = b"%s %s %d %s\n" % (
-            _CACHE_FORMAT, key.encode(), len(rules), _sha256_hex(key.encode() + payload).encode()
+            _CACHE_FORMAT,
+            key.encode(),
+            len(rules),
+            _sha256_hex(key.encode() + payload).encode(),
         )
         os.makedirs(cache_dir, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")

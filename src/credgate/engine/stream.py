@@ -153,4 +153,3 @@ def _scan_windows(
     total.kind = kind or "text"
     total.findings.sort(key=lambda f: (f.line, f.col, f.rule_id))
     return total
-
