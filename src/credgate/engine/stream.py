@@ -34,11 +34,13 @@ def scan_stream(
     chunks: Iterable[bytes],
     path: str,
     *,
-    window: int = WINDOW,
-    overlap: int = OVERLAP,
+    window: int | None = None,
+    overlap: int | None = None,
     transform: Transform | None = None,
 ) -> ScanResult:
     """Scan a file given as chunks; findings carry whole-file lines and offsets."""
+    window = window or WINDOW
+    overlap = overlap or OVERLAP
     it = iter(chunks)
     head = b""
     for chunk in it:
