@@ -126,6 +126,10 @@ def load(path: str) -> Config:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise UsageError(f"{path}: {key} must be a list of strings")
         setattr(cfg, attr, list(value))
+    if any(not p.strip() for p in cfg.allow_large):
+        raise UsageError(
+            f"{path}: allow-large patterns must not be empty", 'e.g. allow-large = ["data/*.bin"]'
+        )
     base = os.path.dirname(os.path.abspath(path))
     cfg.rule_files = [os.path.join(base, p) for p in cfg.rule_files]
     if "baseline" in doc:
