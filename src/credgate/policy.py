@@ -106,9 +106,16 @@ def protected_list(protect: list[str] | None = None, unprotect: list[str] | None
 # same change as the marker, or a line that was already there: a line inserted under a marker that the
 # change does not touch was never seen with it. The gates disarm such a marker before scanning, by
 # overwriting it with bytes of the same length (offsets and line numbers do not move).
+_MARKERS = {
+    "credgate:allow-next-line": "credgate:stale-next-line",
+    "pragma: allowlist nextline secret": "pragma: stalelist nextline secret",
+}
+# UTF-16 files too, in their own bytes: lines are counted by "\n" bytes, which is how git numbers the
+# lines of the `--text` diff the added lines come from.
 _DISARMED = {
-    b"credgate:allow-next-line": b"credgate:stale-next-line",
-    b"pragma: allowlist nextline secret": b"pragma: stalelist nextline secret",
+    marker.encode(codec): replacement.encode(codec)
+    for marker, replacement in _MARKERS.items()
+    for codec in ("utf-8", "utf-16-le", "utf-16-be")
 }
 
 

@@ -98,3 +98,20 @@ def test_range_gate_blocks_a_line_slipped_under_an_old_marker(repo: Repo) -> Non
     found = [(f["path"], f["line"], f["commit"]) for f in json.loads(out.getvalue())["findings"]]
     assert rc == 1
     assert found == [("app.py", 3, slipped)]
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be"])
+def test_utf16_files_check_their_markers_in_their_own_bytes(repo: Repo, codec: str) -> None:
+    bom = "\ufeff" if codec == "utf-16-be" else ""
+    repo.stage("win.env", (bom + f"A=1\n{MARKERS[0]}\nB=2\n").encode(codec))
+    repo.commit()
+    repo.stage("win.env", (bom + f"A=1\n{MARKERS[0]}\n{tok()}\nB=2\n").encode(codec))
+    rc, found = staged()
+    assert rc == 1 and [rule for rule, _ in found] == ["github-pat"]
+    line = tok()
+    repo.stage("ok.env", (bom + f"{MARKERS[0]}\n{line}\nB=2\n").encode(codec))
+    repo.commit()
+    repo.stage("ok.env", (bom + f"{MARKERS[0]}\n{line}\nB=3\n").encode(codec))
+    repo.git("checkout", "-q", "--", "win.env")
+    repo.git("reset", "-q", "--", "win.env")
+    assert staged() == (0, [])
