@@ -181,3 +181,14 @@ def test_cli_names_the_file_that_is_too_large(repo: Repo) -> None:
     proc = subprocess.run([sys.executable, "-m", "credgate", "secrets"], capture_output=True, text=True)
     assert proc.returncode == 1
     assert "blob.dat:1:1  file-too-large" in proc.stdout and "allow-large" in proc.stdout
+
+
+def test_a_file_over_the_limit_blocks_when_a_change_adds_to_it_not_when_it_is_only_moved(repo: Repo) -> None:
+    repo.write(".credgate.toml", 'max-file-size = "64KiB"\n')
+    repo.stage("big.log", _padded(200_000, b"entry\n"))
+    repo.commit("accepted long ago")
+    repo.git("mv", "big.log", "old.log")
+    assert run_secrets()[0] == 0
+    repo.stage("old.log", (repo.path / "old.log").read_bytes() + b"one more line\n")
+    rc, out = run_secrets()
+    assert rc == 1 and "old.log:1:1  file-too-large" in out

@@ -243,8 +243,10 @@ def scan_counted(scanner: Scanner, data: bytes, display: str, stats: Stats) -> S
 
 def touches(f: Finding, added: set[int] | None, all_added: bool, kind: str) -> bool:
     """Whether a finding lies on lines a change adds (None: the whole file counts as added)."""
-    if added is None or all_added or f.rule_id == TOO_LARGE_RULE:
-        return True  # a file too large to read hides whatever it adds: it blocks as a whole
+    if added is None or all_added:
+        return True
+    if f.rule_id == TOO_LARGE_RULE:
+        return bool(added)  # a file too large to read hides whatever it adds (a pure rename adds nothing)
     if kind == "utf-16":
         # UTF-16 line numbers do not map onto git's byte-level diff: any added line counts.
         return bool(added)
@@ -293,7 +295,11 @@ def scan_content_into(
         _keep(scan_chunks(scanner, content.chunks, content.size, display, added, stats), added, all_lines,
               stats, findings)  # fmt: skip
     else:
-        findings.append(too_large_finding(display, content.size, max_size, content.ident))
+        finding = too_large_finding(display, content.size, max_size, content.ident)
+        if touches(finding, added, all_lines, "text"):
+            findings.append(finding)
+        else:
+            stats.not_blocking += 1
 
 
 def scan_chunks(
