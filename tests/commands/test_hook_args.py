@@ -59,3 +59,20 @@ def test_without_pre_commit_plain_usage_is_unchanged(repo: Repo, tmp_path: Path)
     repo.stage("a.py", "x = 1\n")
     assert cli("secrets", "-v").returncode == 0
     assert cli("secrets", "a.py").returncode == 0
+
+
+def test_files_gate_judges_a_renamed_template_alike_with_or_without_file_names(repo: Repo) -> None:
+    """A template holding an old real-looking value, moved with `git mv`: the plain hook (no names)
+    and pre-commit (the new name) agree that a pure rename adds nothing."""
+    repo.stage("config/.env.example", f"API_TOKEN={secret('%%github:ghp_%%')}\n")
+    repo.commit("an old template")
+    (repo.path / "deploy").mkdir()
+    repo.git("mv", "config/.env.example", "deploy/.env.example")
+    assert cli("files").returncode == 0
+    assert cli("files", "--", "deploy/.env.example", pre_commit=True).returncode == 0
+    repo.stage(
+        "deploy/.env.example",
+        (repo.path / "deploy/.env.example").read_text() + f"NEW={secret('%%github:ghp_%%')}\n",
+    )
+    assert cli("files").returncode == 1
+    assert cli("files", "--", "deploy/.env.example", pre_commit=True).returncode == 1

@@ -298,7 +298,10 @@ def check(
     blocked: list[Verdict] = []
     seen: set[bytes] = set()
 
-    all_changes = gitio.staged_changes(state.diff_base, paths)
+    rel_paths = [os.fsencode(os.path.relpath(os.path.abspath(p), top)) for p in paths]
+    # The whole index, then the named paths: a pathspec would hide a rename's old side, and a
+    # pure `git mv` would be judged as a new file under pre-commit but not as a plain hook.
+    all_changes = [c for c in gitio.staged_changes(state.diff_base) if _under(c.path, rel_paths)]
     # Deletions (and conflicts, and submodules) are not judged: deleting .env.master is the fix.
     todo: list[tuple[bytes, str, str, set[int] | None]] = [
         # With --tracked the question is "is anything in the index a problem": whole files.
@@ -309,7 +312,6 @@ def check(
     staged = {c.path for c in all_changes}
     seen.update(staged)
 
-    rel_paths = [os.fsencode(os.path.relpath(os.path.abspath(p), top)) for p in paths]
     if tracked:
         for entry in gitio.index_entries(cwd=top):
             if entry.path in seen or entry.mode == "160000" or not _under(entry.path, rel_paths):
