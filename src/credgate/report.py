@@ -129,6 +129,9 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
         if f.note:
             extra += f"; {f.note}"
         print(f"  {safe(f.path)}:{f.line}:{f.col}  {f.rule_id}  {safe(f.rule_name)}  ({extra})", file=out)
+        if f.rule_id == "file-too-large":  # not a secret: a file the gate could not read
+            print(f"      fix     {safe(f.hint)}", file=out)
+            continue
         print(f"      secret  {f.redacted()}", file=out)
         print(f"      rotate  {safe(f.hint)}", file=out)
         if f.url:
