@@ -127,3 +127,14 @@ def test_a_tracked_file_replaced_by_a_fifo_and_a_nested_repository_are_skipped_b
     assert rc == 1
     assert "data.txt was NOT scanned: a FIFO" in err
     assert "nested was NOT scanned: a directory (a submodule" in err
+
+
+def test_a_named_symlink_to_a_directory_is_not_followed_and_says_so(tmp_path: Path) -> None:
+    target = tmp_path / "real"
+    target.mkdir()
+    (target / "leak.py").write_text(_token_line())
+    (tmp_path / "link").symlink_to(target)
+    rc, _, err = run(str(tmp_path / "link"), no_git=True)
+    assert rc == 0
+    assert "link was NOT scanned: a symlink to a directory" in err and "name its target" in err
+    assert run(str(target), no_git=True)[0] == 1

@@ -85,6 +85,9 @@ def run(
     stats = Stats()
     findings: list[Finding] = []
     for p in paths:
+        if os.path.islink(p) and os.path.isdir(p):
+            why = "a symlink to a directory, not followed (only the link was read; name its target to scan)"
+            stats.skipped.append((p, why))
         for file in iter_files(p, use_git=not no_git, include_ignored=no_ignore, stats=stats):
             if not os.path.lexists(file):
                 stats.skipped.append((file, "tracked, but missing from the work tree"))
