@@ -115,3 +115,21 @@ def test_utf16_files_check_their_markers_in_their_own_bytes(repo: Repo, codec: s
     repo.git("checkout", "-q", "--", "win.env")
     repo.git("reset", "-q", "--", "win.env")
     assert staged() == (0, [])
+
+
+def test_history_does_not_let_a_marker_cover_a_line_from_another_hunk(repo: Repo) -> None:
+    """History scans only the added lines, joined: a marker ending one hunk sits above the next hunk's
+    first line there, although the two are far apart in the file."""
+    from credgate.commands import history
+
+    repo.stage("app.py", "".join(f"x{i} = {i}\n" for i in range(20)))
+    repo.commit("base")
+    lines = [f"x{i} = {i}" for i in range(20)]
+    lines.insert(3, MARKERS[0])
+    lines.insert(15, tok())
+    repo.stage("app.py", "\n".join(lines) + "\n")
+    repo.commit("two hunks")
+    out = io.StringIO()
+    rc = history.run(fmt="json", out=out, err=io.StringIO())
+    found = [(f["rule"], f["line"]) for f in json.loads(out.getvalue())["findings"]]
+    assert rc == 1 and found == [("github-pat", 16)]

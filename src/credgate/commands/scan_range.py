@@ -19,7 +19,7 @@ from typing import Iterator, Sequence, TextIO
 import click
 
 from credgate import config as config_mod
-from credgate import gitio
+from credgate import gitio, policy
 from credgate.commands._common import (
     BlobScan,
     added_findings,
@@ -185,6 +185,14 @@ def _scan_patch(
         starts.append(at)
         at += count
     last = at - 1
+    # Joined, a block's last line sits above the next block's first: a next-line marker there
+    # covers it only when the two lines touch in the file too.
+    apart = {
+        starts[k + 1] - 1
+        for k in range(len(starts) - 1)
+        if change.added_blocks[k + 1][0] != change.added_blocks[k][0] + change.added_blocks[k][1]
+    }
+    text = policy.disarm_next_line_markers(text, apart)
 
     def file_line(n: int) -> int:
         k = bisect_right(starts, min(n, last)) - 1
