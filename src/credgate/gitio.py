@@ -919,23 +919,6 @@ def read_blob_streams(
         proc.wait()
 
 
-def blob_sizes(shas: Sequence[str], cwd: str | None = None) -> dict[str, int]:
-    """Object id -> size in bytes, from one `git cat-file --batch-check` (no content is read)."""
-    wanted = sorted(set(shas))
-    if not wanted:
-        return {}
-    out = run("cat-file", "--batch-check", cwd=cwd, input=b"".join(s.encode() + b"\n" for s in wanted))
-    sizes: dict[str, int] = {}
-    for line in out.split(b"\n"):
-        parts = line.split()
-        if len(parts) == 3:
-            sizes[parts[0].decode("ascii")] = int(parts[2])
-    missing = [s for s in wanted if s not in sizes]
-    if missing:
-        raise InternalError(f"git cat-file: object {missing[0]} is missing or unreadable; run `git fsck`")
-    return sizes
-
-
 def staged_raw(base: str, cwd: str | None = None) -> list[Change]:
     """The staged changes without their patch (no line numbers): what staged_changes() lists, cheaply."""
     out = run(
