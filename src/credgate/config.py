@@ -9,6 +9,7 @@
     notices = "report"                # placeholder-like matches: "report" (not blocking), "block", "hide"
     baseline = ".credgate-baseline.jsonl"  # accepted findings (default: that file at the root, if present)
     allow-config-changes = false      # CI/pre-receive: a change may edit this file and the baseline
+    allow-large = ["data/*.bin"]      # reviewed files over max-file-size: not scanned, not blocking
 
 A broken config is a usage error (exit 2) that names the file and the key: a
 gate that silently ignored its config would scan something other than what the
@@ -30,7 +31,9 @@ from typing import Any
 from credgate.errors import UsageError
 
 CONFIG_NAME = ".credgate.toml"
-DEFAULT_MAX_FILE_SIZE = 25 * 1024 * 1024
+# Larger files are not scanned, so they block unless `allow-large` lists them. Below it, files over
+# 8 MiB are scanned in windows (engine.stream), so the limit is about time, not memory.
+DEFAULT_MAX_FILE_SIZE = 256 * 1024 * 1024
 # Below this, ordinary source files (a bundled script, a notebook) would go unscanned.
 MIN_MAX_FILE_SIZE = 1024 * 1024
 MAX_CONFIG_SIZE = 1024 * 1024  # a config is a few lines; more is a mistake or an attack
@@ -75,7 +78,9 @@ class Config:
     # In CI and pre-receive, whether a change may edit the gate's own config and baseline (read from
     # the base revision, so a change cannot grant itself this).
     allow_config_changes: bool = False
+    allow_large: list[str] = field(default_factory=list)
     _spec: Any = field(default=None, repr=False)
+    _large_spec: Any = field(default=None, repr=False)
 
     def is_excluded(self, path: str) -> bool:
         if not self.exclude:
@@ -85,6 +90,16 @@ class Config:
 
             self._spec = pattern_list(self.exclude, "exclude")
         return bool(self._spec.is_ignored(path))
+
+    def is_allowed_large(self, path: str) -> bool:
+        """Whether a reviewer accepted this path being over max-file-size (gitignore-style patterns)."""
+        if not self.allow_large:
+            return False
+        if self._large_spec is None:
+            from credgate.ignore import pattern_list
+
+            self._large_spec = pattern_list(self.allow_large, "allow-large")
+        return bool(self._large_spec.is_ignored(path))
 
 
 def parse_size(value: Any, where: str) -> int:
@@ -169,12 +184,17 @@ def parse(text: str | bytes, source: str, base_dir: str | None = None) -> Config
         ("rules", "rule_files"),
         ("protect", "protect"),
         ("unprotect", "unprotect"),
+        ("allow-large", "allow_large"),
     )
     for key, attr in lists:
         value = doc.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise UsageError(f"{path}: {key} must be a list of strings")
         setattr(cfg, attr, list(value))
+    if any(not p.strip() for p in cfg.allow_large):
+        raise UsageError(
+            f"{path}: allow-large patterns must not be empty", 'e.g. allow-large = ["data/*.bin"]'
+        )
     _check_exclude(cfg, path)
     _check_protect(cfg, path)
     if base_dir is not None:

@@ -639,12 +639,15 @@ class BlobReader:
 
     def __init__(self, max_size: int, cwd: str | None = None) -> None:
         self.max_size = max_size
+        self._pending: BlobStream | None = None  # a streamed blob whose chunks are not all read yet
         self._proc = subprocess.Popen(
             git_cmd("cat-file", "--batch"),
             cwd=cwd, env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         )  # fmt: skip
 
     def read(self, sha: str) -> Blob:
+        _drain(self._pending)  # a streamed blob's unread chunks come first
+        self._pending = None
         stdin, stdout = self._proc.stdin, self._proc.stdout
         assert stdin is not None and stdout is not None
         stdin.write(sha.encode() + b"\n")
@@ -659,6 +662,18 @@ class BlobReader:
         # The id git answers with: a ref name asked for comes back as the object it names.
         oid, kind = parts[0].decode("ascii", "replace"), parts[1].decode("ascii", "replace")
         return Blob(oid, size, data[:-1] if size <= self.max_size else None, kind)
+
+    def read_stream(self, sha: str, whole_limit: int, chunk_size: int = 1 << 20) -> BlobStream:
+        """Like read(), but a blob over whole_limit comes as chunks (consume them before the next read)
+        and one over max_size is skipped unread, so no blob costs more memory than a chunk."""
+        _drain(self._pending)
+        stdin, stdout = self._proc.stdin, self._proc.stdout
+        assert stdin is not None and stdout is not None
+        stdin.write(sha.encode() + b"\n")
+        stdin.flush()
+        stream = _next_stream(stdout, sha, self.max_size, whole_limit, chunk_size)
+        self._pending = stream
+        return stream
 
     def close(self) -> None:
         if self._proc.stdin:
@@ -1292,3 +1307,140 @@ def run_filter_repo(exe: str, args: Sequence[str], cwd: str | None = None) -> No
     proc = subprocess.run([exe, *args], cwd=cwd, env=_env(), capture_output=True, check=False)
     if proc.returncode != 0:
         raise GitCommandError(["filter-repo"], proc.returncode, proc.stderr or proc.stdout)
+
+
+# ---------------------------------------------------------------- streamed blobs and staged sizes
+
+
+@dataclass
+class BlobStream:
+    """One blob from `git cat-file --batch`: whole when small, else a chunk at a time.
+
+    Exactly one of data and chunks is set, or neither when the blob is over the
+    hard limit (skipped unread). chunks must be consumed, or dropped, before the
+    next blob is asked for: the reader drains whatever is left.
+    """
+
+    sha: str
+    size: int
+    data: bytes | None = None
+    chunks: Iterator[bytes] | None = None
+    drain: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+
+
+def _next_stream(out: IO[bytes], sha: str, max_size: int, whole_limit: int, chunk_size: int) -> BlobStream:
+    parts = out.readline().split()
+    if len(parts) != 3:
+        raise InternalError(f"git cat-file: object {sha} is missing or unreadable; run `git fsck`")
+    size = int(parts[2])
+    if size <= whole_limit and size <= max_size:
+        data = out.read(size + 1)
+        if len(data) != size + 1:
+            raise InternalError(f"git cat-file ended early while reading {sha}")
+        return BlobStream(sha, size, data=data[:-1])
+    state = {"left": size + 1}  # contents and the newline after them
+
+    def take(n: int) -> bytes:
+        chunk = out.read(min(n, state["left"]))
+        if not chunk:
+            raise InternalError(f"git cat-file ended early while reading {sha}")
+        state["left"] -= len(chunk)
+        return chunk
+
+    def chunks() -> Iterator[bytes]:
+        while state["left"] > 1:
+            yield take(min(chunk_size, state["left"] - 1))
+
+    def drain() -> None:
+        while state["left"] > 0:
+            take(1 << 20)
+
+    if size > max_size:
+        drain()  # over the hard limit: never read into memory, and nothing left to consume
+        return BlobStream(sha, size)
+    return BlobStream(sha, size, chunks=chunks(), drain=drain)
+
+
+def _drain(stream: BlobStream | None) -> None:
+    if stream is not None and stream.drain is not None:
+        stream.drain()
+
+
+def read_blob_streams(
+    shas: Sequence[str], max_size: int, whole_limit: int, chunk_size: int = 1 << 20, cwd: str | None = None
+) -> Iterator[BlobStream]:
+    """read_blobs() in bounded memory: blobs up to whole_limit whole, larger ones as chunks of
+    chunk_size, and those over max_size skipped unread, through one `git cat-file --batch`."""
+    if not shas:
+        return
+    proc = subprocess.Popen(
+        git_cmd("cat-file", "--batch"),
+        cwd=cwd, env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert proc.stdin is not None and proc.stdout is not None
+    data = b"".join(sha.encode() + b"\n" for sha in shas)
+    writer = threading.Thread(target=_feed, args=(proc.stdin, data), daemon=True)
+    writer.start()
+    stream: BlobStream | None = None
+    try:
+        for sha in shas:
+            stream = _next_stream(proc.stdout, sha, max_size, whole_limit, chunk_size)
+            yield stream
+            _drain(stream)
+            stream = None
+    finally:
+        proc.stdout.close()
+        writer.join()
+        proc.wait()
+
+
+def staged_raw(base: str, cwd: str | None = None) -> list[Change]:
+    """The staged changes without their patch (no line numbers): what staged_changes() lists, cheaply."""
+    out = run(
+        "diff-index", "--cached", "--raw", "-z", "--no-color", "--no-ext-diff", "--no-textconv",
+        "--find-renames", "--ignore-submodules=none", base, "--", cwd=cwd,
+    )  # fmt: skip
+    return parse_raw(out)[0]
+
+
+def staged_changes_lean(base: str, cwd: str | None = None, max_pathspec: int = 2000) -> list[Change]:
+    """staged_changes() without the patch of added files, which can be as large as the files.
+
+    An added file's lines are all added (all_added), so its patch says nothing the blob does not:
+    a 100 MB file costs no 100 MB patch in memory. The patch is read for the other changes only;
+    a change it does not describe the same way is judged on every line (fail closed).
+    """
+    raw = staged_raw(base, cwd)
+    if not any(c.status == "A" for c in raw):
+        return staged_changes(base, cwd=cwd)
+    rest = [c for c in raw if c.status != "A" and c.scannable]
+    spec = [os.fsdecode(p) for c in rest for p in (c.old_path, c.path) if p is not None]
+    patched = {}
+    if len(spec) > max_pathspec:
+        patched = {c.path: c for c in staged_changes(base, cwd=cwd)}
+    elif spec:
+        patched = {c.path: c for c in staged_changes(base, spec, cwd=cwd)}
+    for change in raw:
+        if change.status == "A":
+            change.all_added = True
+            continue
+        seen = patched.get(change.path)
+        if seen is not None and (seen.status, seen.new_sha) == (change.status, change.new_sha):
+            change.added, change.all_added = seen.added, seen.all_added
+        elif change.scannable:
+            change.all_added = True
+    return raw
+
+
+def list_files_below(cwd: str, include_ignored: bool = False) -> tuple[list[bytes], int]:
+    """Tracked and untracked files under cwd, as paths relative to cwd (not to the work tree's top),
+    and how many ignored paths were left out (an ignored directory counts once)."""
+    args = ["ls-files", "-z", "--cached", "--others"]
+    if not include_ignored:
+        args.append("--exclude-standard")
+    files = sorted(set(p for p in run(*args, "--", ".", cwd=cwd).split(b"\0") if p))
+    if include_ignored:
+        return files, 0
+    ignored = run("ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory", "--",
+                  ".", cwd=cwd)  # fmt: skip
+    return files, sum(1 for p in ignored.split(b"\0") if p)

@@ -146,3 +146,62 @@ def protected_list(protect: list[str] | None = None, unprotect: list[str] | None
         probe = pattern.strip("/").replace("**/", "").replace("*", "credgate-probe")
         items.append(Protected(pattern, "custom", "listed in .credgate.toml", (probe,)))
     return items
+
+
+# ---------------------------------------------------------------- next-line allow markers
+#
+# `credgate:allow-next-line` (and detect-secrets' nextline pragma) allows whatever is on the line below
+# it. A reviewer approved the marker together with that line, so it may only cover a line added in the
+# same change as the marker, or a line that was already there: a line inserted under a marker that the
+# change does not touch was never seen with it. The gates disarm such a marker before scanning, by
+# overwriting it with bytes of the same length (offsets and line numbers do not move).
+_MARKERS = {
+    "credgate:allow-next-line": "credgate:stale-next-line",
+    "pragma: allowlist nextline secret": "pragma: stalelist nextline secret",
+}
+# UTF-16 files too, in their own bytes: lines are counted by "\n" bytes, which is how git numbers the
+# lines of the `--text` diff the added lines come from.
+_DISARMED = {
+    marker.encode(codec): replacement.encode(codec)
+    for marker, replacement in _MARKERS.items()
+    for codec in ("utf-8", "utf-16-le", "utf-16-be")
+}
+
+
+def _marker_positions(data: bytes, first_line: int) -> list[tuple[int, int, bytes]]:
+    """(offset, line, marker) of every next-line marker, in one linear pass per marker."""
+    found: list[tuple[int, int, bytes]] = []
+    for marker in _DISARMED:
+        line, counted = first_line, 0
+        at = data.find(marker)
+        while at != -1:
+            line += data.count(b"\n", counted, at)  # counted incrementally: linear in the data
+            counted = at
+            found.append((at, line, marker))
+            at = data.find(marker, at + len(marker))
+    return found
+
+
+def next_line_marker_lines(data: bytes, first_line: int = 1) -> set[int]:
+    """The lines of data (numbered from first_line) that hold a next-line allow marker."""
+    return {line for _, line, _ in _marker_positions(data, first_line)}
+
+
+def stale_next_line_markers(markers: set[int], added: set[int] | None) -> set[int]:
+    """Marker lines that may not cover their next line: the next line is added, the marker is not."""
+    if added is None:
+        return set()  # every line counts as added (a new file, --all-lines): each marker came with it
+    return {m for m in markers if m not in added and m + 1 in added}
+
+
+def disarm_next_line_markers(data: bytes, stale: set[int], first_line: int = 1) -> bytes:
+    """data with the next-line markers on the stale lines overwritten, same length."""
+    if not stale:
+        return data
+    hits = [(at, marker) for at, line, marker in _marker_positions(data, first_line) if line in stale]
+    if not hits:
+        return data
+    out = bytearray(data)
+    for at, marker in hits:
+        out[at : at + len(marker)] = _DISARMED[marker]
+    return bytes(out)

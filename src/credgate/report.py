@@ -34,6 +34,8 @@ class Stats:
     not_blocking: int = 0  # findings on lines this commit does not add
     baselined: int = 0  # findings the baseline accepts
     allowed_at_head: int = 0  # history: findings whose line at HEAD carries an allow marker
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why): FIFOs, devices, submodules
+    ignored: int = 0  # files a directory scan left out because .gitignore ignores them
 
 
 @dataclass
@@ -72,6 +74,8 @@ def summary(report: Report) -> str:
         parts.append(f"{len(s.binary)} binary (searched for high-confidence tokens only)")
     if s.excluded:
         parts.append(f"{s.excluded} excluded by config")
+    if s.ignored:
+        parts.append(f"{s.ignored} ignored by .gitignore (--no-ignore scans them)")
     if s.suppressed:
         parts.append(f"{s.suppressed} match(es) suppressed as decoys or allowed inline")
     if s.baselined:
@@ -93,6 +97,8 @@ def warnings(report: Report) -> list[str]:
     for path in report.stats.unreadable:
         out.append(f"credgate: warning: {safe(path)} could not be read and was NOT scanned")
     out.extend(report.notes)
+    for path, why in report.stats.skipped:
+        out.append(f"credgate: warning: {safe(path)} was NOT scanned: {why}")
     return out
 
 
@@ -134,6 +140,9 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
         if f.note:
             extra += f"; {safe(f.note)}"
         print(f"  {safe(f.path)}:{f.line}:{f.col}  {f.rule_id}  {safe(f.rule_name)}  ({extra})", file=out)
+        if f.rule_id == "file-too-large":  # not a secret: a file the gate could not read
+            print(f"      fix     {safe(f.hint)}", file=out)
+            continue
         if f.secret:
             print(f"      secret  {f.redacted()}", file=out)
         print(f"      {'rotate' if f.secret else 'fix   '}  {safe(f.hint)}", file=out)
@@ -279,6 +288,8 @@ def to_json(report: Report, exit_code: int) -> str:
             "not_blocking": s.not_blocking,
             "baselined": s.baselined,
             "allowed_at_head": s.allowed_at_head,
+            "skipped": [{"path": safe(p), "why": why} for p, why in s.skipped],
+            "ignored": s.ignored,
         },
         "accepted": [
             {

@@ -106,12 +106,19 @@ def test_binary_file_is_searched_for_distinctive_tokens(repo: Repo) -> None:
     assert "binary file blob.bin" in err
 
 
-def test_large_file_is_reported_as_not_scanned(repo: Repo) -> None:
+def test_file_over_the_limit_blocks_by_name_until_allow_large_accepts_it(repo: Repo) -> None:
     repo.write(".credgate.toml", 'max-file-size = "1MiB"\n')
     repo.stage("big.txt", "x" * (1024 * 1024 + 4096) + "\n")
-    rc, _, err = run()
+    rc, out, _ = run()
+    assert rc == 1
+    assert "big.txt:1:1  file-too-large" in out and "over the 1.0 MiB limit" in out
+    assert "allow-large" in out  # the fix is named
+    repo.write(".credgate.toml", 'max-file-size = "1MiB"\nallow-large = ["*.txt"]\n')
+    rc, out, _ = run(fmt="json")
+    doc = json.loads(out)
     assert rc == 0
-    assert "big.txt was NOT scanned: 1.0 MiB is over the 1.0 MiB limit" in err
+    assert [(f["rule"], f["blocking"]) for f in doc["findings"]] == [("file-too-large", False)]
+    assert "allow-large" in doc["findings"][0]["advisory"]
 
 
 def test_odd_file_names_are_scanned_and_escaped(repo: Repo) -> None:

@@ -179,6 +179,7 @@ def test_cache_key_changes_with_the_parsing_code(tmp_path: Path, monkeypatch: py
     code = tmp_path / "rules.py"
     code.write_bytes(Path(rules.__file__).read_bytes())
     monkeypatch.setattr(rules, "__file__", str(code))
-    before = rules._cache_file(rules.builtin_files(), str(tmp_path))
+    sources = rules._read_sources(rules.builtin_files())
+    before = rules._cache_key(sources)
     code.write_bytes(code.read_bytes() + b"# a parsing change\n")
-    assert rules._cache_file(rules.builtin_files(), str(tmp_path)) != before
+    assert rules._cache_key(sources) != before

@@ -149,3 +149,90 @@ def test_pre_push_stage_blocks_a_push_of_a_secret_committed_with_no_verify(
     output = blocked.stdout + blocked.stderr
     assert blocked.returncode != 0, output
     assert "credgate scan-range" in output and "leak.env:2:19" in output
+
+
+# ---------------------------------------------------------------- file names that look like options
+
+
+def _config(repo: Repo, hook_repo: tuple[str, str], hook_lines: str) -> None:
+    path, rev = hook_repo
+    repo.write(
+        ".pre-commit-config.yaml", f"repos:\n  - repo: {path}\n    rev: {rev}\n    hooks:\n{hook_lines}"
+    )
+    repo.git("add", ".pre-commit-config.yaml")
+
+
+@pytest.mark.parametrize("name", ["--help", "-p.py", "--format=json", "--config=x.toml", "-v"])
+def test_a_file_named_like_an_option_is_scanned_as_a_file(framework_repo: Repo, name: str) -> None:
+    repo = framework_repo
+    repo.write(name, f"TOKEN = '{secret('%%github:ghp_%%')}'\n")
+    repo.git("add", "--", name)
+    blocked = commit(repo)
+    output = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0, output
+    assert f"{name}:1:10  github-pat" in output
+    assert "Usage:" not in output and "No such option" not in output
+
+
+def test_user_args_keep_working_when_they_end_with_the_separator(
+    framework_repo: Repo, hook_repo: tuple[str, str]
+) -> None:
+    repo = framework_repo
+    _config(repo, hook_repo, "      - id: credgate-secrets\n        args: [--verbose, --]\n")
+    repo.write("--help", f"TOKEN = '{secret('%%github:ghp_%%')}'\n")
+    repo.git("add", "--", "--help")
+    blocked = commit(repo)
+    output = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0 and "--help:1:10  github-pat" in output, output
+    assert "credgate: scanned" in output  # --verbose was read as an option
+
+
+def test_user_args_without_the_separator_are_refused_not_misread(
+    framework_repo: Repo, hook_repo: tuple[str, str]
+) -> None:
+    repo = framework_repo
+    _config(repo, hook_repo, "      - id: credgate-secrets\n        args: [--verbose]\n")
+    repo.write("--help", "clean\n")
+    repo.git("add", "--", "--help")
+    refused = commit(repo)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0, output
+    assert "without `--`" in output and "args: [--verbose, --]" in output
+    assert "Usage:" not in output
+
+
+# ---------------------------------------------------------------- renames: both hook styles agree
+
+
+def _plain_hook_commit(repo: Repo, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    from tests.commands.test_install_hooks import path_with_credgate
+
+    env = {**os.environ, "PATH": path_with_credgate(tmp_path)}
+    return subprocess.run(
+        ["git", "-c", f"core.hooksPath={PROJECT / 'hooks'}", "commit", "-m", "x"],
+        cwd=repo.path, capture_output=True, text=True, env=env,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("style", ["framework", "plain"])
+def test_a_pure_rename_of_an_old_secret_passes_and_an_edited_rename_blocks(
+    framework_repo: Repo, tmp_path: Path, style: str
+) -> None:
+    repo = framework_repo
+    old = f"TOKEN = '{secret('%%github:ghp_%%')}'\n" + "".join(f"line {i}\n" for i in range(20))
+    repo.stage("old_name.py", old)
+    repo.commit("the secret was committed long ago")  # --no-verify
+
+    def attempt() -> subprocess.CompletedProcess[str]:
+        return commit(repo) if style == "framework" else _plain_hook_commit(repo, tmp_path)
+
+    repo.git("mv", "old_name.py", "new_name.py")
+    moved = attempt()
+    assert moved.returncode == 0, moved.stdout + moved.stderr
+    repo.git("mv", "new_name.py", "third_name.py")
+    token = secret("%%github:ghp_%%")
+    repo.stage("third_name.py", old + f"NEW = '{token}'\n")
+    blocked = attempt()
+    output = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0, output
+    assert "third_name.py:22" in output and "third_name.py:1:" not in output

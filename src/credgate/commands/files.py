@@ -30,7 +30,7 @@ import click
 
 from credgate import __version__, gitio, policy
 from credgate import config as config_mod
-from credgate.commands._common import build_scanner, read_disk, touches
+from credgate.commands._common import PathsCommand, build_scanner, read_disk, touches
 from credgate.engine import credfiles
 from credgate.engine.finding import Finding
 from credgate.engine.rules import RuleSet
@@ -357,7 +357,10 @@ def check(
     blocked: list[Verdict] = []
     seen: set[bytes] = set()
 
-    all_changes = gitio.staged_changes(state.diff_base, paths)
+    rel_paths = [os.fsencode(os.path.relpath(os.path.abspath(p), top)) for p in paths]
+    # The whole index, then the named paths: a pathspec would hide a rename's old side, and a
+    # pure `git mv` would be judged as a new file under pre-commit but not as a plain hook.
+    all_changes = [c for c in gitio.staged_changes(state.diff_base) if _under(c.path, rel_paths)]
     # Deletions (and conflicts, and submodules) are not judged: deleting .env.master is the fix.
     todo: list[tuple[bytes, str, str, set[int] | None]] = [
         # With --tracked the question is "is anything in the index a problem": whole files.
@@ -368,7 +371,6 @@ def check(
     staged = {c.path for c in all_changes}
     seen.update(staged)
 
-    rel_paths = [os.fsencode(os.path.relpath(os.path.abspath(p), top)) for p in paths]
     if tracked:
         for entry in gitio.index_entries(cwd=top):
             if entry.path in seen or entry.mode == "160000" or not _under(entry.path, rel_paths):
@@ -571,7 +573,7 @@ def _warnings(stats: Stats, max_size: int) -> list[str]:
     return warnings(Report("files", [], stats, max_size=max_size))
 
 
-@click.command("files")
+@click.command("files", cls=PathsCommand)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--tracked", is_flag=True, help="Also check every tracked file, not only staged ones (for CI).")
 # Not scan_options: a verdict on a whole file has no line to put in SARIF, JUnit or an annotation.

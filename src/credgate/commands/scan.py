@@ -9,16 +9,27 @@ the commit hook.
 from __future__ import annotations
 
 import os
+import sys
+from dataclasses import replace
 from typing import Iterator, Sequence, TextIO
 
 import click
 
 from credgate import config as config_mod
 from credgate import gitio
-from credgate.commands._common import apply_baseline, build_scanner, emit, read_disk, scan_into, scan_options
+from credgate.commands._common import (
+    ALLOWED_LARGE,
+    apply_baseline,
+    build_scanner,
+    emit,
+    open_disk,
+    scan_content_into,
+    scan_options,
+    too_large_finding,
+)
 from credgate.engine.finding import Finding
 from credgate.errors import UsageError
-from credgate.report import Report, Stats
+from credgate.report import Report, Stats, safe
 
 
 def _repo_root(directory: str) -> str | None:
@@ -28,20 +39,25 @@ def _repo_root(directory: str) -> str | None:
         return None
 
 
-def iter_files(path: str, use_git: bool, include_ignored: bool) -> Iterator[str]:
+def iter_files(path: str, use_git: bool, include_ignored: bool, stats: Stats | None = None) -> Iterator[str]:
+    """The files to scan under path (itself, when it is not a directory), as paths under path.
+
+    Inside a git work tree git lists them, from the directory named (any subdirectory, not only
+    the top), and the ignored ones are counted in stats; elsewhere the directory is walked.
+    """
     if not os.path.isdir(path) or os.path.islink(path):
         yield path
         return
-    top = _repo_root(path) if use_git else None
-    if top is not None:
-        # git lists paths from the repository root (--full-name): re-base them on the directory
-        # given, or a subdirectory would yield paths that do not exist and be scanned as empty.
-        for rel in gitio.list_files(["."], cwd=path, include_ignored=include_ignored):
-            yield os.path.join(path, os.path.relpath(os.path.join(top, os.fsdecode(rel)), path))
+    if use_git and _repo_root(path) is not None:
+        files, ignored = gitio.list_files_below(path, include_ignored=include_ignored)
+        if stats is not None:
+            stats.ignored += ignored
+        for rel in files:
+            yield os.path.join(path, os.fsdecode(rel))
         return
-    for root, dirs, files in os.walk(path):
+    for root, dirs, names in os.walk(path):
         dirs[:] = sorted(d for d in dirs if d != ".git")
-        for name in sorted(files):
+        for name in sorted(names):
             yield os.path.join(root, name)
 
 
@@ -56,6 +72,7 @@ def run(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
+    err = err or sys.stderr
     if not paths:
         raise UsageError("name at least one file or directory to scan", "e.g. `credgate scan .`")
     for p in paths:
@@ -68,19 +85,64 @@ def run(
     stats = Stats()
     findings: list[Finding] = []
     for p in paths:
-        for file in iter_files(p, use_git=not no_git, include_ignored=no_ignore):
+        if os.path.islink(p) and os.path.isdir(p):
+            why = "a symlink to a directory, not followed (only the link was read; name its target to scan)"
+            stats.skipped.append((p, why))
+        for file in iter_files(p, use_git=not no_git, include_ignored=no_ignore, stats=stats):
             if not os.path.lexists(file):
-                continue  # tracked but deleted in the work tree
-            if cfg.is_excluded(os.path.relpath(file, root)):
+                stats.skipped.append((file, "tracked, but missing from the work tree"))
+                continue
+            rel = os.path.relpath(file, root)
+            if cfg.is_excluded(rel):
                 stats.excluded += 1
                 continue
-            data = read_disk(file, cfg.max_file_size, stats, file)
-            if data is not None:
-                scan_into(scanner, data, file, None, True, stats, findings)
+            content = open_disk(file, cfg.max_file_size, stats, file)
+            if content is None:
+                continue
+            if content.data is None and content.chunks is None and cfg.is_allowed_large(rel):
+                finding = too_large_finding(file, content.size, cfg.max_file_size, content.ident)
+                findings.append(replace(finding, advisory=ALLOWED_LARGE))
+                continue
+            scan_content_into(scanner, content, file, None, True, stats, findings, cfg.max_file_size)
+    if stats.files == 0 and not findings and not stats.unreadable:
+        named = ", ".join(safe(p) for p in paths)
+        raise UsageError(
+            f"nothing was scanned in {named}: {_skips(stats, name_them=True) or 'no files there'}",
+            "name a path that holds files; --no-ignore scans ignored files, --no-git walks the directory",
+        )
+    _say_what_was_skipped(stats, err)
     report = Report("files", findings, stats, max_size=cfg.max_file_size, kind="files")
     in_git = not no_git and root != first
     report = apply_baseline(report, cfg, root=root, from_cwd=True, work_tree_renames=in_git)
     return emit(report, fmt, verbose, out, err)
+
+
+def _skips(stats: Stats, name_them: bool = False) -> str:
+    parts = []
+    if stats.ignored:
+        parts.append(f"{stats.ignored} ignored by .gitignore (--no-ignore scans them)")
+    if stats.excluded:
+        parts.append(f"{stats.excluded} excluded by `exclude` in .credgate.toml")
+    if stats.skipped:
+        what = f"{len(stats.skipped)} not regular files or missing"
+        if name_them:  # otherwise the warnings name each one
+            more = f" and {len(stats.skipped) - 3} more" if len(stats.skipped) > 3 else ""
+            what += f" ({', '.join(f'{safe(p)}: {why}' for p, why in stats.skipped[:3])}{more})"
+        parts.append(what)
+    return "; ".join(parts)
+
+
+def _say_what_was_skipped(stats: Stats, err: TextIO) -> None:
+    """A directory scan never leaves files out in silence."""
+    left_out = _skips(stats)
+    if not left_out and not stats.binary:
+        return
+    text = f"credgate: scanned {stats.files} file{'s' * (stats.files != 1)}"
+    if stats.binary:
+        text += f" ({len(stats.binary)} binary: searched for high-confidence tokens only)"
+    if left_out:
+        text += f"; left out: {left_out}"
+    print(text, file=err)
 
 
 @click.command("scan")

@@ -21,9 +21,17 @@ from typing import Iterator, Sequence, TextIO
 import click
 
 from credgate import config as config_mod
-from credgate import gitio
+from credgate import gitio, policy
 from credgate.commands import _trusted
-from credgate.commands._common import apply_baseline, build_scanner, emit, scan_counted, scan_options, touches
+from credgate.commands._common import (
+    BlobScan,
+    added_findings,
+    apply_baseline,
+    build_scanner,
+    emit,
+    scan_counted,
+    scan_options,
+)
 from credgate.engine.finding import Finding
 from credgate.engine.scanner import Scanner
 from credgate.errors import CLEAN, InternalError, UsageError
@@ -183,7 +191,7 @@ def iter_added_findings(
     # Keyed by (blob, path), never by blob alone: whether a match blocks depends on the path
     # (example and test names, dotenv rules, notebooks, rules scoped to some files), and the
     # same content can sit under an example name and under a real one in one push.
-    scanned_blobs: dict[tuple[str, bytes], tuple[list[Finding], str]] = {}
+    scanned_blobs: dict[tuple[str, bytes], BlobScan] = {}
     blocked_before: dict[tuple[str, bytes], set[tuple[str, bytes]]] = {}  # (blob, old path)
     reader = gitio.BlobReader(max_size, cwd)
     try:
@@ -210,26 +218,20 @@ def iter_added_findings(
                     if patch_only and not moved and _patch_stands_in(change):
                         yield from ((commit, f) for f in _scan_patch(scanner, change, display, commit, stats))
                         continue
-                    key = (change.new_sha, change.path)
-                    if key not in scanned_blobs:
-                        blob = reader.read(change.new_sha)
-                        if blob.data is None:
-                            stats.too_large.append((f"{commit.sha[:12]}:{display}", blob.size))
-                            scanned_blobs[key] = ([], "text")
-                            continue
-                        result = scan_counted(scanner, blob.data, display, stats)
-                        scanned_blobs[key] = (result.findings, result.kind)
-                    found, kind = scanned_blobs[key]
-                    was_blocking = None
-                    if moved and found:
+                    was_blocking: set[tuple[str, bytes]] | None = None
+                    if moved:
                         was_blocking = _blocking_under(scanner, reader, change, blocked_before)
-                    for f in found:
-                        if touches(f, change.added, change.all_added, kind) or (
-                            was_blocking is not None
-                            and f.blocking
-                            and (f.rule_id, f.secret) not in was_blocking
-                        ):
-                            yield commit, replace(f, commit=commit.sha)
+
+                    def new_under_this_name(
+                        f: Finding, before: set[tuple[str, bytes]] | None = was_blocking
+                    ) -> bool:
+                        return before is not None and f.blocking and (f.rule_id, f.secret) not in before
+
+                    # Large blobs are streamed, one over max_size blocks, next-line markers are checked.
+                    for f in added_findings(
+                        scanner, reader, scanned_blobs, change, display, stats, also=new_under_this_name
+                    ):
+                        yield commit, replace(f, path=display, commit=commit.sha)
     finally:
         reader.close()
 
@@ -394,6 +396,14 @@ def _scan_patch(
         starts.append(at)
         at += count
     last = at - 1
+    # Joined, a block's last line sits above the next block's first: a next-line marker there
+    # covers it only when the two lines touch in the file too.
+    apart = {
+        starts[k + 1] - 1
+        for k in range(len(starts) - 1)
+        if change.added_blocks[k + 1][0] != change.added_blocks[k][0] + change.added_blocks[k][1]
+    }
+    text = policy.disarm_next_line_markers(text, apart)
 
     def file_line(n: int) -> int:
         k = bisect_right(starts, min(n, last)) - 1

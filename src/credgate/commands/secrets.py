@@ -3,7 +3,9 @@
 Scans what the commit will record: blobs in the index, whole (so pairs and
 multi-line keys are seen), blocking on findings that touch lines this commit
 adds. Files named on the command line that are not staged (pre-commit's
-`--all-files` and `--files`) are scanned from disk, every line.
+`--all-files` and `--files`) are scanned from disk, every line; a named file
+that is staged is judged like the plain hook judges it, on the lines it adds.
+Large files are scanned a window at a time; one over max-file-size blocks.
 """
 
 from __future__ import annotations
@@ -15,11 +17,27 @@ import click
 
 from credgate import config as config_mod
 from credgate import gitio
-from credgate.commands._common import apply_baseline, build_scanner, emit, read_disk, scan_into, scan_options
+from credgate.commands._common import (
+    CHUNK,
+    STREAM_ABOVE,
+    Content,
+    PathsCommand,
+    apply_baseline,
+    build_scanner,
+    emit,
+    open_disk,
+    scan_content_into,
+    scan_options,
+)
 from credgate.engine.finding import Finding
 from credgate.engine.scanner import Scanner
 from credgate.errors import UsageError
 from credgate.report import Report, Stats
+
+
+def _named(path: bytes, named: list[bytes]) -> bool:
+    """Whether a repo-relative path is one of the named paths, or lies under a named directory."""
+    return any(n in (b"", b".") or path == n or path.startswith(n.rstrip(b"/") + b"/") for n in named)
 
 
 def run(
@@ -38,7 +56,12 @@ def run(
     scanner = build_scanner(cfg)
     stats = Stats()
     findings: list[Finding] = []
-    all_changes = gitio.staged_changes(state.diff_base, paths)
+    # The whole index is diffed even when paths are named (pre-commit names them), then filtered:
+    # a pathspec would hide a rename's old side, and a pure `git mv` would look like a new file.
+    all_changes = gitio.staged_changes_lean(state.diff_base)
+    named = [os.fsencode(os.path.relpath(os.path.abspath(p), top)) for p in paths]
+    if paths:
+        all_changes = [c for c in all_changes if _named(c.path, named)]
     changes = [c for c in all_changes if c.scannable]
     staged_paths = {c.path for c in all_changes}
     new_files: set[str] = set()
@@ -52,17 +75,16 @@ def run(
         todo.append(change)
         if change.status in ("A", "C"):
             new_files.add(display)
-    for change, blob in zip(todo, gitio.read_blobs([c.new_sha for c in todo], cfg.max_file_size)):
+    blobs = gitio.read_blob_streams([c.new_sha for c in todo], cfg.max_file_size, STREAM_ABOVE, CHUNK)
+    for change, blob in zip(todo, blobs):
         display = os.fsdecode(change.path)
-        if blob.data is None:
-            stats.too_large.append((display, blob.size))
-            continue
-        scan_into(scanner, blob.data, display, change.added, all_lines, stats, findings)
+        content = Content(blob.size, blob.data, blob.chunks, ident=blob.sha.encode())
+        added = None if change.all_added else change.added
+        scan_content_into(scanner, content, display, added, all_lines, stats, findings, cfg.max_file_size)
 
     # Named but not staged: pre-commit's --all-files / --files modes, or a user's explicit list.
     from_disk = 0
-    for given in paths:
-        rel = os.fsencode(os.path.relpath(os.path.abspath(given), top))
+    for given, rel in zip(paths, named):
         if rel in staged_paths:
             continue
         display = os.fsdecode(rel)
@@ -74,10 +96,10 @@ def run(
             raise UsageError(f"{given}: no such file", "name files that exist, or run without arguments")
         if os.path.isdir(full) and not os.path.islink(full):
             continue
-        data = read_disk(full, cfg.max_file_size, stats, display)
-        if data is not None:
+        found = open_disk(full, cfg.max_file_size, stats, display)
+        if found is not None:
             from_disk += 1
-            scan_into(scanner, data, display, None, True, stats, findings)
+            scan_content_into(scanner, found, display, None, True, stats, findings, cfg.max_file_size)
 
     scope = "staged changes" if not from_disk else "files" if not todo else "staged changes and files"
     # Files read from disk (pre-commit --all-files) are edited, not unstaged.
@@ -142,7 +164,7 @@ def _credential_files(findings: list[Finding], cfg: config_mod.Config) -> set[st
     return credential_files(blocking, cfg)
 
 
-@click.command("secrets")
+@click.command("secrets", cls=PathsCommand)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
     "--all-lines", is_flag=True, help="Block on any finding in a staged file, not only on added lines."

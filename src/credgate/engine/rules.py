@@ -14,6 +14,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from credgate.errors import InternalError
+
 SEVERITIES = ("critical", "high", "medium", "low")
 CONFIDENCES = ("high", "medium", "low")
 IN_TESTS = ("block", "notice", "skip")  # what a match in a test path does (see filters.is_in_test_file)
@@ -335,24 +337,64 @@ def load(extra_files: Iterable[str] = (), cache_dir: str | None = None) -> RuleS
     """The built-in rules plus extra files, parsed once and then served from a cache.
 
     Parsing a few hundred TOML rules costs tens of milliseconds on every commit;
-    the cache (JSON, keyed by each file's path, size and mtime) costs about one.
-    The engine itself stays pure: the cache location is passed in.
+    the cache costs a few. It is never trusted blindly: it is keyed by the bytes
+    of every rule file (and of this module), and its payload carries a digest and
+    a rule count that must both check out, the count against the `[[rule]]`
+    tables the files hold. Anything else is rebuilt from the files. An empty
+    rule set, however it came about, is an error: a gate with no rules passes
+    everything. The engine itself stays pure: the cache location is passed in.
     """
     paths = [*builtin_files(), *extra_files]
-    cached = _cached_rules(paths, cache_dir) if cache_dir else None
+    sources = _read_sources(paths)
+    cached = _cached_rules(sources, cache_dir) if cache_dir else None
     if cached is not None:
         return RuleSet(cached)
     rules: list[Rule] = []
-    for path in paths:
-        rules.extend(_rules_of(_load_toml(path), path))
+    for path, raw in sources:
+        rules.extend(_rules_of(_parse_toml(path, raw), path))
+    if not rules:
+        raise EmptyRuleSet("no rules were loaded: the rule files hold no [[rule]] table")
     if cache_dir:
-        _store_rules(paths, rules, cache_dir)
+        _store_rules(sources, rules, cache_dir)
     return RuleSet(rules)
+
+
+class EmptyRuleSet(InternalError):
+    """No rules at all: an installation problem, never a reason to pass (the gate fails closed, exit 3)."""
+
+
+def _read_sources(paths: list[str]) -> list[tuple[str, bytes]]:
+    out = []
+    for path in paths:
+        try:
+            with open(path, "rb") as fh:
+                out.append((path, fh.read()))
+        except OSError as exc:
+            raise RuleError(f"{path}: cannot read rule file: {exc.strerror}") from None
+    return out
+
+
+def _parse_toml(path: str, raw: bytes) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on older interpreters only
+        import tomli as tomllib
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise RuleError(f"{path}: not valid TOML: not UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(f"{path}: not valid TOML: {exc}") from None
 
 
 # The cache holds rules already validated by parse_rule, field by field, so a hit rebuilds them without
 # checking them again (that check costs more than reading the file). The field list is part of the key.
 _CACHED_FIELDS = tuple(f for f in Rule.__dataclass_fields__ if not f.startswith("_"))
+_CACHE_FORMAT = b"credgate-rules-cache/2"
+# `[[rule]]` at the start of a line: the count a cache must agree with, read from the files themselves,
+# so a cache cannot drop rules and still be believed. A file that spells the header otherwise
+# (`[[ rule ]]`) is never cached, only parsed each time.
+_RULE_HEADER = b"[[rule]]"
 
 
 def _rule_to_json(rule: Rule) -> dict[str, Any]:
@@ -384,45 +426,80 @@ def _sha256_hex(data: bytes) -> str:
     return str(sha256(data).hexdigest())
 
 
-def _cache_file(paths: list[str], cache_dir: str) -> str | None:
+def _cache_key(sources: list[tuple[str, bytes]]) -> str:
+    """A digest of everything the cached rules are made from: the rule files' paths and bytes, this
+    module's own bytes (a change in parsing must not be served from an old cache), the version."""
     from credgate import __version__
 
-    # This module is part of the key too: the cache holds what parse_rule made of the files, so a change in
-    # parsing (a new default, say) must not be served from a cache written by the old code.
     try:
-        stamp = [(p, st.st_size, st.st_mtime_ns) for p in [__file__, *paths] for st in [os.stat(p)]]
+        with open(__file__, "rb") as fh:
+            code = fh.read()
     except OSError:
-        return None
-    key = _sha256_hex(repr((__version__, _CACHED_FIELDS, stamp)).encode())[:24]
-    return os.path.join(cache_dir, f"rules-{key}.json")
+        code = b""
+    parts = [_CACHE_FORMAT, __version__.encode(), repr(_CACHED_FIELDS).encode(), code]
+    for path, raw in sources:
+        parts += [os.fsencode(path), raw]
+    # Length-prefixed, so no two different sets of files give the same input.
+    return _sha256_hex(b"".join(b"%d:%s" % (len(p), p) for p in parts))
 
 
-def _cached_rules(paths: list[str], cache_dir: str) -> list[Rule] | None:
+def _expected_count(sources: list[tuple[str, bytes]]) -> int:
+    return sum(raw.count(b"\n" + _RULE_HEADER) + raw.startswith(_RULE_HEADER) for _, raw in sources)
+
+
+def _cached_rules(sources: list[tuple[str, bytes]], cache_dir: str) -> list[Rule] | None:
+    """The cached rules, or None (rebuild) unless the file is the one for these sources and intact.
+
+    Layout: one header line `format key count digest`, then the JSON payload, whose digest
+    (bound to the key) must match. The count must equal the files' `[[rule]]` tables and the
+    number of rules the payload holds.
+    """
     import json
 
-    target = _cache_file(paths, cache_dir)
-    if target is None:
-        return None
+    key = _cache_key(sources)
+    target = os.path.join(cache_dir, f"rules-{key[:24]}.json")
     try:
-        with open(target, encoding="utf-8") as fh:
-            docs = json.load(fh)
+        with open(target, "rb") as fh:
+            blob = fh.read()
+        header, _, payload = blob.partition(b"\n")
+        fmt, got_key, count_text, digest = header.split(b" ")
+        count = int(count_text)
+        if (
+            fmt != _CACHE_FORMAT
+            or got_key.decode() != key
+            or digest.decode() != _sha256_hex(key.encode() + payload)
+            or count <= 0
+            or count != _expected_count(sources)
+        ):
+            return None
+        docs = json.loads(payload)
+        if not isinstance(docs, list) or len(docs) != count:
+            return None
         return [_rule_from_json(d) for d in docs]
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return None  # unreadable or from another layout: parse the rule files again
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError):
+        return None  # missing, corrupt or from another layout: parse the rule files again
 
 
-def _store_rules(paths: list[str], rules: list[Rule], cache_dir: str) -> None:
+def _store_rules(sources: list[tuple[str, bytes]], rules: list[Rule], cache_dir: str) -> None:
     import json
     import tempfile
 
-    target = _cache_file(paths, cache_dir)
-    if target is None:
-        return
+    if len(rules) != _expected_count(sources):
+        return  # a file writes its tables in a way the count does not see: never cache what cannot be checked
+    key = _cache_key(sources)
+    target = os.path.join(cache_dir, f"rules-{key[:24]}.json")
     try:
+        payload = json.dumps([_rule_to_json(r) for r in rules]).encode("utf-8")
+        header = b"%s %s %d %s\n" % (
+            _CACHE_FORMAT,
+            key.encode(),
+            len(rules),
+            _sha256_hex(key.encode() + payload).encode(),
+        )
         os.makedirs(cache_dir, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump([_rule_to_json(r) for r in rules], fh)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(header + payload)
         os.replace(tmp, target)
     except (OSError, TypeError, ValueError):
         pass  # a cache that cannot be written only costs speed
