@@ -7,7 +7,7 @@
     protect = ["*.secret"]            # more credential-file patterns for the env-file gate
     unprotect = [".npmrc"]            # default patterns this repository does not protect
     notices = "report"                # placeholder-like matches: "report" (not blocking), "block", "hide"
-    baseline = ".credgate-baseline.json"  # accepted findings (default: that file at the root, if present)
+    baseline = ".credgate-baseline.jsonl"  # accepted findings (default: that file at the root, if present)
     allow-config-changes = false      # CI/pre-receive: a change may edit this file and the baseline
 
 A broken config is a usage error (exit 2) that names the file and the key: a
@@ -155,8 +155,9 @@ def find(root: str, explicit: str | None = None) -> Config:
     candidate = os.path.join(root, CONFIG_NAME)
     cfg = load(candidate) if os.path.isfile(candidate) else Config()
     if cfg.baseline is None:
-        from credgate.baseline import BASELINE_NAME
+        from credgate.baseline import BASELINE_NAME, LEGACY_NAME
 
-        default = os.path.join(root, BASELINE_NAME)
-        cfg.baseline = default if os.path.isfile(default) else None
+        # The old single-document baseline is still read (and converted by `credgate baseline`).
+        found = [p for p in (BASELINE_NAME, LEGACY_NAME) if os.path.isfile(os.path.join(root, p))]
+        cfg.baseline = os.path.join(root, found[0]) if found else None
     return cfg

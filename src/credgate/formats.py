@@ -6,10 +6,9 @@ pass through `safe()`, and no snippet of the scanned line is ever included.
 
 from __future__ import annotations
 
-import json
 from urllib.parse import quote
 
-from credgate import __version__
+from credgate import __version__, output_escape
 from credgate.engine.finding import Finding
 from credgate.report import Report, safe
 
@@ -21,7 +20,7 @@ def _message(f: Finding) -> str:
     if f.advisory:
         from credgate.engine.scanner import advisory_text
 
-        return f"{safe(f.rule_name)}: {f.redacted()} {advisory_text(f.advisory)}; not blocking."
+        return f"{safe(f.rule_name)}: {f.redacted()} {safe(advisory_text(f.advisory))}; not blocking."
     text = f"{safe(f.rule_name)}: secret {f.redacted()}."
     if f.note:
         text += f" ({safe(f.note)})"
@@ -46,7 +45,7 @@ def to_sarif(report: Report) -> str:
                 "properties": {"tags": ["security", "secret"], "severity": f.severity},
             }
             if f.url:
-                rule["helpUri"] = f.url
+                rule["helpUri"] = safe(f.url)
             rule_objs.append(rule)
         region = {"startLine": f.line, "startColumn": f.col, "endLine": f.end_line}
         result: dict[str, object] = {
@@ -78,15 +77,11 @@ def to_sarif(report: Report) -> str:
             }
         ],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False)
+    return output_escape.dumps_json(doc)
 
 
-def _gh_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _gh_prop(text: str) -> str:
-    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+_gh_data = output_escape.gh_data
+_gh_prop = output_escape.gh_property
 
 
 def to_github(report: Report) -> str:
@@ -94,13 +89,13 @@ def to_github(report: Report) -> str:
     lines = []
     for f in report.findings:
         props = (
-            f"file={_gh_prop(safe(f.path))},line={f.line},endLine={f.end_line},col={f.col},"
+            f"file={_gh_prop(output_escape.controls(f.path))},line={f.line},endLine={f.end_line},col={f.col},"
             f"title={_gh_prop('credgate ' + f.rule_id)}"
         )
         lines.append(f"::{'error' if f.blocking else 'notice'} {props}::{_gh_data(_message(f))}")
     n = sum(f.blocking for f in report.findings)
     lines.append(
-        f"credgate: {n} secret{'s' * (n != 1)} found in {report.scope}" if n else "credgate: no secrets"
+        f"credgate: {n} secret{'s' * (n != 1)} found in {safe(report.scope)}" if n else "credgate: no secrets"
     )
     return "\n".join(lines)
 
@@ -110,18 +105,19 @@ def to_junit(report: Report) -> str:
 
     blocking = [f for f in report.findings if f.blocking]
     n = len(blocking)
+    # Every value is passed through `xml_text`: one U+FFFF in a file name would make the whole
+    # report invalid XML, and the CI system would drop it.
+    x = output_escape.xml_text
     suites = ET.Element("testsuites", name="credgate", tests=str(max(n, 1)), failures=str(n))
     suite = ET.SubElement(
-        suites, "testsuite", name=f"credgate: {report.scope}", tests=str(max(n, 1)), failures=str(n)
+        suites, "testsuite", name=x(f"credgate: {report.scope}"), tests=str(max(n, 1)), failures=str(n)
     )
     for f in blocking:  # a notice is not a failed test
         case = ET.SubElement(
-            suite, "testcase", classname=f"credgate.{f.rule_id}", name=f"{safe(f.path)}:{f.line}"
+            suite, "testcase", classname=f"credgate.{f.rule_id}", name=x(f"{f.path}:{f.line}")
         )
-        failure = ET.SubElement(
-            case, "failure", type=f.rule_id, message=f"{safe(f.rule_name)}: {f.redacted()}"
-        )
-        failure.text = _message(f)
+        failure = ET.SubElement(case, "failure", type=f.rule_id, message=x(f"{f.rule_name}: {f.redacted()}"))
+        failure.text = x(_message(f))
     if not n:
-        ET.SubElement(suite, "testcase", classname="credgate", name=f"no secrets in {report.scope}")
-    return ET.tostring(suites, encoding="unicode", xml_declaration=True)
+        ET.SubElement(suite, "testcase", classname="credgate", name=x(f"no secrets in {report.scope}"))
+    return output_escape.xml_document(ET.tostring(suites, encoding="unicode", xml_declaration=True))

@@ -28,6 +28,19 @@ _PINNED = (
     "-c", "diff.relative=false",
     "-c", "diff.external=",
     "-c", "core.fsmonitor=false",
+    # What `git log` prints (the push gate, history, audit): a hidden root commit, signature
+    # checks or re-encoded output between commits would hide commits or break the parse.
+    "-c", "log.showRoot=true",
+    "-c", "log.showSignature=false",
+    "-c", "log.decorate=false",
+    "-c", "log.abbrevCommit=false",
+    "-c", "log.follow=false",
+    "-c", "log.mailmap=false",
+    "-c", "i18n.logOutputEncoding=UTF-8",
+    "-c", "diff.submodule=short",
+    "-c", "diff.suppressBlankEmpty=false",
+    "-c", "diff.renames=true",
+    "-c", "merge.conflictStyle=merge",  # the remerge diff of a merge is against git's own conflict markers
 )  # fmt: skip
 _DROPPED_ENV = ("GIT_EXTERNAL_DIFF", "GIT_DIFF_OPTS", "GIT_PAGER", "PAGER", "GIT_TRACE", "GIT_FLUSH")
 
@@ -37,6 +50,9 @@ def _env() -> dict[str, str]:
     env["GIT_TERMINAL_PROMPT"] = "0"
     env["GIT_OPTIONAL_LOCKS"] = "0"  # a scan must not take the index lock or refresh it
     env["LC_ALL"] = "C"
+    # A replace ref (refs/replace/<commit>, which a pusher can push) makes git show another object in
+    # a commit's place: every object is read as it is.
+    env["GIT_NO_REPLACE_OBJECTS"] = "1"
     return env
 
 
@@ -151,6 +167,13 @@ class Change:
     added_blocks: list[tuple[int, int, bytes]] = field(default_factory=list)
 
     @property
+    def splits(self) -> bool:
+        """Whether git's patch shows this entry as two sections (a deletion, then a creation)."""
+        if self.old_mode.strip("0") == "" or self.new_mode.strip("0") == "":
+            return False  # an added or deleted file: one section
+        return int(self.old_mode, 8) & 0o170000 != int(self.new_mode, 8) & 0o170000
+
+    @property
     def scannable(self) -> bool:
         # Deleted files have nothing to scan; gitlinks (160000) are other repositories.
         return (
@@ -214,7 +237,10 @@ def attach_added_lines(
     if sections and sections[0].startswith(b"diff --git "):
         sections[0] = sections[0][len(b"diff --git ") :]
     sections = [s for s in sections if s]
-    if len(sections) != len(changes):
+    # A type change (symlink <-> file, file <-> submodule) is one raw entry but two sections:
+    # git prints the old entry's deletion, then the new one's creation.
+    counts = [2 if change.splits else 1 for change in changes]
+    if len(sections) != sum(counts):
         if not strict:
             # A merge's remerge diff can carry sections without a raw entry: judge
             # every line of its files as added rather than guess.
@@ -225,7 +251,10 @@ def attach_added_lines(
             "could not match git's patch to its file list "
             f"({len(sections)} sections for {len(changes)} files)"
         )
-    for change, section in zip(changes, sections):
+    at = 0
+    for change, count in zip(changes, counts):
+        at += count
+        section = sections[at - 1]  # of a split pair, the creation: all the lines it adds
         blocks = _zero_context_blocks(section, keep_text)
         if blocks is None:
             blocks = _line_by_line_blocks(section)
@@ -298,6 +327,7 @@ class Blob:
     sha: str
     size: int
     data: bytes | None  # None when larger than the limit (not read into memory)
+    kind: str = "blob"  # the object's type: BlobReader also reads commits, tags and trees
 
 
 def read_blobs(shas: Sequence[str], max_size: int, cwd: str | None = None) -> Iterator[Blob]:
@@ -357,19 +387,18 @@ def list_files(paths: Iterable[str], cwd: str | None = None, include_ignored: bo
 
 
 def hooks_dir(cwd: str | None = None) -> str:
-    """Where git looks for hooks in this clone (core.hooksPath honoured), via GitPython."""
-    import git as gitpython  # heavy: only for install-time commands
+    """The directory git itself runs hooks from in this clone, absolute.
 
+    Asked of git (`rev-parse --git-path hooks`), never re-derived: `core.hooksPath` can come from
+    `config.worktree`, an `includeIf` (`gitdir:`, `onbranch:`, `hasconfig:remote.*.url:`), the
+    environment (`GIT_CONFIG_*`) or `-c`, and a relative value is taken from the work tree root.
+    A reader that misses any of these installs or audits hooks git never runs.
+    """
     try:
-        repo = gitpython.Repo(cwd or os.getcwd(), search_parent_directories=True)
-    except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):
-        raise UsageError("not inside a git repository", "run this from inside the repository") from None
-    with repo.config_reader() as cfg:
-        custom = cfg.get_value("core", "hooksPath", default="")
-    if custom:
-        base = repo.working_tree_dir or repo.git_dir
-        return os.path.join(str(base), os.path.expanduser(str(custom)))
-    return os.path.join(repo.common_dir, "hooks")
+        return git_path("hooks", cwd)
+    except GitCommandError as exc:
+        _raise_not_repo(exc.stderr)
+        raise
 
 
 # ---------------------------------------------------------------- history
@@ -459,7 +488,7 @@ def iter_commits(
         "log", "--format=%x01CG %H %P%x02%at", "--raw", "-p", "-z", "-U0", "--no-abbrev",
         "--inter-hunk-context=0", "--no-color", "--no-ext-diff", "--no-textconv", "--text", "--find-renames",
         "--diff-merges=remerge", "--diff-algorithm=myers", "--ignore-submodules=none", "-O/dev/null",
-        "--src-prefix=a/", "--dst-prefix=b/", *selection, "--",
+        "--src-prefix=a/", "--dst-prefix=b/", *_LOG_PINNED, *selection, "--",
     )  # fmt: skip
     import tempfile  # only history commands need it; the commit hook does not pay for it
 
@@ -474,13 +503,93 @@ def iter_commits(
             data = "".join(f"{c}\n" for c in commits).encode()
             threading.Thread(target=_feed, args=(proc.stdin, data), daemon=True).start()
         try:
-            yield from _parse_log(_Stream(proc.stdout), keep_text)
+            for commit in _parse_log(_Stream(proc.stdout), keep_text):
+                if len(commit.parents) > 2:
+                    # git has no remerge diff for an octopus ("Skipping remerge-diff for octopus merges").
+                    commit.changes = octopus_changes(commit.sha, commit.parents, cwd, keep_text)
+                yield commit
         finally:
             proc.stdout.close()
             rc = proc.wait()
         if rc != 0:
             errfile.seek(0)
             raise GitCommandError(["log", *revs], rc, errfile.read())
+
+
+# Flags that win over any config: every commit (a root or orphan one too) with its full patch,
+# nothing else between commits (signature checks, notes, decorations), and no re-encoding.
+_LOG_PINNED = (
+    "--root", "--no-show-signature", "--no-notes", "--no-decorate", "--no-mailmap", "--no-abbrev-commit",
+    "--encoding=UTF-8", "--submodule=short",
+)  # fmt: skip
+
+_DIFF_FLAGS = (
+    "--raw", "-p", "-z", "-U0", "--no-abbrev", "--inter-hunk-context=0", "--no-color", "--no-ext-diff",
+    "--no-textconv", "--text", "--diff-algorithm=myers", "--ignore-submodules=none", "--submodule=short",
+    "-O/dev/null", "--src-prefix=a/", "--dst-prefix=b/",
+)  # fmt: skip
+
+
+def octopus_changes(
+    sha: str, parents: Sequence[str], cwd: str | None = None, keep_text: bool = False
+) -> list[Change]:
+    """What a merge of three or more parents adds: lines no parent has.
+
+    The diff against the first parent, less every added line that another
+    parent already has at the same path (those came from a merged branch, which
+    is judged on its own commits). A file the merge takes unchanged from some
+    parent adds nothing; a line in no parent (an evil merge, a file only the merge
+    creates) is added.
+    """
+    out = run("diff-tree", "-r", "--find-renames", *_DIFF_FLAGS, parents[0], sha, "--", cwd=cwd)
+    changes, patch = parse_raw(out)
+    attach_added_lines(changes, patch, keep_text=True)
+    # Per other parent: path -> that parent's blob there (None: the path is not in it). A path
+    # missing from the map is identical in that parent and in the merge.
+    others: list[dict[bytes, str | None]] = []
+    for parent in parents[1:]:
+        raw, _ = parse_raw(
+            run("diff-tree", "-r", "--raw", "-z", "--no-abbrev", "--no-renames", parent, sha, "--", cwd=cwd)
+        )
+        absent = {c.path for c in raw if set(c.old_sha.encode()) == ZERO_SHA_CHARS or c.old_mode == "160000"}
+        others.append({c.path: None if c.path in absent else c.old_sha for c in raw})
+    wanted = {sha_ for other in others for sha_ in other.values() if sha_}
+    order = list(wanted)
+    # An oversized parent version cannot be compared: its lines are not credited to it (fail closed).
+    lines_of = {
+        blob.sha: set(blob.data.split(b"\n"))
+        for blob in read_blobs(order, 1 << 26, cwd)
+        if blob.data is not None
+    }
+    kept = []
+    for change in changes:
+        if any(change.path not in other for other in others):
+            continue  # the merge takes this file as one of its parents has it
+        inherited: set[bytes] = set()
+        for other in others:
+            blob_sha = other[change.path]
+            if blob_sha:
+                inherited |= lines_of.get(blob_sha, set())
+        blocks: list[tuple[int, int, bytes]] = []
+        added: set[int] = set()
+        for first, _count, text in change.added_blocks:
+            run_start, run_lines = 0, list[bytes]()
+            for i, line in enumerate(text.split(b"\n")):
+                if line in inherited:
+                    if run_lines:
+                        blocks.append((run_start, len(run_lines), b"\n".join(run_lines)))
+                    run_lines = []
+                    continue
+                if not run_lines:
+                    run_start = first + i
+                run_lines.append(line)
+                added.add(first + i)
+            if run_lines:
+                blocks.append((run_start, len(run_lines), b"\n".join(run_lines)))
+        change.added = added
+        change.added_blocks = blocks if keep_text else []
+        kept.append(change)
+    return kept
 
 
 def _feed(stdin: IO[bytes], data: bytes) -> None:
@@ -547,7 +656,9 @@ class BlobReader:
         data = stdout.read(size + 1)
         if len(data) != size + 1:
             raise InternalError(f"git cat-file ended early while reading {sha}")
-        return Blob(sha, size, data[:-1] if size <= self.max_size else None)
+        # The id git answers with: a ref name asked for comes back as the object it names.
+        oid, kind = parts[0].decode("ascii", "replace"), parts[1].decode("ascii", "replace")
+        return Blob(oid, size, data[:-1] if size <= self.max_size else None, kind)
 
     def close(self) -> None:
         if self._proc.stdin:
@@ -555,6 +666,34 @@ class BlobReader:
         if self._proc.stdout:
             self._proc.stdout.close()
         self._proc.wait()
+
+
+def object_message(raw: bytes) -> bytes:
+    """The message of a raw commit or tag object: everything after its headers' blank line."""
+    at = raw.find(b"\n\n")
+    return raw[at + 2 :] if at != -1 else b""
+
+
+def object_header(raw: bytes, name: bytes) -> bytes | None:
+    """The first header `name` of a raw commit or tag object (before the blank line)."""
+    for line in raw.split(b"\n\n", 1)[0].split(b"\n"):
+        if line.startswith(name + b" "):
+            return line[len(name) + 1 :]
+    return None
+
+
+def tree_blobs(tree: str, cwd: str | None = None) -> list[tuple[str, str, bytes]]:
+    """(mode, blob id, path) of every file in a tree, recursively; submodules are left out."""
+    out = run("ls-tree", "-r", "-z", "--full-tree", tree, cwd=cwd)
+    entries = []
+    for record in out.split(b"\0"):
+        if not record:
+            continue
+        meta, _, path = record.partition(b"\t")
+        mode, kind, sha = meta.decode("ascii").split(" ")
+        if kind == "blob":
+            entries.append((mode, sha, path))
+    return entries
 
 
 def rev_list(revs: Sequence[str], cwd: str | None = None) -> list[str]:
@@ -794,6 +933,16 @@ def work_tree_dirty(cwd: str | None = None) -> bool:
     return bool(run("status", "--porcelain=v1", "-z", "--untracked-files=no", cwd=cwd).strip(b"\0"))
 
 
+def ref_objects(cwd: str | None = None) -> list[tuple[str, str, str]]:
+    """(object id, object type, ref name) of every ref: tags of tags, blobs and trees included."""
+    out = run("for-each-ref", "--format=%(objectname) %(objecttype) %(refname)", cwd=cwd)
+    rows = []
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
+        sha, kind, name = line.split(" ", 2)
+        rows.append((sha, kind, name))
+    return rows
+
+
 def refs(patterns: Sequence[str], cwd: str | None = None) -> list[str]:
     out = run("for-each-ref", "--format=%(refname)", *patterns, cwd=cwd)
     return out.decode("utf-8", "surrogateescape").split()
@@ -901,3 +1050,91 @@ def refs_matching(patterns: Sequence[str], cwd: str | None = None) -> list[tuple
         elif peeled_kind == "commit":
             found.append((name, peeled))
     return found
+
+
+# ---------------------------------------------------------------- renames (for the baseline)
+
+
+def _rename_pairs(out: bytes) -> list[tuple[str, str]]:
+    """(old, new) from `--name-status -z` output restricted to renames, in git's order."""
+    pairs = []
+    fields = out.split(b"\0")
+    i = 0
+    while i < len(fields):
+        status = fields[i].lstrip(b"\n").rsplit(b"\n", 1)[-1]  # a --format line may precede the status
+        if status[:1] == b"R" and i + 2 < len(fields):
+            pairs.append((os.fsdecode(fields[i + 1]), os.fsdecode(fields[i + 2])))
+            i += 3
+        else:
+            i += 1
+    return pairs
+
+
+def first_commit_adding(path: str, rev: str = "HEAD", cwd: str | None = None) -> str | None:
+    """The oldest commit reachable from rev that added path, or None (never committed)."""
+    if not commit_exists(rev, cwd):
+        return None
+    out = run("log", "--format=%H", "--diff-filter=A", "--no-renames", rev, "--", path, cwd=cwd, check=False)
+    shas = out.decode("ascii").split()
+    return shas[-1] if shas else None
+
+
+def tree_paths(rev: str, cwd: str | None = None) -> set[str]:
+    """Every file path in rev's tree (empty when rev is not a commit)."""
+    if not commit_exists(rev, cwd):
+        return set()
+    out = run("ls-tree", "-r", "-z", "--name-only", "--full-tree", rev, cwd=cwd)
+    return {os.fsdecode(p) for p in out.split(b"\0") if p}
+
+
+def renames_between(since: str, tip: str, cwd: str | None = None) -> list[tuple[str, str]]:
+    """Renames git detects in the commits from `since` (itself included) to `tip`, oldest first."""
+    out = run(
+        "log", "--reverse", "--format=", "--no-merges", "-M", "--diff-filter=R", "--name-status", "-z",
+        tip, "--not", f"{since}^@", "--",
+        cwd=cwd,
+    )  # fmt: skip
+    return _rename_pairs(out)
+
+
+def work_tree_renames(cwd: str | None = None) -> list[tuple[str, str]]:
+    """Renames between HEAD and the work tree as git detects them (a `git mv` not yet committed)."""
+    if not commit_exists("HEAD", cwd):
+        return []
+    out = run("diff-index", "-M", "--diff-filter=R", "--name-status", "-z", "HEAD", "--", cwd=cwd)
+    return _rename_pairs(out)
+
+
+def blob_text(rev: str, path: str, max_size: int, cwd: str | None = None) -> bytes | None:
+    """The content of path at rev (rev "" is the index), or None when absent or over max_size."""
+    sha = blob_at(rev, path, cwd)
+    if sha is None:
+        return None
+    for blob in read_blobs([sha], max_size, cwd):
+        return blob.data
+    return None
+
+
+def renames_in(revs: Sequence[str], cwd: str | None = None) -> list[tuple[str, str]]:
+    """Every rename git detects in the commits of revs (history: a file accepted under its new name)."""
+    out = run(
+        "log", "--reverse", "--format=", "--no-merges", "-M", "--diff-filter=R", "--name-status", "-z",
+        *revs, "--", cwd=cwd,
+    )  # fmt: skip
+    return _rename_pairs(out)
+
+
+def path_blobs(rev: str, paths: Sequence[str], cwd: str | None = None) -> list[str]:
+    """Every blob the given paths held in the history of rev (newest first, each once)."""
+    if not paths or not commit_exists(rev, cwd):
+        return []
+    out = run(
+        "log", "--format=", "--raw", "-z", "--no-renames", "--no-abbrev", "-m", rev, "--", *paths, cwd=cwd
+    )
+    shas: dict[str, None] = {}
+    for field_ in out.split(b"\0"):
+        if field_.startswith((b":", b"\n:")):
+            sha = field_.lstrip(b"\n").split(b" ")[3].decode("ascii")
+            if set(sha) != {"0"}:
+                shas[sha] = None
+    return list(shas)

@@ -8,8 +8,9 @@ from the list in `.credgate.toml` (`protect`, `unprotect`).
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
+
+from credgate.engine import dotenv
 
 # Committed on purpose, with placeholder values: their values are still scanned.
 ENV_TEMPLATES = frozenset({".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults"})
@@ -78,13 +79,28 @@ DEFAULT_PROTECTED: tuple[Protected, ...] = (
 
 
 def is_env_template(path: str) -> bool:
-    return posixpath.basename(path) in ENV_TEMPLATES
+    return dotenv.is_dotenv_template(path)
 
 
 def is_env_file(path: str) -> bool:
-    """`.env` and `.env.*` at any depth, templates excepted."""
-    name = posixpath.basename(path)
-    return (name == ".env" or name.startswith(".env.")) and name not in ENV_TEMPLATES
+    """A dotenv file (`.env`, `.env.*`, `*.env`) at any depth, templates excepted: the one
+    definition the scanner's env rules use too (`credgate.engine.dotenv`)."""
+    return dotenv.is_dotenv(path) and not dotenv.is_dotenv_template(path)
+
+
+# `prod.env`, `config/secrets.env`: dotenv files the `.env.*` pattern does not name. The credential-file
+# gate treats them as `.env.*` does (the env rules scan them as dotenv files); `.gitignore` coverage
+# is judged on the listed patterns.
+NAMED_DOTENV = Protected(
+    "*.env", "env", "dotenv file named for its environment (prod.env, config/secrets.env)", ("prod.env",)
+)
+
+
+def dotenv_by_name(path: str, protected: list[Protected]) -> Protected | None:
+    """For a path no protected pattern matched: a dotenv file all the same, while `.env.*` is protected."""
+    if is_env_file(path) and any(p.pattern == ".env.*" for p in protected):
+        return NAMED_DOTENV
+    return None
 
 
 def protected_list(protect: list[str] | None = None, unprotect: list[str] | None = None) -> list[Protected]:

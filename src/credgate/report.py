@@ -7,31 +7,18 @@ escape sequence in a file name or in scanned content cannot drive the terminal.
 
 from __future__ import annotations
 
-import json
 import shlex
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from credgate import __version__
+from credgate import __version__, output_escape
 from credgate.engine.finding import Finding
-
-_C1 = range(0x80, 0xA0)
 
 
 def safe(text: str) -> str:
-    """Escape control characters, C1 controls, bidi overrides and undecodable bytes."""
-    out = []
-    for ch in text:
-        o = ord(ch)
-        if 0xDC80 <= o <= 0xDCFF:  # surrogateescape: a byte that was not UTF-8
-            out.append(f"\\x{o - 0xDC00:02x}")
-        elif o < 0x20 or o == 0x7F or o in _C1:
-            out.append({"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(ch, f"\\x{o:02x}"))
-        elif 0x202A <= o <= 0x202E or 0x2066 <= o <= 0x2069 or 0xD800 <= o <= 0xDFFF:
-            out.append(f"\\u{o:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
+    """A content-derived field for text output: see `output_escape.text` (kept here: every
+    command imports it from this module)."""
+    return output_escape.text(text)
 
 
 @dataclass
@@ -46,6 +33,7 @@ class Stats:
     suppressed: int = 0
     not_blocking: int = 0  # findings on lines this commit does not add
     baselined: int = 0  # findings the baseline accepts
+    allowed_at_head: int = 0  # history: findings whose line at HEAD carries an allow marker
 
 
 @dataclass
@@ -57,6 +45,8 @@ class Report:
     max_size: int = 0
     base: str = ""  # for range scans: the commit the range starts after, for the rewrite hint
     kind: str = ""  # "staged", "files", "range" or "history": what the fix steps say
+    accepted: list[Finding] = field(default_factory=list)  # by the baseline or a marker: not blocking
+    notes: list[str] = field(default_factory=list)  # stderr lines about the baseline itself
 
 
 def _size(n: int) -> str:
@@ -83,6 +73,8 @@ def summary(report: Report) -> str:
         parts.append(f"{s.suppressed} match(es) suppressed as decoys or allowed inline")
     if s.baselined:
         parts.append(f"{s.baselined} finding(s) accepted by the baseline")
+    if s.allowed_at_head:
+        parts.append(f"{s.allowed_at_head} finding(s) allowed by a marker on their line at HEAD")
     if s.not_blocking:
         parts.append(f"{s.not_blocking} finding(s) on lines this commit does not add (see --all-lines)")
     return "credgate: " + "; ".join(parts)
@@ -97,7 +89,20 @@ def warnings(report: Report) -> list[str]:
         )
     for path in report.stats.unreadable:
         out.append(f"credgate: warning: {safe(path)} could not be read and was NOT scanned")
+    out.extend(report.notes)
     return out
+
+
+def accepted_line(report: Report) -> str | None:
+    """The one line normal output gives accepted findings, so a team sees what is waved through."""
+    s = report.stats
+    if not (s.baselined or s.allowed_at_head):
+        return None
+    parts = [f"{s.baselined} by the baseline"] if s.baselined else []
+    if s.allowed_at_head:
+        parts.append(f"{s.allowed_at_head} by an allow marker on their line at HEAD")
+    n = s.baselined + s.allowed_at_head
+    return f"credgate: {n} known finding{'s' * (n != 1)} accepted ({', '.join(parts)}); not shown"
 
 
 def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
@@ -118,13 +123,13 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
         return
     n = len(findings)
     noun = "secret" if all(f.secret for f in findings) else "finding"  # a gate-config change holds no secret
-    print(f"credgate: {n} {noun}{'s' * (n != 1)} found in {report.scope}\n", file=out)
+    print(f"credgate: {n} {noun}{'s' * (n != 1)} found in {safe(report.scope)}\n", file=out)
     for f in findings:
         extra = f"severity {f.severity}, confidence {f.confidence}"
         if f.commit:
             extra = f"commit {f.commit[:12]}, " + extra
         if f.note:
-            extra += f"; {f.note}"
+            extra += f"; {safe(f.note)}"
         print(f"  {safe(f.path)}:{f.line}:{f.col}  {f.rule_id}  {safe(f.rule_name)}  ({extra})", file=out)
         if f.secret:
             print(f"      secret  {f.redacted()}", file=out)
@@ -150,6 +155,13 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
             f"Rewrite the commits that add it before they leave this machine: git rebase -i {first} "
             "(edit each commit named above; for the last commit alone: git commit --amend)."
         )
+        if any(f.path.endswith(" (commit message)") for f in findings):
+            steps.append(
+                f"A secret in a commit message: git rebase -i {first} and mark that commit `reword` "
+                "(the last commit alone: git commit --amend)."
+            )
+        if any(" (message of tag " in f.path for f in findings):
+            steps.append("A secret in a tag message: delete the tag (git tag -d NAME) and create it again.")
         steps.append(
             "If any of these commits was already pushed elsewhere, rewriting does not unpublish it: rotate."
         )
@@ -190,7 +202,7 @@ def to_json(report: Report, exit_code: int) -> str:
     doc = {
         "tool": "credgate",
         "version": __version__,
-        "scope": report.scope,
+        "scope": safe(report.scope),
         "exit_code": exit_code,
         "findings": [
             {
@@ -199,17 +211,17 @@ def to_json(report: Report, exit_code: int) -> str:
                 "col": f.col,
                 "end_line": f.end_line,
                 "rule": f.rule_id,
-                "rule_name": f.rule_name,
+                "rule_name": safe(f.rule_name),
                 "severity": f.severity,
                 "confidence": f.confidence,
                 "secret": f.redacted(),
-                "note": f.note,
+                "note": safe(f.note),
                 "blocking": f.blocking,
                 **({"advisory": f.advisory} if f.advisory else {}),
                 **({"commit": f.commit} if f.commit else {}),
                 **dict(f.extra),
-                "hint": f.hint,
-                "url": f.url,
+                "hint": safe(f.hint),
+                "url": safe(f.url),
             }
             for f in report.findings
         ],
@@ -224,9 +236,21 @@ def to_json(report: Report, exit_code: int) -> str:
             "suppressed": s.suppressed,
             "not_blocking": s.not_blocking,
             "baselined": s.baselined,
+            "allowed_at_head": s.allowed_at_head,
         },
+        "accepted": [
+            {
+                "path": safe(f.path),
+                "line": f.line,
+                "rule": f.rule_id,
+                "secret": f.redacted(),
+                **({"commit": f.commit} if f.commit else {}),
+                **dict(f.extra),
+            }
+            for f in report.accepted
+        ],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False)
+    return output_escape.dumps_json(doc)
 
 
 def redact_message(message: str) -> str:

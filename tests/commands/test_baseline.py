@@ -20,6 +20,11 @@ def write_baseline(**kw: object) -> str:
     return out.getvalue()
 
 
+def entries(repo: Repo) -> list[dict[str, str]]:
+    lines = (repo.path / ".credgate-baseline.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines if line and not line.startswith("#")]
+
+
 def token_line() -> str:
     return f"GITHUB_TOKEN={secret('%%github:ghp_%%')}\n"
 
@@ -30,8 +35,7 @@ def test_baseline_accepts_known_findings_and_blocks_new_ones(repo: Repo) -> None
     assert scan.run(["."], out=io.StringIO(), err=io.StringIO()) == 1
     text = write_baseline()
     assert "1 accepted finding" in text
-    doc = json.loads((repo.path / ".credgate-baseline.json").read_text())
-    assert [e["rule"] for e in doc["entries"]] == ["github-pat"]
+    assert [e["rule"] for e in entries(repo)] == ["github-pat"]
     assert scan.run(["."], out=io.StringIO(), err=io.StringIO()) == 0
     # A new secret still blocks, in the staged gate too.
     repo.stage("deploy/other.env", token_line())
@@ -45,17 +49,18 @@ def test_baseline_survives_moves_and_line_shifts(repo: Repo) -> None:
     repo.stage("a.env", line)
     repo.commit()
     write_baseline()
-    repo.git("add", ".credgate-baseline.json")
-    before = (repo.path / ".credgate-baseline.json").read_bytes()
+    repo.git("add", ".credgate-baseline.jsonl")
+    before = entries(repo)
     repo.git("mv", "a.env", "b.env")
     repo.stage("b.env", "# moved and shifted\n\n\n" + line)
     assert secrets.run([], out=io.StringIO(), err=io.StringIO()) == 0
     out = io.StringIO()
     assert scan.run(["."], out=out, err=io.StringIO(), fmt="json") == 0, out.getvalue()
     assert json.loads(out.getvalue())["stats"]["baselined"] == 1
-    write_baseline()
-    after = (repo.path / ".credgate-baseline.json").read_bytes()
-    assert json.loads(after)["entries"][0]["fingerprint"] == json.loads(before)["entries"][0]["fingerprint"]
+    text = write_baseline()
+    assert "renamed from a.env" in text  # the entry follows the file, with the same key
+    after = entries(repo)
+    assert [(e["path"], e["fingerprint"]) for e in after] == [("b.env", before[0]["fingerprint"])]
 
 
 def test_baseline_holds_no_secret_and_no_line_numbers(repo: Repo) -> None:
@@ -63,18 +68,19 @@ def test_baseline_holds_no_secret_and_no_line_numbers(repo: Repo) -> None:
     repo.stage("x.env", f"TOKEN={value}\n")
     repo.commit()
     write_baseline()
-    text = (repo.path / ".credgate-baseline.json").read_text()
+    text = (repo.path / ".credgate-baseline.jsonl").read_text()
     assert value not in text and value[4:12] not in text
-    assert "line" not in text
+    assert all(set(e) == {"path", "rule", "fingerprint"} for e in entries(repo))  # no line numbers, no dates
     write_baseline()
-    assert (repo.path / ".credgate-baseline.json").read_text() == text  # regenerating does not churn
+    assert (repo.path / ".credgate-baseline.jsonl").read_text() == text  # regenerating does not churn
 
 
 def test_range_and_ci_honour_the_baseline(repo: Repo) -> None:
     repo.stage("base.txt", "hello\n")
     repo.commit()
     base = repo.git("rev-parse", "HEAD").strip()
-    repo.stage("app.env", token_line())
+    line = token_line()
+    repo.stage("app.env", line)
     repo.commit()
     head = repo.git("rev-parse", "HEAD").strip()
     assert scan_range.run(from_ref=base, to_ref=head, out=io.StringIO(), err=io.StringIO()) == 1
@@ -83,13 +89,19 @@ def test_range_and_ci_honour_the_baseline(repo: Repo) -> None:
     env = {"CI": "true", "CREDGATE_BASE": base, "CREDGATE_HEAD": head}
     # CI takes the baseline from the base revision: one the base does not have accepts nothing.
     assert ci.run(env=env, out=io.StringIO(), err=io.StringIO()) == 1
-    repo.git("checkout", "-q", "-b", "accepted", base)
-    repo.git("add", ".credgate-baseline.json")
+    # Once the base holds the value and its entry, a change that edits that line is judged by it.
+    repo.git("add", ".credgate-baseline.jsonl", ".gitattributes")
     repo.commit("accept the finding")
     accepted = repo.git("rev-parse", "HEAD").strip()
-    repo.git("cherry-pick", head)
+    repo.stage("app.env", line.rstrip("\n") + "  # reviewed\n")
+    repo.commit("touch the accepted line")
     env = {"CI": "true", "CREDGATE_BASE": accepted, "CREDGATE_HEAD": repo.git("rev-parse", "HEAD").strip()}
     assert ci.run(env=env, out=io.StringIO(), err=io.StringIO()) == 0
+    # The same value in a new place is not accepted by that entry.
+    repo.stage("other.env", line)
+    repo.commit("copy the value")
+    env = {"CI": "true", "CREDGATE_BASE": accepted, "CREDGATE_HEAD": repo.git("rev-parse", "HEAD").strip()}
+    assert ci.run(env=env, out=io.StringIO(), err=io.StringIO()) == 1
 
 
 @pytest.mark.parametrize(

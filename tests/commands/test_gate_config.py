@@ -137,7 +137,7 @@ def test_a_baseline_entry_for_the_change_own_token_blocks(based: tuple[Repo, str
     repo.stage("app.py", token_py())
     out = io.StringIO()
     assert baseline.run(out=out) == 0  # accepts the new token
-    repo.git("add", ".credgate-baseline.json")
+    repo.git("add", ".credgate-baseline.jsonl", ".gitattributes")
     repo.commit("leak, and accept it")
     rc, text, _ = run_ci(repo, base)
     assert rc == 1
@@ -151,10 +151,10 @@ def test_removing_baseline_entries_passes(based: tuple[Repo, str]) -> None:
     repo.git("checkout", "-q", "-b", "accepted", base)
     repo.stage("legacy.py", token_py())
     assert baseline.run(out=io.StringIO()) == 0
-    repo.git("add", ".credgate-baseline.json")
+    repo.git("add", ".credgate-baseline.jsonl", ".gitattributes")
     repo.commit("legacy token, accepted by the owners")
     accepted = head(repo)
-    repo.git("rm", "-q", "legacy.py", ".credgate-baseline.json")
+    repo.git("rm", "-q", "legacy.py", ".credgate-baseline.jsonl")
     repo.commit("rotated and removed")
     rc, out, _ = run_ci(repo, accepted)
     assert rc == 0, out
@@ -262,7 +262,7 @@ def test_a_config_outside_the_repository_ignores_the_checkout_baseline(
     outside.write_text("exclude = []\n")
     repo.stage("app.py", token_py())
     assert baseline.run(out=io.StringIO()) == 0
-    repo.git("add", ".credgate-baseline.json")
+    repo.git("add", ".credgate-baseline.jsonl", ".gitattributes")
     repo.commit("leak, and accept it")
     rc, out, _ = run_ci(repo, base, config_path=str(outside))
     assert rc == 1 and "app.py:1" in out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO
 
 import click
 
@@ -14,6 +14,9 @@ from credgate.engine.rules import RuleError, load
 from credgate.engine.scanner import Scanner, ScanResult
 from credgate.errors import CLEAN, FINDINGS, InternalError, UsageError
 from credgate.report import Report, Stats, to_json, write_text
+
+if TYPE_CHECKING:
+    from credgate import baseline as baseline_mod
 
 FORMATS = ("text", "json", "sarif", "github", "junit")
 
@@ -53,16 +56,42 @@ def build_scanner(cfg: config_mod.Config) -> Scanner:
     return Scanner(ruleset, notices=cfg.notices)
 
 
-def apply_baseline(report: Report, cfg: config_mod.Config) -> Report:
-    """Drop the findings the repository's baseline accepts, and count them."""
-    if not cfg.baseline or not report.findings:
-        return report
-    from credgate import baseline
+def apply_baseline(
+    report: Report,
+    cfg: config_mod.Config,
+    *,
+    root: str | None = None,
+    tip: str = "HEAD",
+    renames: Sequence[tuple[str, str]] = (),
+    from_cwd: bool = False,
+    prefer_index: bool = False,
+    work_tree_renames: bool = False,
+    loaded: baseline_mod.Baseline | None = None,
+    verify: baseline_mod.Verify | None = None,
+) -> Report:
+    """Move the findings the repository's baseline accepts out of the report, and count them.
 
-    accepted = baseline.load(cfg.baseline)
-    kept = [f for f in report.findings if not accepted.accepts(f)]
-    report.stats.baselined += len(report.findings) - len(kept)
+    An entry accepts a finding at its own path, or where git's rename detection followed that
+    file since the baseline last changed (up to `tip`), plus the given `renames` (staged ones).
+    """
+    if not (cfg.baseline or loaded) or not report.findings:
+        return report
+    from credgate import baseline, gitio
+
+    accepted = loaded or baseline.load(cfg.baseline or "")
+    if accepted.legacy:
+        report.notes.append(baseline.legacy_message(accepted))
+    if root is None:
+        try:
+            root = gitio.toplevel()
+        except UsageError:
+            root = os.getcwd()
+    links = baseline.rename_links(accepted, cfg.baseline, tip, root, renames, work_tree=work_tree_renames)
+    read = baseline.make_reader(root, cfg.max_file_size, prefer_index=prefer_index, from_cwd=from_cwd)
+    kept, moved = baseline.judge(report.findings, accepted, root, links, read, from_cwd, verify, report.notes)
+    report.stats.baselined += len(moved)
     report.findings = kept
+    report.accepted.extend(moved)
     return report
 
 
@@ -75,6 +104,7 @@ def emit(report: Report, fmt: str, verbose: bool, out: TextIO | None, err: TextI
             "check file permissions, or run `git fsck` if blobs are missing",
         )
     rc = FINDINGS if any(f.blocking for f in report.findings) else CLEAN
+    _print_accepted(report, fmt, verbose, err)
     if fmt == "text":
         write_text(report, out, err, verbose)
         return rc
@@ -92,6 +122,14 @@ def emit(report: Report, fmt: str, verbose: bool, out: TextIO | None, err: TextI
 
         print(summary(report), file=err)  # machine output on stdout; the one summary line on stderr
     return rc
+
+
+def _print_accepted(report: Report, fmt: str, verbose: bool, err: TextIO) -> None:
+    from credgate.report import accepted_line
+
+    line = accepted_line(report)
+    if line and not (verbose and fmt == "text"):  # -v prints the whole summary, which counts them
+        print(line, file=err)
 
 
 def _warnings(report: Report) -> list[str]:

@@ -11,16 +11,17 @@ the base's config sets `allow-config-changes = true` (then it is a notice).
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from credgate import baseline as baseline_mod
 from credgate import config as config_mod
 from credgate import gitio
-from credgate.baseline import BASELINE_NAME, Baseline
+from credgate.baseline import BASELINE_NAME, LEGACY_NAME, Baseline
 from credgate.commands._common import build_scanner
 from credgate.engine.finding import Finding
 from credgate.engine.scanner import Scanner
@@ -78,8 +79,11 @@ def read_state(
         state.rule_files[path] = content
     if cfg.baseline is not None:
         state.baseline_path = _within(base_dir, cfg.baseline, where, "baseline")
-    elif gitio.file_at(rev, BASELINE_NAME, cwd) is not None:
-        state.baseline_path = BASELINE_NAME
+    else:
+        for name in (BASELINE_NAME, LEGACY_NAME):  # the old single-document file is still read
+            if gitio.file_at(rev, name, cwd) is not None:
+                state.baseline_path = name
+                break
     if state.baseline_path is not None:
         content = gitio.file_at(rev, state.baseline_path, cwd)
         if content is None:
@@ -87,7 +91,7 @@ def read_state(
                 f"{where}: baseline {cfg.baseline} does not exist at {rev[:12]}",
                 "create it with `credgate baseline`, or remove the setting",
             )
-        state.baseline = baseline_mod.loads(content, f"{rev[:12]}:{state.baseline_path}")
+        state.baseline = baseline_mod.load_text(content, f"{rev[:12]}:{state.baseline_path}")
     return state
 
 
@@ -127,14 +131,24 @@ def scanner_for(state: GateState) -> Scanner:
     return Scanner(ruleset, notices=state.cfg.notices)
 
 
-def apply_baseline(report: Report, state: GateState) -> Report:
-    """Drop the findings the base revision's baseline accepts, and count them."""
-    if state.baseline is None or not report.findings:
+def apply_baseline(report: Report, state: GateState, tip: str) -> Report:
+    """Move the findings the base revision's baseline accepts out of the report, and count them.
+
+    Entries bind to their path (following renames up to `tip`), and an entry counts only if its
+    value was already at its path in the base's history: the base's baseline cannot approve a
+    value in advance.
+    """
+    if state.baseline is None or state.rev is None or not report.findings:
         return report
-    kept = [f for f in report.findings if not state.baseline.accepts(f)]
-    report.stats.baselined += len(report.findings) - len(kept)
-    report.findings = kept
-    return report
+    from credgate.commands._common import apply_baseline as apply_common
+
+    try:
+        root: str | None = gitio.toplevel()
+    except UsageError:
+        root = None  # a bare repository (pre-receive): content is read from the commits
+    cfg = replace(state.cfg, baseline=state.baseline_path, _spec=None)
+    verify = baseline_mod.committed_before(state.baseline.entries, state.rev, root, cfg.max_file_size)
+    return apply_common(report, cfg, root=root or os.getcwd(), tip=tip, loaded=state.baseline, verify=verify)
 
 
 # ------------------------------------------------------------------------ what a change does to the gate
@@ -224,7 +238,7 @@ def weakenings(old: GateState, head: str, cwd: str | None = None) -> list[tuple[
 def untouched(start: str, head: str, old: GateState, cwd: str | None = None) -> bool:
     """Whether the change leaves the gate's files as they were where it started: then it changes
     nothing about the gate, even if they differ from the base's (the base moved on since)."""
-    paths = {old.config_path, BASELINE_NAME, *old.rule_files}
+    paths = {old.config_path, BASELINE_NAME, LEGACY_NAME, *old.rule_files}
     if old.baseline_path:
         paths.add(old.baseline_path)
     return all(gitio.file_at(start, p, cwd) == gitio.file_at(head, p, cwd) for p in sorted(paths))

@@ -17,7 +17,6 @@ where no clone has hooks installed.
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
 import re
@@ -29,7 +28,7 @@ from typing import Any, Sequence, TextIO
 
 import click
 
-from credgate import __version__, gitio
+from credgate import __version__, gitio, output_escape
 from credgate import config as config_mod
 from credgate.commands import files as files_cmd
 from credgate.errors import CLEAN, FINDINGS
@@ -316,6 +315,21 @@ def credgate_hook_ids(config_text: str) -> list[str]:
     return list(dict.fromkeys(_HOOK_ID.findall(_strip_comments(config_text))))
 
 
+# A command line that runs a credgate gate, in a hook someone chained credgate into by hand.
+_RUNS_CREDGATE = re.compile(rb"credgate['\"]?\s+(?:secrets|files|scan-range|scan|ci)\b")
+
+
+def _runs_credgate(body: bytes) -> bool:
+    """credgate's own hook (its marker line), or a line outside comments that runs credgate:
+    the word in a comment ("# TODO: add credgate") gates nothing."""
+    from credgate.commands.install_hooks import is_managed
+
+    if is_managed(body):
+        return True
+    lines = (line.split(b" #", 1)[0] for line in body.splitlines() if not line.lstrip().startswith(b"#"))
+    return any(_RUNS_CREDGATE.search(line) for line in lines)
+
+
 def _hook_state(hooks_dir: str, name: str, top: str) -> dict[str, Any]:
     path = os.path.join(hooks_dir, name)
     state: dict[str, Any] = {
@@ -340,7 +354,7 @@ def _hook_state(hooks_dir: str, name: str, top: str) -> dict[str, Any]:
         state.update(
             kind="pre-commit-framework", config=safe(config), hooks=ids, enforced=executable and bool(wanted)
         )
-    elif b"credgate" in body:
+    elif _runs_credgate(body):
         state.update(kind="credgate", enforced=executable)
     else:
         state.update(kind="other")
@@ -513,7 +527,7 @@ def run(
                 c.name: {"verdict": c.verdict, "safe": c.safe, **c.data, "fix": c.fix} for c in checks
             },
         }
-        print(json.dumps(doc, indent=2, ensure_ascii=False), file=out)
+        print(output_escape.dumps_json(doc), file=out)
         return rc
     print(f"credgate audit of {safe(gitio.repo_state().toplevel)}", file=out)
     for i, c in enumerate(checks, 1):

@@ -18,7 +18,6 @@ it says which line to remove instead.
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
 import sys
@@ -28,7 +27,7 @@ from typing import Sequence, TextIO
 
 import click
 
-from credgate import __version__, gitio, ignore, policy
+from credgate import __version__, gitio, ignore, output_escape, policy
 from credgate import config as config_mod
 from credgate.commands._common import scan_options
 from credgate.errors import CLEAN, FINDINGS, UsageError
@@ -372,7 +371,7 @@ def to_json(
         ],
         "fixed": changed,
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False)
+    return output_escape.dumps_json(doc)
 
 
 # ---------------------------------------------------------------- the command

@@ -332,9 +332,9 @@ def run(
         base=p.gate_rev or "",
     )
     if outside_cfg is not None:
-        report = apply_baseline(report, cfg)
+        report = apply_baseline(report, cfg, tip=rng.tip)
     else:
-        report = _trusted.apply_baseline(report, state)
+        report = _trusted.apply_baseline(report, state, rng.tip)
     if outside_cfg is None and p.compare_rev is not None:
         old = _trusted.start_state(p.compare_rev, state)
         report.findings.extend(_trusted.change_findings(old, cfg, rng.tip, p.compare_rev))

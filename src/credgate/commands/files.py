@@ -140,7 +140,7 @@ class Classifier:
             self._spec = pathspec.GitIgnoreSpec.from_lines([p.pattern for p in self.protected])
         result = self._spec.check_file(path)
         if not result.include or result.index is None:
-            return None
+            return policy.dotenv_by_name(path, self.protected) if result.index is None else None
         hit: policy.Protected = self.protected[result.index]
         # `.env` / `.env.*` name a file: not `.env.example` (a template) and not the files
         # inside a directory that happens to be called `.env` (a virtualenv).

@@ -12,18 +12,21 @@ import os
 import sys
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
 from credgate import config as config_mod
 from credgate import gitio
 from credgate.commands._common import build_scanner, emit, scan_options
-from credgate.commands.scan_range import Range, iter_added_findings
+from credgate.commands.scan_range import Range, iter_added_findings, scan_tips
 from credgate.engine.finding import Finding
 from credgate.engine.scanner import Scanner
 from credgate.errors import InternalError, UsageError
 from credgate.report import Report, Stats
+
+if TYPE_CHECKING:
+    from credgate import baseline as baseline_mod
 
 
 @dataclass
@@ -109,6 +112,21 @@ def _added(scanner: Scanner, rng: Range, max_size: int, stats: Stats) -> list[Ad
     return found
 
 
+_REF_FLAGS = {"--all": "refs/", "--branches": "refs/heads/", "--tags": "refs/tags/"}
+
+
+def _tip_findings(scanner: Scanner, revs: tuple[str, ...], max_size: int, stats: Stats) -> list[Added]:
+    """What refs hold besides commits: annotated tags' messages, and blobs or trees a ref points at."""
+    prefixes = tuple(p for flag, p in _REF_FLAGS.items() if flag in revs)
+    tips = [
+        (sha, name)
+        for sha, kind, name in (gitio.ref_objects() if prefixes else [])
+        if kind != "commit" and name.startswith(prefixes) and not name.startswith("refs/credgate-backup/")
+    ]
+    tips += [(rev, rev) for rev in revs if not rev.startswith(("-", "^")) and ".." not in rev]
+    return [(when, 0, f) for when, f in scan_tips(scanner, tips, max_size, stats) if f.blocking]
+
+
 def introductions(
     cfg: config_mod.Config, revs: tuple[str, ...], label: str, stats: Stats
 ) -> list[Introduced]:
@@ -122,6 +140,7 @@ def introductions(
         raise InternalError(
             f"could not read the history: {exc.message}", "run `git fsck` and fetch missing objects"
         ) from None
+    added += _tip_findings(scanner, revs, cfg.max_file_size, stats)
     ranks: dict[tuple[str, bytes], int] = {}
     for when, rank, f in added:
         if cfg.is_excluded(f.path):
@@ -194,7 +213,72 @@ def run(
     stats = Stats()
     findings = collect(cfg, include_reflog, stats)
     report = Report("commits of all refs", findings, stats, max_size=cfg.max_file_size, kind="history")
-    return emit(report, fmt, verbose, out, err or sys.stderr)
+    return emit(accept_known(report, cfg), fmt, verbose, out, err or sys.stderr)
+
+
+def accept_known(report: Report, cfg: config_mod.Config) -> Report:
+    """Move out what was since accepted: by the baseline, or by an allow marker on the line that
+    holds the value at HEAD, in every path the value appeared in. Without this a false positive,
+    once committed, would fail `history` forever."""
+    if not report.findings:
+        return report
+    from credgate import baseline as baseline_mod
+
+    root = _root_or_none()
+    accepted = _history_baseline(cfg, root)
+    if accepted is not None and accepted.legacy:
+        report.notes.append(baseline_mod.legacy_message(accepted))
+    renames = baseline_mod.Renames()
+    read = baseline_mod.history_reader(baseline_mod.make_reader(root or ".", cfg.max_file_size))
+    rules = build_scanner(cfg).ruleset.by_id
+    heads: dict[str, bytes | None] = {}
+
+    def allowed(view: Finding) -> bool:
+        if view.commit != "HEAD" or view.rule_id not in rules:
+            return False  # not at HEAD in that path: nothing there to carry a marker
+        if view.path not in heads:
+            heads[view.path] = gitio.blob_text("HEAD", view.path, cfg.max_file_size, cwd=root)
+        data = heads[view.path]
+        return data is not None and baseline_mod.allowed_inline(
+            data, view.secret, rules[view.rule_id], view.path
+        )
+
+    kept, moved, by_baseline, by_marker = baseline_mod.judge_history(
+        report.findings, accepted, renames, read, allowed
+    )
+    if kept and accepted is not None and accepted.entries:
+        # Only now ask git for every rename on every ref: an entry written under a file's new
+        # name covers what the file held under its old one.
+        renames = baseline_mod.Renames(gitio.renames_in(ALL_REFS, cwd=root))
+        kept, more, more_baseline, more_marker = baseline_mod.judge_history(
+            kept, accepted, renames, read, allowed
+        )
+        moved, by_baseline, by_marker = moved + more, by_baseline + more_baseline, by_marker + more_marker
+    report.findings, report.accepted = kept, report.accepted + moved
+    report.stats.baselined += by_baseline
+    report.stats.allowed_at_head += by_marker
+    return report
+
+
+def _root_or_none() -> str | None:
+    try:
+        return gitio.toplevel()
+    except UsageError:
+        return None  # a bare repository: git answers from the current directory
+
+
+def _history_baseline(cfg: config_mod.Config, root: str | None) -> baseline_mod.Baseline | None:
+    """The work tree's baseline, or in a bare repository the one committed at HEAD."""
+    from credgate import baseline as baseline_mod
+
+    if cfg.baseline:
+        return baseline_mod.load(cfg.baseline)
+    if root is None:
+        for name in (baseline_mod.BASELINE_NAME, baseline_mod.LEGACY_NAME):
+            data = gitio.blob_text("HEAD", name, cfg.max_file_size)
+            if data is not None:
+                return baseline_mod.load_text(data, f"HEAD:{name}")
+    return None
 
 
 @click.command("history")

@@ -186,6 +186,29 @@ def draft(findings: list[Finding], checks: list[Any], repo: str, now: datetime) 
     return "\n".join(lines)
 
 
+def write_new_file(path: str, data: bytes) -> None:
+    """Create path and write data, or refuse: never overwrite, never write through a link.
+
+    O_CREAT|O_EXCL fails on any existing entry, a dangling symlink included (a plain exists()
+    check says False for one, and open() would then create the file the link points to).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except FileExistsError:
+        kind = "is a symbolic link" if os.path.islink(path) else "exists"
+        raise UsageError(
+            f"{safe(path)} {kind}; credgate never overwrites a file or writes through a link",
+            "choose another --output path",
+        ) from None
+    except OSError as exc:
+        raise UsageError(
+            f"cannot create {safe(path)}: {exc.strerror}", "choose another --output path"
+        ) from None
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
 def run(
     *,
     output: str | None = None,
@@ -206,12 +229,7 @@ def run(
     repo = os.path.basename(gitio.toplevel())
     text = draft(findings, checks, repo, now or datetime.now(timezone.utc))
     if output:
-        if os.path.exists(output):
-            raise UsageError(
-                f"{output} exists; credgate never overwrites a file", "choose another --output path"
-            )
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        write_new_file(output, text.encode("utf-8"))
         print(
             f"credgate: wrote the postmortem draft to {safe(output)} ({len(findings)} credential(s))",
             file=out,

@@ -22,6 +22,7 @@ import click
 from credgate import config as config_mod
 from credgate import gitio, policy
 from credgate.commands.history import ALL_REFS, introductions
+from credgate.commands.scan_range import in_message
 from credgate.engine.finding import Finding
 from credgate.errors import CLEAN, FINDINGS, UsageError
 from credgate.report import Stats, safe
@@ -79,6 +80,8 @@ def plan(findings: list[Finding], cfg: config_mod.Config, stamp: str) -> list[st
         cmd += ["--invert-paths"] + [a for p in files for a in ("--path", safe(p))]
     if values:
         cmd += ["--replace-text", "<expressions file>"]
+    if any(in_message(f) for f in values):
+        cmd += ["--replace-message", "<expressions file>"]  # --replace-text does not touch messages
     steps.append("Rewrite: " + " ".join(shlex.quote(c) if not c.startswith("<") else c for c in cmd))
     if values:
         steps.append(
@@ -153,6 +156,8 @@ def _apply(findings: list[Finding], cfg: config_mod.Config, top: str, stamp: str
             expr = os.path.join(tmpdir, "expressions.txt")
             write_private(expr, expressions(values))
             args += ["--replace-text", expr]
+            if any(in_message(f) for f in values):
+                args += ["--replace-message", expr]
         gitio.filter_repo(args, cwd=top)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)

@@ -47,7 +47,7 @@ def run_list(extra: Sequence[str] = (), fmt: str = "text", out: TextIO | None = 
         print(json.dumps(rows, indent=2), file=out)
     else:
         for r in ruleset.rules:
-            print(f"{r.id:45} {r.severity:9} {r.confidence:7} {r.name}", file=out)
+            print(f"{r.id:45} {r.severity:9} {r.confidence:7} {safe(r.name)}", file=out)
     return CLEAN
 
 

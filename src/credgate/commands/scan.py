@@ -32,9 +32,12 @@ def iter_files(path: str, use_git: bool, include_ignored: bool) -> Iterator[str]
     if not os.path.isdir(path) or os.path.islink(path):
         yield path
         return
-    if use_git and _repo_root(path) is not None:
+    top = _repo_root(path) if use_git else None
+    if top is not None:
+        # git lists paths from the repository root (--full-name): re-base them on the directory
+        # given, or a subdirectory would yield paths that do not exist and be scanned as empty.
         for rel in gitio.list_files(["."], cwd=path, include_ignored=include_ignored):
-            yield os.path.join(path, os.fsdecode(rel))
+            yield os.path.join(path, os.path.relpath(os.path.join(top, os.fsdecode(rel)), path))
         return
     for root, dirs, files in os.walk(path):
         dirs[:] = sorted(d for d in dirs if d != ".git")
@@ -75,7 +78,9 @@ def run(
             if data is not None:
                 scan_into(scanner, data, file, None, True, stats, findings)
     report = Report("files", findings, stats, max_size=cfg.max_file_size, kind="files")
-    return emit(apply_baseline(report, cfg), fmt, verbose, out, err)
+    in_git = not no_git and root != first
+    report = apply_baseline(report, cfg, root=root, from_cwd=True, work_tree_renames=in_git)
+    return emit(report, fmt, verbose, out, err)
 
 
 @click.command("scan")

@@ -2,6 +2,8 @@
 
 Each commit is judged on what it adds, so a secret added and removed inside the
 range still blocks, and merges are judged on what the merge itself introduces.
+Commit messages are scanned too, and each tip is peeled: an annotated tag's
+message, or a blob or tree a tag points at, is published as much as a commit.
 Ranges come from `--from-ref/--to-ref`, from pre-commit's PRE_COMMIT_FROM_REF /
 PRE_COMMIT_TO_REF, from git's pre-push stdin (`--pre-push`) or from a bare
 repository's pre-receive stdin (`--pre-receive`). A range that cannot be
@@ -178,7 +180,11 @@ def iter_added_findings(
     """
     shallow = gitio.shallow_commits(cwd)
     seen_commits: set[str] = set()
-    scanned_blobs: dict[str, tuple[list[Finding], str]] = {}
+    # Keyed by (blob, path), never by blob alone: whether a match blocks depends on the path
+    # (example and test names, dotenv rules, notebooks, rules scoped to some files), and the
+    # same content can sit under an example name and under a real one in one push.
+    scanned_blobs: dict[tuple[str, bytes], tuple[list[Finding], str]] = {}
+    blocked_before: dict[tuple[str, bytes], set[tuple[str, bytes]]] = {}  # (blob, old path)
     reader = gitio.BlobReader(max_size, cwd)
     try:
         for rng in ranges:
@@ -193,28 +199,180 @@ def iter_added_findings(
                         "fetch full history (git fetch --unshallow; in CI: fetch-depth: 0) and run again",
                     )
                 stats.commits += 1
+                yield from ((commit, f) for f in _scan_message(scanner, reader, commit.sha, stats))
                 for change in commit.changes:
                     if not change.scannable:
                         continue
                     display = os.fsdecode(change.path)
-                    if patch_only and _patch_stands_in(change):
+                    # A rename or copy puts old lines under a new name, which can judge them differently
+                    # (`git mv tests/fixtures/server.key deploy/`): such a change is judged whole.
+                    moved = change.old_path is not None and change.old_path != change.path
+                    if patch_only and not moved and _patch_stands_in(change):
                         yield from ((commit, f) for f in _scan_patch(scanner, change, display, commit, stats))
                         continue
-                    if change.new_sha not in scanned_blobs:
+                    key = (change.new_sha, change.path)
+                    if key not in scanned_blobs:
                         blob = reader.read(change.new_sha)
                         if blob.data is None:
                             stats.too_large.append((f"{commit.sha[:12]}:{display}", blob.size))
-                            scanned_blobs[change.new_sha] = ([], "text")
+                            scanned_blobs[key] = ([], "text")
                             continue
                         result = scan_counted(scanner, blob.data, display, stats)
-                        scanned_blobs[change.new_sha] = (result.findings, result.kind)
-                    found, kind = scanned_blobs[change.new_sha]
+                        scanned_blobs[key] = (result.findings, result.kind)
+                    found, kind = scanned_blobs[key]
+                    was_blocking = None
+                    if moved and found:
+                        was_blocking = _blocking_under(scanner, reader, change, blocked_before)
                     for f in found:
-                        if touches(f, change.added, change.all_added, kind):
-                            # The same blob can sit under another name: report this path.
-                            yield commit, replace(f, path=display, commit=commit.sha)
+                        if touches(f, change.added, change.all_added, kind) or (
+                            was_blocking is not None
+                            and f.blocking
+                            and (f.rule_id, f.secret) not in was_blocking
+                        ):
+                            yield commit, replace(f, commit=commit.sha)
     finally:
         reader.close()
+
+
+def _blocking_under(
+    scanner: Scanner,
+    reader: gitio.BlobReader,
+    change: gitio.Change,
+    cache: dict[tuple[str, bytes], set[tuple[str, bytes]]],
+) -> set[tuple[str, bytes]]:
+    """(rule, secret) of what blocks in a renamed or copied file's content under its old name."""
+    old_path = change.old_path or b""
+    key = (change.new_sha, old_path)
+    if key not in cache:
+        data = reader.read(change.new_sha).data or b""
+        cache[key] = {
+            (f.rule_id, f.secret) for f in scanner.scan(data, os.fsdecode(old_path)).findings if f.blocking
+        }
+    return cache[key]
+
+
+def message_path(sha: str) -> str:
+    """The pseudo-path a commit message's findings are reported under."""
+    return f"{sha} (commit message)"
+
+
+def in_message(f: Finding) -> bool:
+    """Whether a finding is in a commit's or a tag's message rather than in a file."""
+    return f.path.endswith(" (commit message)") or " (message of tag " in f.path
+
+
+def _scan_text(
+    scanner: Scanner, text: bytes, scan_as: str, display: str, commit: str, stats: Stats
+) -> list[Finding]:
+    """Scan text that is no file (a message, a pushed blob) under a neutral name, report it under display.
+
+    Its findings are not counted as files; a name the pusher picks (a tag's) never
+    decides how strictly it is judged.
+    """
+    result = scanner.scan(text, scan_as)
+    stats.suppressed += len(result.suppressed)
+    return [replace(f, path=display, commit=commit) for f in result.findings]
+
+
+def _scan_message(scanner: Scanner, reader: gitio.BlobReader, sha: str, stats: Stats) -> list[Finding]:
+    """A commit message is published with its commit: every line of it is new."""
+    obj = reader.read(sha)
+    if obj.data is None:
+        stats.too_large.append((message_path(sha), obj.size))
+        return []
+    message = gitio.object_message(obj.data)
+    if not message:
+        return []
+    return _scan_text(scanner, message, "COMMIT_EDITMSG", message_path(sha), sha, stats)
+
+
+def scan_tips(
+    scanner: Scanner, tips: Sequence[tuple[str, str]], max_size: int, stats: Stats, cwd: str | None = None
+) -> list[tuple[int, Finding]]:
+    """(date, finding) for what pushed or listed tips publish besides commits.
+
+    Each tip is peeled: an annotated tag's message is scanned (a tag of a tag too),
+    and a tag or ref that ends at a blob or a tree is scanned whole: git log sees
+    no commit there, and the server would serve it. A commit tip is left to the
+    commit scan. `tips` are (object name, what to call it: a ref name).
+    """
+    found: list[tuple[int, Finding]] = []
+    reader = gitio.BlobReader(max_size, cwd)
+    seen: set[str] = set()
+    try:
+        for tip, name in tips:
+            obj, when = reader.read(tip), 0
+            while obj.sha not in seen:  # a chain of tags ends at a commit, a tree or a blob
+                seen.add(obj.sha)
+                if obj.kind == "tag":
+                    target, date = _scan_tag(scanner, obj, name, stats, found, cwd)
+                    when = when or date  # the outermost tag's date: when it was published
+                    obj = reader.read(target)
+                elif obj.kind == "blob":
+                    found += [(when, f) for f in _scan_blob_tip(scanner, obj, name, stats)]
+                elif obj.kind == "tree":
+                    found += [(when, f) for f in _scan_tree(scanner, reader, obj.sha, name, stats, cwd)]
+    finally:
+        reader.close()
+    return found
+
+
+def _scan_blob_tip(scanner: Scanner, obj: gitio.Blob, name: str, stats: Stats) -> list[Finding]:
+    """A blob a ref points at has no path: it is judged under its id, never under a name the pusher picks."""
+    display = f"{obj.sha} (blob at {name})"
+    if obj.data is None:
+        stats.too_large.append((display, obj.size))
+        return []
+    stats.files += 1
+    stats.bytes += obj.size
+    return _scan_text(scanner, obj.data, obj.sha, display, "", stats)
+
+
+def _scan_tag(
+    scanner: Scanner,
+    obj: gitio.Blob,
+    name: str,
+    stats: Stats,
+    found: list[tuple[int, Finding]],
+    cwd: str | None = None,
+) -> tuple[str, int]:
+    """Scan one annotated tag's message (a signature too: it is published); return its target and date."""
+    if obj.data is None:
+        stats.too_large.append((f"{obj.sha} (tag message)", obj.size))
+        peeled = gitio.run("rev-parse", "--verify", f"{obj.sha}^{{}}", cwd=cwd).strip().decode("ascii")
+        return peeled, 0
+    target = gitio.object_header(obj.data, b"object")
+    if target is None:
+        raise InternalError(f"tag {obj.sha} names no object; run `git fsck`")
+    tag_name = (gitio.object_header(obj.data, b"tag") or name.encode()).decode("utf-8", "replace")
+    stamp = (gitio.object_header(obj.data, b"tagger") or b"").rsplit(b" ", 2)
+    date = int(stamp[1]) if len(stamp) == 3 and stamp[1].isdigit() else 0
+    display = f"{obj.sha} (message of tag {tag_name})"
+    message = gitio.object_message(obj.data)
+    found += [(date, f) for f in _scan_text(scanner, message, "TAG_EDITMSG", display, "", stats)]
+    return target.decode("ascii"), date
+
+
+def _scan_tree(
+    scanner: Scanner, reader: gitio.BlobReader, tree: str, name: str, stats: Stats, cwd: str | None
+) -> list[Finding]:
+    """Every file of a tree pushed as a tip, judged at its path in that tree."""
+    found: list[Finding] = []
+    note = f"in tree {tree[:12]} pushed as {name}"
+    for _mode, blob_sha, path in gitio.tree_blobs(tree, cwd):
+        display = os.fsdecode(path)
+        blob = reader.read(blob_sha)
+        if blob.data is None:
+            stats.too_large.append((f"{tree[:12]}:{display}", blob.size))
+            continue
+        result = scan_counted(scanner, blob.data, display, stats)
+        found += [replace(f, note=f"{f.note}; {note}" if f.note else note) for f in result.findings]
+    return found
+
+
+def _tip_name(rng: Range) -> str:
+    """The ref a tip is pushed or received as, for display: the first full ref name in the label."""
+    return next((word for word in rng.label.split() if word.startswith("refs/")), rng.tip)
 
 
 def _patch_stands_in(change: gitio.Change) -> bool:
@@ -257,6 +415,9 @@ def scan_ranges(
         key = (f.rule_id, f.path, f.secret)
         if key not in oldest or commit.time <= oldest[key][0]:
             oldest[key] = (commit.time, f)
+    # Tags of blobs and trees, and annotated tags' messages: what a pushed tip publishes besides commits.
+    for when, f in scan_tips(scanner, [(r.tip, _tip_name(r)) for r in ranges], max_size, stats, cwd):
+        oldest.setdefault((f.rule_id, f.path, f.secret), (when, f))
     return [f for _, f in sorted(oldest.values(), key=lambda tf: (tf[0], tf[1].path, tf[1].line))]
 
 
@@ -321,6 +482,8 @@ def run(
         return CLEAN
     stats = Stats()
     findings: list[Finding] = []
+    notes: list[str] = []
+    accepted: list[Finding] = []
     for state, ranges, compares in jobs:
         scanner = _trusted.scanner_for(state) if state.rev is not None else build_scanner(state.cfg)
         try:
@@ -338,8 +501,15 @@ def run(
             else:
                 kept.append(f)
         part = Report("", kept, stats)
-        # A baseline on disk is read only when there is something to filter, as before.
-        part = apply_baseline(part, state.cfg) if state.rev is None else _trusted.apply_baseline(part, state)
+        tip = ranges[0].tip
+        if state.rev is not None:
+            part = _trusted.apply_baseline(part, state, tip)
+        elif state.cfg.baseline and not pre_receive:
+            part = _range_baseline(part, state.cfg, scanner, _base_of(ranges[0]), tip)
+        elif state.cfg.baseline:
+            part = apply_baseline(part, state.cfg, tip=tip)
+        notes.extend(part.notes)
+        accepted.extend(part.accepted)
         findings.extend(part.findings)
         seen: set[tuple[str, str]] = set()
         for rng, compare in zip(ranges, compares):
@@ -351,17 +521,51 @@ def run(
                     seen.add((f.path, f.rule_name))
                     findings.append(f)
     first = all_ranges[0]
-    base = first.exclude[0][1:] if first.exclude and first.exclude[0].startswith("^") else ""
+    base = _base_of(first)
     scope = "commits " + ("being pushed" if pre_push or pre_receive else "in " + first.label)
     max_size = jobs[0][0].cfg.max_file_size
     report = Report(scope, findings, stats, kind="range", max_size=max_size, base=base)
+    report.notes.extend(notes)
+    report.accepted.extend(accepted)
     return emit(report, fmt, verbose, out, err)
+
+
+def _base_of(rng: Range) -> str:
+    return rng.exclude[0][1:] if rng.exclude and rng.exclude[0].startswith("^") else ""
 
 
 def _disk_state(cfg: config_mod.Config) -> _trusted.GateState:
     """The config as found on disk (a developer's own clone, or a server's file); its baseline is
     cfg.baseline, a path."""
     return _trusted.GateState(None, config_mod.CONFIG_NAME, None, cfg, None, None)
+
+
+def _range_baseline(report: Report, cfg: config_mod.Config, scanner: Scanner, base: str, tip: str) -> Report:
+    """Apply the baseline, following renames up to the range's tip; entries the baseline gained
+    since the base are checked against the tip's tree and reported when their value is not there."""
+    from credgate import baseline as baseline_mod
+
+    top = gitio.toplevel()
+    loaded = baseline_mod.load(cfg.baseline or "")
+    rel = os.path.relpath(cfg.baseline or "", top).replace(os.sep, "/")
+    verify = None
+    if not rel.startswith(".."):
+        before = gitio.blob_text(base, rel, cfg.max_file_size, cwd=top) if base else None
+        try:
+            old = (
+                baseline_mod.load_text(before, f"{base[:12]}:{rel}").entries if before is not None else set()
+            )
+        except UsageError:
+            old = set()
+        bad = baseline_mod.unverified(
+            loaded.entries - old,
+            lambda p: gitio.blob_text(tip, p, cfg.max_file_size, cwd=top),
+            lambda data, p: scanner.scan(data, p).findings,
+        )
+        report.notes.extend(baseline_mod.unverified_message(e, rel, f"at {tip[:12]}") for e in bad)
+        if old:
+            verify = baseline_mod.committed_before(old, base, top, cfg.max_file_size)
+    return apply_baseline(report, cfg, root=top, tip=tip, loaded=loaded, verify=verify)
 
 
 @click.command("scan-range")

@@ -17,6 +17,7 @@ from credgate import config as config_mod
 from credgate import gitio
 from credgate.commands._common import apply_baseline, build_scanner, emit, read_disk, scan_into, scan_options
 from credgate.engine.finding import Finding
+from credgate.engine.scanner import Scanner
 from credgate.errors import UsageError
 from credgate.report import Report, Stats
 
@@ -82,7 +83,51 @@ def run(
     # Files read from disk (pre-commit --all-files) are edited, not unstaged.
     kind = "files" if from_disk and not todo else "staged"
     report = Report(scope, findings, stats, new_files=new_files, max_size=cfg.max_file_size, kind=kind)
-    return emit(apply_baseline(report, cfg), fmt, verbose, out, err)
+    return emit(_staged_baseline(report, cfg, top, all_changes, scanner, state.head), fmt, verbose, out, err)
+
+
+def _staged_baseline(
+    report: Report,
+    cfg: config_mod.Config,
+    top: str,
+    changes: Sequence[gitio.Change],
+    scanner: Scanner,
+    head: str | None,
+) -> Report:
+    """The baseline as this commit records it (the index), with renames this commit stages.
+
+    Entries the commit adds are checked against what it records: one whose value is not at
+    its path accepts nothing and is reported (a commit cannot approve a secret elsewhere).
+    """
+    if not cfg.baseline:
+        return report
+    from credgate import baseline as baseline_mod
+
+    rel = os.path.relpath(cfg.baseline, top).replace(os.sep, "/")
+    touched = any(os.fsdecode(c.path) == rel for c in changes)
+    if not report.findings and not touched:
+        return report  # the common commit: nothing to accept and no entry to check
+    staged = None if rel.startswith("..") else gitio.blob_text("", rel, cfg.max_file_size, cwd=top)
+    loaded = baseline_mod.load_text(staged, rel) if staged is not None else baseline_mod.load(cfg.baseline)
+    before = gitio.blob_text("HEAD", rel, cfg.max_file_size, cwd=top) if head and staged is not None else None
+    try:
+        old = baseline_mod.load_text(before, f"HEAD:{rel}").entries if before is not None else set()
+    except UsageError:
+        old = set()  # a broken committed baseline: judge every staged entry
+    if staged is not None and touched:
+        bad = baseline_mod.unverified(
+            loaded.entries - old,
+            lambda p: gitio.blob_text("", p, cfg.max_file_size, cwd=top),
+            lambda data, p: scanner.scan(data, p).findings,
+        )
+        report.notes.extend(baseline_mod.unverified_message(e, rel, "as staged") for e in bad)
+    renames = [
+        (os.fsdecode(c.old_path), os.fsdecode(c.path)) for c in changes if c.old_path and c.status == "R"
+    ]
+    verify = baseline_mod.committed_before(old, "HEAD", top, cfg.max_file_size) if old else None
+    return apply_baseline(
+        report, cfg, root=top, renames=renames, prefer_index=True, loaded=loaded, verify=verify
+    )
 
 
 @click.command("secrets")

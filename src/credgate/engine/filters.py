@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, cast
 
+from credgate.engine import dotenv
 from credgate.engine.rules import Rule
 
 
@@ -411,7 +412,7 @@ _URI_TEMPLATE_RE = _lazy(rb"^/?(?:[A-Za-z0-9._~-]+/)*\{[A-Za-z0-9_.-]+\}(?:/[A-Z
 
 def _is_dotenv_like(path: str) -> bool:
     name = path.rsplit("/", 1)[-1].lower()
-    return name.startswith(".env") or name.endswith((".env", ".ini", ".properties", ".cfg", ".conf"))
+    return dotenv.is_dotenv(path) or name.endswith((".ini", ".properties", ".cfg", ".conf"))
 
 
 def is_type_union(c: Candidate) -> bool:
@@ -1258,5 +1259,4 @@ def _first_verdict(c: Candidate) -> str | None:
 
 
 def _is_env_file(path: str) -> bool:
-    name = path.rsplit("/", 1)[-1].lower()
-    return name.startswith(".env") or name.endswith(".env")
+    return dotenv.is_dotenv(path)  # the one definition `credgate files` uses too
