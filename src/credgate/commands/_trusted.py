@@ -238,7 +238,7 @@ def weakenings(old: GateState, head: str, cwd: str | None = None) -> list[tuple[
 def untouched(start: str, head: str, old: GateState, cwd: str | None = None) -> bool:
     """Whether the change leaves the gate's files as they were where it started: then it changes
     nothing about the gate, even if they differ from the base's (the base moved on since)."""
-    paths = {old.config_path, BASELINE_NAME, *old.rule_files}
+    paths = {old.config_path, BASELINE_NAME, LEGACY_NAME, *old.rule_files}
     if old.baseline_path:
         paths.add(old.baseline_path)
     return all(gitio.file_at(start, p, cwd) == gitio.file_at(head, p, cwd) for p in sorted(paths))
