@@ -438,3 +438,24 @@ def test_github_step_shells(shell: str, run: str, counts: bool) -> None:
     workflow = f"on: push\njobs:\n  j:\n    steps:\n      - shell: {shell}\n        run: |\n{body}\n"
     result = ci_gates.judge({".github/workflows/a.yml": workflow})
     assert bool(result.runs) is counts, (result.runs, result.rejected)
+
+
+SCAN_JOB = "scan:\n  script:\n    - credgate ci\n"
+
+
+@pytest.mark.parametrize(
+    ("main", "files", "verdict"),
+    [
+        ("include:\n  - local: ci/scan.yml\n", {"ci/scan.yml": SCAN_JOB}, "SAFE"),
+        ("include: 'ci/*.yml'\n", {"ci/scan.yml": SCAN_JOB}, "SAFE"),
+        ("include:\n  - local: ci/scan.yml\n",
+         {"ci/scan.yml": "scan:\n  script:\n    - credgate ci\n  allow_failure: true\n"}, "UNSAFE"),
+        ("include:\n  - project: org/templates\n    file: credgate.yml\n", {}, "UNKNOWN"),
+    ],
+)  # fmt: skip
+def test_gitlab_local_includes_are_read(repo: Repo, main: str, files: dict[str, str], verdict: str) -> None:
+    repo.stage(".gitlab-ci.yml", main)
+    for path, text in files.items():
+        repo.stage(path, text)
+    repo.commit()
+    assert audit.check_ci(str(repo.path)).verdict == verdict

@@ -460,7 +460,14 @@ def check_ci(top: str, layout: gitio.Layout | None = None) -> Check:
             wanted, gitio.read_blobs([sha for _, sha in wanted], _MAX_CONFIG, cwd=layout.git_dir)
         )
     }
-    result = ci_gates.judge(texts)
+    includes: dict[str, tuple[dict[str, str], bool]] = {}
+    for path in [p for p in texts if ci_gates.GITLAB.match(p)]:
+        names, other = ci_gates.gitlab_local_includes(texts[path], list(tree))
+        shas = [tree[n][1] for n in names]
+        blobs = gitio.read_blobs(shas, _MAX_CONFIG, cwd=layout.git_dir)
+        files = {n: (b.data or b"").decode("utf-8", "replace") for n, b in zip(names, blobs)}
+        includes[path] = (files, other)
+    result = ci_gates.judge(texts, includes)
     runs = result.runs
     check = Check("ci", bool(runs) if runs or not result.unknown else None)
     check.unknown = not runs and bool(result.unknown)
