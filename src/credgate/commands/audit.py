@@ -533,7 +533,9 @@ def audit(skip: Sequence[str] = (), config_path: str | None = None) -> list[Chec
 def _audit_bare(layout: gitio.Layout, skip: Sequence[str], config_path: str | None) -> list[Check]:
     """A bare or mirror clone has no index and no hooks of a developer: the questions about history,
     the committed .gitignore and the committed CI are answered; the others are skipped and say why."""
-    cfg = config_mod.find(".", config_path) if config_path else config_mod.Config()
+    from credgate.commands.history import committed_config
+
+    cfg = config_mod.find(".", config_path) if config_path else committed_config(layout.git_dir)
     classifier = files_cmd.Classifier(cfg)
     out = []
     for name in CHECKS:
