@@ -1247,12 +1247,6 @@ def operation_in_progress(git_dir: str) -> str | None:
     return None
 
 
-def delete_refs(names: Sequence[str], cwd: str | None = None) -> None:
-    lines = "".join(f"delete {name}\n" for name in names)
-    if lines:
-        run("update-ref", "--stdin", cwd=cwd, input=lines.encode())
-
-
 def committed_entries(rev: str, cwd: str | None = None) -> dict[str, tuple[str, str]]:
     """Path -> (mode, blob id) of every file in rev's tree; {} when rev does not exist (no commit yet)."""
     if not commit_exists(rev, cwd):

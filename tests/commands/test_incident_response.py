@@ -438,3 +438,48 @@ def test_github_step_shells(shell: str, run: str, counts: bool) -> None:
     workflow = f"on: push\njobs:\n  j:\n    steps:\n      - shell: {shell}\n        run: |\n{body}\n"
     result = ci_gates.judge({".github/workflows/a.yml": workflow})
     assert bool(result.runs) is counts, (result.runs, result.rejected)
+
+
+SCAN_JOB = "scan:\n  script:\n    - credgate ci\n"
+
+
+@pytest.mark.parametrize(
+    ("main", "files", "verdict"),
+    [
+        ("include:\n  - local: ci/scan.yml\n", {"ci/scan.yml": SCAN_JOB}, "SAFE"),
+        ("include: 'ci/*.yml'\n", {"ci/scan.yml": SCAN_JOB}, "SAFE"),
+        ("include:\n  - local: ci/scan.yml\n",
+         {"ci/scan.yml": "scan:\n  script:\n    - credgate ci\n  allow_failure: true\n"}, "UNSAFE"),
+        ("include:\n  - project: org/templates\n    file: credgate.yml\n", {}, "UNKNOWN"),
+    ],
+)  # fmt: skip
+def test_gitlab_local_includes_are_read(repo: Repo, main: str, files: dict[str, str], verdict: str) -> None:
+    repo.stage(".gitlab-ci.yml", main)
+    for path, text in files.items():
+        repo.stage(path, text)
+    repo.commit()
+    assert audit.check_ci(str(repo.path)).verdict == verdict
+
+
+def test_a_mirror_clone_uses_the_committed_configuration(
+    repo: Repo, tmp_path: Path, monkeypatch: Any
+) -> None:
+    token = secret("%%github:ghp_%%")
+    repo.stage(".credgate.toml", 'exclude = ["fixtures/**"]\n')
+    repo.stage("fixtures/sample.py", f"TOKEN = '{token}'\n")
+    repo.commit()
+    assert history.run(fmt="json", out=io.StringIO(), err=io.StringIO()) == 0
+    mirror = tmp_path / "m.git"
+    subprocess.run(["git", "clone", "-q", "--mirror", str(repo.path), str(mirror)], check=True)
+    monkeypatch.chdir(mirror)
+    assert history.run(fmt="json", out=io.StringIO(), err=io.StringIO()) == 0  # the same answer
+    rc, text = out_of(remediate.run, err=io.StringIO())
+    assert rc == 0 and "nothing to remediate" in text
+
+
+def test_a_broken_config_in_a_work_tree_is_an_error_not_a_silent_default(repo: Repo) -> None:
+    repo.stage("a.txt", "a\n")
+    repo.commit()
+    repo.write(".credgate.toml", "exclude = [\n")
+    with pytest.raises(UsageError, match="not valid TOML"):
+        history.run(out=io.StringIO(), err=io.StringIO())

@@ -474,7 +474,14 @@ def check_ci(top: str, layout: gitio.Layout | None = None) -> Check:
             wanted, gitio.read_blobs([sha for _, sha in wanted], _MAX_CONFIG, cwd=layout.git_dir)
         )
     }
-    result = ci_gates.judge(texts)
+    includes: dict[str, tuple[dict[str, str], bool]] = {}
+    for path in [p for p in texts if ci_gates.GITLAB.match(p)]:
+        names, other = ci_gates.gitlab_local_includes(texts[path], list(tree))
+        shas = [tree[n][1] for n in names]
+        blobs = gitio.read_blobs(shas, _MAX_CONFIG, cwd=layout.git_dir)
+        files = {n: (b.data or b"").decode("utf-8", "replace") for n, b in zip(names, blobs)}
+        includes[path] = (files, other)
+    result = ci_gates.judge(texts, includes)
     runs = result.runs
     check = Check("ci", bool(runs) if runs or not result.unknown else None)
     check.unknown = not runs and bool(result.unknown)
@@ -540,7 +547,9 @@ def audit(skip: Sequence[str] = (), config_path: str | None = None) -> list[Chec
 def _audit_bare(layout: gitio.Layout, skip: Sequence[str], config_path: str | None) -> list[Check]:
     """A bare or mirror clone has no index and no hooks of a developer: the questions about history,
     the committed .gitignore and the committed CI are answered; the others are skipped and say why."""
-    cfg = config_mod.find(".", config_path) if config_path else config_mod.Config()
+    from credgate.commands.history import committed_config
+
+    cfg = config_mod.find(".", config_path) if config_path else committed_config(layout.git_dir)
     classifier = files_cmd.Classifier(cfg)
     out = []
     for name in CHECKS:

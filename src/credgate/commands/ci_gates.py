@@ -23,10 +23,11 @@ plain string operations, and YAML aliases are never walked recursively.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import shlex
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 GITHUB = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
@@ -455,12 +456,53 @@ def _script_text(value: Any) -> str:
     return ""
 
 
-def gitlab(path: str, text: str, hooks: HookConfig, result: CIResult) -> None:
+def gitlab_local_includes(text: str, tree: Sequence[str]) -> tuple[list[str], bool]:
+    """The committed files a .gitlab-ci.yml includes with `include: local` (globs too), and whether it
+    also includes something credgate cannot read (another project, a remote URL, a template)."""
+    doc = _yaml(text)
+    if not isinstance(doc, dict):
+        return [], False
+    raw = doc.get("include")
+    items = raw if isinstance(raw, list) else [raw] if raw else []
+    local: list[str] = []
+    other = False
+    for item in items[:100]:
+        target = item if isinstance(item, str) else item.get("local") if isinstance(item, dict) else None
+        if not isinstance(target, str) or "://" in target:
+            other = True
+            continue
+        pattern = target.lstrip("/")
+        matched = [p for p in tree if fnmatch.fnmatchcase(p, pattern)] if "*" in pattern else [pattern]
+        local.extend(p for p in matched if p in tree)
+        other = other or not any(p in tree for p in matched)
+    return list(dict.fromkeys(local)), other
+
+
+def gitlab(
+    path: str,
+    text: str,
+    hooks: HookConfig,
+    result: CIResult,
+    included: tuple[dict[str, str], bool] | None = None,
+) -> None:
     doc = _yaml(text)
     if not isinstance(doc, dict):
         if "credgate" in text:
             result.rejected.append(f"{path}: not valid YAML, so credgate cannot tell what it runs")
         return
+    unread_include = False
+    if included is not None:
+        # Included files' jobs and templates first; the main file's own keys win, as in GitLab.
+        files, unread_include = included
+        merged_doc: dict[Any, Any] = {}
+        for inc_text in files.values():
+            inc = _yaml(inc_text)
+            if isinstance(inc, dict):
+                merged_doc.update(inc)
+            else:
+                unread_include = True
+        merged_doc.update(doc)
+        doc = merged_doc
     default_section = doc.get("default")
     default: dict[Any, Any] = default_section if isinstance(default_section, dict) else {}
     top_before = doc.get("before_script", default.get("before_script"))
@@ -504,15 +546,18 @@ def gitlab(path: str, text: str, hooks: HookConfig, result: CIResult) -> None:
         else:
             result.runs.append({"path": path, "how": how, "job": name})
             found_any = True
-    if not found_any and doc.get("include"):
-        result.unknown.append(f"{path} (its `include:` files are not read)")
+    if not found_any and (unread_include or (included is None and doc.get("include"))):
+        result.unknown.append(f"{path} (it includes configuration credgate cannot read)")
 
 
 # ---------------------------------------------------------------- everything
 
 
-def judge(texts: dict[str, str]) -> CIResult:
-    """texts: committed path -> content, for the CI files and .pre-commit-config.yaml."""
+def judge(
+    texts: dict[str, str], gitlab_includes: dict[str, tuple[dict[str, str], bool]] | None = None
+) -> CIResult:
+    """texts: committed path -> content, for the CI files and .pre-commit-config.yaml;
+    gitlab_includes: for a .gitlab-ci.yml, the local files it includes (None: not read)."""
     result = CIResult()
     hooks = pre_commit_config(texts.get(PRE_COMMIT_CONFIG, ""))
     for path in sorted(texts):
@@ -522,7 +567,7 @@ def judge(texts: dict[str, str]) -> CIResult:
         if GITHUB.match(path):
             github(path, texts[path], hooks, result)
         elif GITLAB.match(path):
-            gitlab(path, texts[path], hooks, result)
+            gitlab(path, texts[path], hooks, result, (gitlab_includes or {}).get(path))
         elif UNREADABLE.match(path):
             result.unknown.append(path)
     if PRE_COMMIT_CONFIG in texts and hooks.has_ci:
