@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,6 +28,10 @@ ADVISORY_TEXT = {
 MAX_DECODE_DEPTH = 2  # base64 inside base64 is still read; deeper nesting is not configuration
 MAX_DECODED_RUNS = 200  # per file: bounds the work a file full of base64 blobs can cause
 _MIN_RUN, _MAX_RUN = 24, 100_000
+# Judging one value costs about a millisecond (dozens of filters); a line gets this many different values
+# judged per rule, and any beyond them are reported unjudged (blocking), so one line's work is bounded.
+MAX_JUDGED_PER_LINE = 200
+_MEMO_STRETCH = 4096  # bytes of one line over which a repeated value keeps its verdict (the filters' window)
 _runs: dict[str, Any] = {}
 # Lock files are mostly integrity hashes: about 7,000 base64 runs per MB.
 _HASH_DENSE_SUFFIXES = (".lock", "-lock.json", "-lock.yaml", ".sum", "shrinkwrap.json")
@@ -170,13 +175,18 @@ class _Hit:
     advisory: str = ""
     partner: _Hit | None = None  # the other half of a `near` pair
     replaced_by: _Hit | None = None  # set when dedupe keeps another hit for the same text
+    unjudged: bool = False  # over the per-line budget: reported without the decoy filters
 
     @property
     def note(self) -> str:
         p = self.partner
         while p is not None and p.replaced_by is not None:
             p = p.replaced_by
-        return f"paired with {p.rule.id} at line {p.line}" if p is not None else ""
+        paired = f"paired with {p.rule.id} at line {p.line}" if p is not None else ""
+        if self.unjudged:
+            why = f"not judged: more than {MAX_JUDGED_PER_LINE} different values of this rule on one line"
+            return f"{why}; {paired}" if paired else why
+        return paired
 
 
 def advisory_text(reason: str) -> str:
@@ -319,6 +329,10 @@ class Scanner:
         out = []
         groups = rule.secret_groups
         key_group = rule.compiled.groupindex.get(b"key")
+        # The same value under the same name, again and again on one line (a minified bundle, or a line
+        # built to stall the hook: 1 MB of `password="`), is judged once per stretch of the line.
+        memo: dict[tuple[int, int, bytes, bytes | None, bool], tuple[str | None, bool | None]] = {}
+        memo_line = 0
         for m in rule.compiled.finditer(data):
             picked = next(((g, q) for g, q in groups if m.start(g) != -1), None)
             if picked is None:
@@ -329,25 +343,20 @@ class Scanner:
             if not secret:
                 continue
             line, col = index.position(start)
-            cand = Candidate(
-                rule=rule,
-                secret=secret,
-                line=index.window(line, start, end),
-                prev_line=index.tail(line - 1) if line > 1 else b"",
-                path=path,
-                key=m.group(key_group) if key_group is not None and m.start(key_group) != -1 else None,
-                quoted=quoted,
-                data=data,
-                offset=start,
-            )
-            reason = why_not_secret(cand)
-            verdict = None
-            if not reason and rule.validate:
-                from credgate.engine.validate import VALIDATORS
-
-                verdict = VALIDATORS[rule.validate](secret)
-                if verdict is False:
-                    reason = f"failed-{rule.validate}"  # a wrong checksum is a typo or a made-up token
+            key = m.group(key_group) if key_group is not None and m.start(key_group) != -1 else None
+            if line != memo_line:
+                memo.clear()
+                memo_line = line
+            seen = (line, start // _MEMO_STRETCH, secret, key, quoted)
+            unjudged = False
+            if seen in memo:
+                reason, verdict = memo[seen]
+            elif len(memo) >= MAX_JUDGED_PER_LINE:
+                # Fail closed: a value past the budget blocks as it is, so a line cannot buy time or hide.
+                reason, verdict, unjudged = None, None, True
+            else:
+                reason, verdict = self._judge(rule, data, path, index, line, start, end, secret, key, quoted)
+                memo[seen] = (reason, verdict)
             soft = bool(reason) and (
                 reason in SOFT_FILTERS
                 or reason == f"failed-{rule.validate}"
@@ -358,8 +367,46 @@ class Scanner:
                 continue
             end_line = index.line_of(max(start, end - 1))
             confidence = "low" if reason else "high" if verdict else ""
-            out.append(_Hit(rule, start, end, secret, line, end_line, col, confidence, advisory=reason or ""))
+            hit = _Hit(
+                rule, start, end, secret, line, end_line, col, confidence, reason or "", unjudged=unjudged
+            )
+            out.append(hit)
         return out
+
+    @staticmethod
+    def _judge(
+        rule: Rule,
+        data: bytes,
+        path: str,
+        index: LineIndex,
+        line: int,
+        start: int,
+        end: int,
+        secret: bytes,
+        key: bytes | None,
+        quoted: bool,
+    ) -> tuple[str | None, bool | None]:
+        """Why a match is not a secret (None if it is one), and its validator's verdict."""
+        cand = Candidate(
+            rule=rule,
+            secret=secret,
+            line=index.window(line, start, end),
+            prev_line=index.tail(line - 1) if line > 1 else b"",
+            path=path,
+            key=key,
+            quoted=quoted,
+            data=data,
+            offset=start,
+        )
+        reason = why_not_secret(cand)
+        verdict = None
+        if not reason and rule.validate:
+            from credgate.engine.validate import VALIDATORS
+
+            verdict = VALIDATORS[rule.validate](secret)
+            if verdict is False:
+                reason = f"failed-{rule.validate}"  # a wrong checksum is a typo or a made-up token
+        return reason, verdict
 
 
 def _resolve_near(hits: list[_Hit]) -> list[_Hit]:
@@ -395,10 +442,18 @@ def _dedupe(hits: list[_Hit]) -> list[_Hit]:
         key=lambda h: (h.rule.generic, bool(h.advisory), rank[h.confidence or h.rule.confidence], h.start),
     )
     kept: list[_Hit] = []
+    # Kept hits never overlap, so ordered by start they end in order too: the one kept hit that can
+    # overlap a new one is the last to start before it ends (a scan of every kept hit was quadratic).
+    starts: list[int] = []
+    by_start: list[_Hit] = []
     for h in ordered:
-        keeper = next((k for k in kept if k.start < h.end and h.start < k.end), None)
+        at = bisect_left(starts, h.end) - 1
+        keeper = by_start[at] if at >= 0 and by_start[at].end > h.start else None
         if keeper is not None:
             h.replaced_by = keeper
             continue
         kept.append(h)
+        at += 1
+        starts.insert(at, h.start)
+        by_start.insert(at, h)
     return kept
