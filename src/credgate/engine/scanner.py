@@ -6,7 +6,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from credgate.engine.content import LineIndex, prepare
+from credgate.engine.content import Content, LineIndex, prepare
 from credgate.engine.filters import Candidate, why_not_secret
 from credgate.engine.finding import Finding
 from credgate.engine.rules import Rule, RuleSet
@@ -26,8 +26,7 @@ ADVISORY_TEXT = {
     "sample-signed-jwt": "a JWT signed with a sample key from documentation: a sample, or forgeable if real",
 }
 MAX_DECODE_DEPTH = 2  # base64 inside base64 is still read; deeper nesting is not configuration
-MAX_DECODED_RUNS = 200  # per file: bounds the work a file full of base64 blobs can cause
-_MIN_RUN, _MAX_RUN = 24, 100_000
+_MIN_RUN = 24
 # Judging one value costs about a millisecond (dozens of filters); a line gets this many different values
 # judged per rule, and any beyond them are reported unjudged (blocking), so one line's work is bounded.
 MAX_JUDGED_PER_LINE = 200
@@ -83,11 +82,23 @@ def _decode_percent(run: bytes) -> bytes | None:
 
 def _decode_base64(run: bytes) -> bytes | None:
     """The text a base64 run encodes, or None when it is not base64 of mostly printable text."""
+    raw = _base64_bytes(run)
+    return raw if raw is not None and _is_text(raw) else None
+
+
+_PRINTABLE = bytes(range(32, 127)) + b"\t\n\r"
+
+
+def _is_text(raw: bytes) -> bool:
+    """Mostly printable ASCII (95%): decoded configuration, not a binary payload."""
+    return len(raw.translate(None, _PRINTABLE)) <= 0.05 * len(raw)
+
+
+def _base64_bytes(run: bytes) -> bytes | None:
+    """The bytes a base64 run encodes (at least 12), or None when it is not base64."""
     import base64
     import binascii
 
-    if len(run) > _MAX_RUN:
-        return None
     body = run.rstrip(b"=")
     if len(body) % 4 == 1:
         return None
@@ -96,10 +107,7 @@ def _decode_base64(run: bytes) -> bytes | None:
         raw = base64.urlsafe_b64decode(padded) if (b"-" in body or b"_" in body) else base64.b64decode(padded)
     except (binascii.Error, ValueError):
         return None
-    if len(raw) < 12:
-        return None
-    printable = sum(1 for b in raw if 32 <= b < 127 or b in (9, 10, 13))
-    return raw if printable >= 0.95 * len(raw) else None
+    return raw if len(raw) >= 12 else None
 
 
 def _notebook_text(raw: bytes) -> tuple[bytes, list[tuple[int, int, str]]] | None:
@@ -232,8 +240,8 @@ class Scanner:
             result.findings.append(replace(f, line=line, col=col, end_line=max(end_line, line), note=note))
         return result
 
-    def _scan(self, raw: bytes, path: str, depth: int) -> ScanResult:
-        content = prepare(raw)
+    def _scan(self, raw: bytes, path: str, depth: int, binary: bool = False) -> ScanResult:
+        content = Content(raw, "binary") if binary else prepare(raw)
         data = content.data
         rules = [r for r in self.ruleset.candidates(data.lower(), self.include_hidden) if r.applies_to(path)]
         if content.kind == "binary":
@@ -293,7 +301,11 @@ class Scanner:
         spans of the runs that held one.
         """
         spans: list[tuple[int, int]] = []
-        decoded_runs = 0
+        # No count limit: every run is decoded once, and a run decodes to fewer bytes than it holds, so
+        # the bytes decoded per level are bounded by the file's own size (the budget is the file).
+        binary_runs: list[tuple[int, int, int]] = []  # (offset in `blobs`, start, end)
+        blobs: list[bytes] = []
+        blob_size = 0
         candidates = [(m.span(), "base64") for m in _base64_runs(path).finditer(data)]
         if b"%" in data:
             candidates += [(m.span(), "URL encoding") for m in _percent_runs().finditer(data)]
@@ -304,14 +316,17 @@ class Scanner:
             if how == "base64":
                 if data[max(0, start - 7) : start].lower() == b"base64,":
                     continue  # a data URI: an image or an attachment, not configuration
-                decoded = _decode_base64(run)
+                raw = _base64_bytes(run)
+                decoded = raw if raw is not None and _is_text(raw) else None
+                if raw is not None and decoded is None:
+                    # Not text: a serialized object, a compiled file. Its distinctive tokens are read below.
+                    binary_runs.append((blob_size, start, end))
+                    blobs.append(raw)
+                    blob_size += len(raw) + 1
             else:
                 decoded = _decode_percent(run)
             if decoded is None:
                 continue
-            decoded_runs += 1
-            if decoded_runs > MAX_DECODED_RUNS:
-                break
             inner = self._scan(decoded, path, depth + 1)
             line, col = index.position(start)
             for f in inner.findings:
@@ -323,6 +338,32 @@ class Scanner:
                 )
                 spans.append((start, end))
             result.suppressed.extend(inner.suppressed)
+        if blobs:
+            spans += self._scan_decoded_binary(b"\n".join(blobs), binary_runs, path, index, result)
+        return spans
+
+    def _scan_decoded_binary(
+        self,
+        blob: bytes,
+        runs: list[tuple[int, int, int]],
+        path: str,
+        index: LineIndex,
+        result: ScanResult,
+    ) -> list[tuple[int, int]]:
+        """Base64 runs that decode to binary, read in one pass with the rules trusted inside binaries."""
+        from bisect import bisect_right
+
+        spans = []
+        inner = self._scan(blob, path, MAX_DECODE_DEPTH, binary=True)
+        offsets = [r[0] for r in runs]
+        for f in inner.findings:
+            _, start, end = runs[bisect_right(offsets, f.offset) - 1]
+            line, col = index.position(start)
+            note = "inside base64 (binary)" + (f"; {f.note}" if f.note else "")
+            result.findings.append(
+                replace(f, line=line, col=col, end_line=index.line_of(end - 1), offset=start, note=note)
+            )
+            spans.append((start, end))
         return spans
 
     def _match(self, rule: Rule, data: bytes, path: str, index: LineIndex, result: ScanResult) -> list[_Hit]:
