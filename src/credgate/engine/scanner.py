@@ -6,6 +6,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from credgate.engine.binary import binary_pattern
 from credgate.engine.content import Content, LineIndex, prepare
 from credgate.engine.filters import Candidate, why_not_secret
 from credgate.engine.finding import Finding
@@ -246,8 +247,8 @@ class Scanner:
         rules = [r for r in self.ruleset.candidates(data.lower(), self.include_hidden) if r.applies_to(path)]
         if content.kind == "binary":
             # Inside a binary only distinctive tokens are trustworthy; generic
-            # patterns would fire on compressed noise.
-            rules = [r for r in rules if r.confidence == "high" and not r.near]
+            # patterns would fire on compressed noise (see engine/binary.py).
+            rules = [r for r in rules if _in_binaries(r)]
         result = ScanResult([], content.kind)
         index = LineIndex(data)
         decoded_spans: list[tuple[int, int]] = []
@@ -257,7 +258,8 @@ class Scanner:
             return result
         hits: list[_Hit] = []
         for rule in rules:
-            hits.extend(self._match(rule, data, path, index, result))
+            pattern = binary_pattern(rule) if content.kind == "binary" else None
+            hits.extend(self._match(rule, data, path, index, result, pattern))
         hits = _resolve_near(hits)
         if not self.include_hidden:
             hits = [h for h in hits if h.rule.visible]
@@ -366,15 +368,19 @@ class Scanner:
             spans.append((start, end))
         return spans
 
-    def _match(self, rule: Rule, data: bytes, path: str, index: LineIndex, result: ScanResult) -> list[_Hit]:
+    def _match(
+        self, rule: Rule, data: bytes, path: str, index: LineIndex, result: ScanResult, pattern: Any = None
+    ) -> list[_Hit]:
+        """The rule's matches, judged. `pattern` replaces the rule's own (its secret alone, in binaries)."""
         out = []
-        groups = rule.secret_groups
-        key_group = rule.compiled.groupindex.get(b"key")
+        compiled = rule.compiled if pattern is None else pattern
+        groups = rule.secret_groups if pattern is None else ((1, False),)
+        key_group = compiled.groupindex.get(b"key")
         # The same value under the same name, again and again on one line (a minified bundle, or a line
         # built to stall the hook: 1 MB of `password="`), is judged once per stretch of the line.
         memo: dict[tuple[int, int, bytes, bytes | None, bool], tuple[str | None, bool | None]] = {}
         memo_line = 0
-        for m in rule.compiled.finditer(data):
+        for m in compiled.finditer(data):
             picked = next(((g, q) for g, q in groups if m.start(g) != -1), None)
             if picked is None:
                 continue
@@ -448,6 +454,11 @@ class Scanner:
             if verdict is False:
                 reason = f"failed-{rule.validate}"  # a wrong checksum is a typo or a made-up token
         return reason, verdict
+
+
+def _in_binaries(rule: Rule) -> bool:
+    """A distinctive token's rule (engine/binary.py), or any high-confidence rule without a partner."""
+    return binary_pattern(rule) is not None or (rule.confidence == "high" and rule.near is None)
 
 
 def _resolve_near(hits: list[_Hit]) -> list[_Hit]:
