@@ -10,6 +10,7 @@ from credgate.engine.binary import binary_pattern
 from credgate.engine.content import Content, LineIndex, prepare
 from credgate.engine.filters import Candidate, why_not_secret
 from credgate.engine.finding import Finding
+from credgate.engine.notebook import Notebook
 from credgate.engine.rules import Rule, RuleSet
 
 # Filters whose verdict is "probably not a secret" rather than "not a secret": the match is
@@ -111,59 +112,6 @@ def _base64_bytes(run: bytes) -> bytes | None:
     return raw if len(raw) >= 12 else None
 
 
-def _notebook_text(raw: bytes) -> tuple[bytes, list[tuple[int, int, str]]] | None:
-    """A Jupyter notebook's code cells and text outputs as one text, with where each cell starts.
-
-    Returns None for anything that is not an nbformat notebook, which is then scanned as plain text.
-    """
-    import json
-
-    try:
-        doc = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(doc, dict) or not isinstance(doc.get("cells"), list):
-        return None
-    parts: list[str] = []
-    cells: list[tuple[int, int, str]] = []
-    line = 1
-
-    def add(cell: int, kind: str, value: object) -> None:
-        nonlocal line
-        text = "".join(value) if isinstance(value, list) else value if isinstance(value, str) else ""
-        if not text:
-            return
-        cells.append((cell, line, kind))
-        parts.append(text if text.endswith("\n") else text + "\n")
-        line += parts[-1].count("\n")
-
-    for number, cell in enumerate(doc["cells"], 1):
-        if not isinstance(cell, dict):
-            continue
-        add(number, str(cell.get("cell_type", "code")), cell.get("source"))
-        for output in cell.get("outputs") or []:
-            if not isinstance(output, dict):
-                continue
-            add(number, "output", output.get("text"))
-            data = output.get("data")
-            if isinstance(data, dict):
-                # Only text renderings: image/png and friends are base64 pictures.
-                for mime in ("text/plain", "text/html", "text/markdown", "application/json"):
-                    value = data.get(mime)
-                    add(number, "output", json.dumps(value) if isinstance(value, dict) else value)
-    if not cells:
-        cells.append((0, 1, "empty"))
-    return "".join(parts).encode("utf-8", "surrogatepass"), cells
-
-
-def _json_fragment(secret: bytes) -> bytes:
-    """How a secret's first line appears inside a JSON string (to find it in the notebook file)."""
-    import json
-
-    first = secret.split(b"\n", 1)[0]
-    return json.dumps(first.decode("utf-8", "replace"))[1:-1].encode()
-
-
 @dataclass
 class ScanResult:
     findings: list[Finding]
@@ -215,30 +163,38 @@ class Scanner:
 
     def scan(self, raw: bytes, path: str) -> ScanResult:
         if path.endswith(".ipynb"):
-            notebook = _notebook_text(raw)
-            if notebook is not None:
-                return self._scan_notebook(raw, path, *notebook)
+            from credgate.engine import notebook
+
+            parsed = notebook.read(raw)
+            if parsed is not None:
+                return self._scan_notebook(raw, path, parsed)
         return self._scan(raw, path, 0)
 
-    def _scan_notebook(
-        self, raw: bytes, path: str, text: bytes, cells: list[tuple[int, int, str]]
-    ) -> ScanResult:
-        """Scan a notebook's code and text outputs, not its JSON and image payloads.
+    def _scan_notebook(self, raw: bytes, path: str, nb: Notebook) -> ScanResult:
+        """Scan every string of a notebook (engine/notebook.py), not its JSON syntax or image payloads.
 
-        Findings point at the notebook file's own line (where the value sits in the
-        JSON, so the staged gate's added-line check still applies) and name the cell.
+        Findings point at the exact line and column in the notebook file, where the value sits in the
+        JSON (so the staged gate's added-line check applies), and name the cell.
         """
-        inner = self._scan(text, path, 0)
+        inner = self._scan(nb.text, path, 0)
         result = ScanResult([], "text", inner.suppressed)
         index = LineIndex(raw)
+        text_index = LineIndex(nb.text)
         for f in inner.findings:
-            cell, first_line, kind = next(c for c in reversed(cells) if c[1] <= f.line)
-            at = raw.find(_json_fragment(f.secret))
-            line, col = index.position(at) if at != -1 else (1, 1)
-            where = f"cell {cell} ({kind}), line {f.line - first_line + 1}"
+            block = nb.block_of(f.offset)
+            at = nb.file_offset(f.offset)
+            line, col = index.position(at)
+            end_line = index.line_of(nb.file_offset(f.offset + max(len(f.secret), 1) - 1))
+            if "inside " in f.note:
+                end_line = line  # reported at the encoded run, which sits on one line of the file
+            first = text_index.line_of(block.start)
+            where = f"cell {block.cell} ({block.kind})" if block.cell else block.kind
+            where += f", line {f.line - first + 1}"
             note = f"{where}; {f.note}" if f.note else where
-            end_line = line + (f.end_line - f.line if at == -1 else 0)
-            result.findings.append(replace(f, line=line, col=col, end_line=max(end_line, line), note=note))
+            result.findings.append(
+                replace(f, line=line, col=col, end_line=max(end_line, line), offset=at, note=note)
+            )
+        result.findings.sort(key=lambda f: (f.line, f.col, f.rule_id))
         return result
 
     def _scan(self, raw: bytes, path: str, depth: int, binary: bool = False) -> ScanResult:
