@@ -85,3 +85,20 @@ def test_a_binary_with_a_wrong_checksum_token_does_not_block(scanner: Scanner) -
     broken = token[:-1] + ("A" if token[-1] != "A" else "B")
     data = b"\x00\x05(" + broken.encode() + b"N\x00"
     assert all(f.advisory for f in scanner.scan(data, "blob.bin").findings)
+
+
+def test_a_token_in_utf16_inside_a_binary_is_found(scanner: Scanner) -> None:
+    # .NET assemblies and Windows resources keep their strings in UTF-16LE: `g\0h\0p\0_\0...`.
+    token = secret("%%github:ghp_%%")
+    head = b"MZ\x90\x00" + os.urandom(60).replace(b"\n", b" ")
+    data = head + "Authorization token ".encode("utf-16-le") + token.encode("utf-16-le") + b"\x00\x00\x01"
+    [finding] = scanner.scan(data, "bin/Release/Client.dll").findings
+    assert (finding.rule_id, finding.secret, finding.advisory) == ("github-pat", token.encode(), "")
+    assert finding.offset == data.index(token.encode("utf-16-le"))
+    assert "UTF-16" in finding.note
+
+
+def test_utf16_strings_without_tokens_stay_quiet(scanner: Scanner) -> None:
+    names = ["System.Runtime.CompilerServices", "AssemblyVersionAttribute 1.0.0.0", "ASIAOMEGAALPHABETICALX"]
+    data = b"MZ\x90\x00" + b"\x00\x00".join(n.encode("utf-16-le") for n in names) * 20
+    assert scanner.scan(data, "bin/Library.dll").findings == []

@@ -57,6 +57,17 @@ def _base64_runs(path: str) -> Any:
 
 
 _percent: Any = None
+_utf16: Any = None
+
+
+def _utf16_runs() -> Any:
+    """Runs of printable ASCII in UTF-16LE, long enough to hold a token."""
+    global _utf16
+    if _utf16 is None:
+        from credgate.engine import linear
+
+        _utf16 = linear.compile(rb"(?:[\x20-\x7e]\x00){16,}")
+    return _utf16
 
 
 def _percent_runs() -> Any:
@@ -210,6 +221,8 @@ class Scanner:
         decoded_spans: list[tuple[int, int]] = []
         if content.kind != "binary" and depth < MAX_DECODE_DEPTH:
             decoded_spans = self._scan_encoded(data, path, depth, index, result)
+        if content.kind == "binary" and b"\x00" in data:
+            self._scan_utf16_strings(data, path, index, result)
         if not rules:
             return result
         hits: list[_Hit] = []
@@ -299,6 +312,30 @@ class Scanner:
         if blobs:
             spans += self._scan_decoded_binary(b"\n".join(blobs), binary_runs, path, index, result)
         return spans
+
+    def _scan_utf16_strings(self, data: bytes, path: str, index: LineIndex, result: ScanResult) -> None:
+        """Strings a binary holds in UTF-16 (.NET assemblies, Windows resources): `g\0h\0p\0_\0...` is
+        invisible to a byte pattern, so runs of printable ASCII in UTF-16LE are read as ASCII."""
+        from bisect import bisect_right
+
+        runs: list[tuple[int, int]] = []  # (offset in the joined text, offset in the binary)
+        texts: list[bytes] = []
+        size = 0
+        for m in _utf16_runs().finditer(data):
+            runs.append((size, m.start()))
+            texts.append(data[m.start() : m.end() : 2])
+            size += len(texts[-1]) + 1
+        if not texts:
+            return
+        inner = self._scan(b"\n".join(texts), path, MAX_DECODE_DEPTH, binary=True)
+        starts = [r[0] for r in runs]
+        for f in inner.findings:
+            text_start, start = runs[bisect_right(starts, f.offset) - 1]
+            at = start + 2 * (f.offset - text_start)
+            line, col = index.position(at)
+            note = "in UTF-16 text" + (f"; {f.note}" if f.note else "")
+            end_line = index.line_of(at + 2 * len(f.secret) - 1)
+            result.findings.append(replace(f, line=line, col=col, end_line=end_line, offset=at, note=note))
 
     def _scan_decoded_binary(
         self,
