@@ -268,7 +268,8 @@ class Scanner:
 
         Each encoded run that decodes to text is scanned again, to a bounded depth,
         with provider rules only (the generic rule would read prose into decoded
-        noise). A finding is reported where the encoded run starts. Returns the
+        noise); base64 that decodes to binary is read with the rules trusted in
+        binaries. A finding is reported where the encoded run starts. Returns the
         spans of the runs that held one.
         """
         spans: list[tuple[int, int]] = []
