@@ -54,17 +54,12 @@ Reader = Callable[[Finding], "bytes | None"]  # the content a finding was found 
 
 
 def is_low_entropy(secret: bytes) -> bool:
-    """Whether a dictionary could find this value from a hash of it, however slow the hash.
+    """Whether a dictionary could find this value from a hash of it, however slow the hash: the
+    same test SARIF fingerprints use (`credgate.fingerprint.guessable`), so no public file of
+    credgate's carries a reversible hash of a weak password."""
+    from credgate.fingerprint import guessable
 
-    Short values, values with a small alphabet and values with under ~64 bits in total
-    (Shannon estimate) count: weak passwords, PINs, words with digits.
-    """
-    from credgate.engine.filters import shannon_entropy
-
-    if len(secret) < 16:
-        return True
-    per_char = shannon_entropy(secret)
-    return per_char < 3.0 or per_char * len(secret) < 64
+    return guessable(secret)
 
 
 def _pbkdf2(rule: str, secret: bytes) -> str:

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from credgate import __version__, output_escape
 from credgate.engine.finding import Finding
+from credgate.fingerprint import bound_to_value, fingerprint
 from credgate.report import Report, safe
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -27,6 +28,11 @@ def _message(f: Finding) -> str:
     if f.commit:
         text += f" Added in commit {f.commit}."
     return f"{text} Rotate it: {safe(f.hint)}"
+
+
+def _fingerprint_key(f: Finding) -> str:
+    """`credgateSecret/v1` for a fingerprint of the value, `credgateLocation/v1` for one of rule and path."""
+    return "credgateSecret/v1" if bound_to_value(f) else "credgateLocation/v1"
 
 
 def to_sarif(report: Report) -> str:
@@ -56,8 +62,9 @@ def to_sarif(report: Report) -> str:
             "locations": [
                 {"physicalLocation": {"artifactLocation": {"uri": quote(safe(f.path))}, "region": region}}
             ],
-            # Stable across line moves and reformatting: keyed on the secret, never revealing it.
-            "partialFingerprints": {"credgateSecret/v1": f.fingerprint()},
+            # Stable across line moves and reformatting: keyed on the secret when it cannot be guessed,
+            # else on rule and path (credgate/fingerprint.py), so no dictionary can test guesses on it.
+            "partialFingerprints": {_fingerprint_key(f): fingerprint(f)},
             "properties": {
                 "confidence": f.confidence,
                 "blocking": f.blocking,

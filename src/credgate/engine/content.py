@@ -69,9 +69,11 @@ class LineIndex:
     def window(self, line: int, start: int, end: int, margin: int = 2048) -> bytes:
         """The line around a match, at most `margin` bytes either side (minified files)."""
         lo = max(self.line_start(line), start - margin)
-        stop = self._data.find(b"\n", end)
-        hi = len(self._data) if stop == -1 else stop
-        return self._data[lo : min(hi, end + margin)]
+        # Look for the line's end only within the margin: on a 1 MB line, a search to the real end for
+        # every match would make the scan quadratic.
+        stop = self._data.find(b"\n", end, end + margin)
+        hi = min(len(self._data), end + margin) if stop == -1 else stop
+        return self._data[lo:hi]
 
     def tail(self, line: int, margin: int = 2048) -> bytes:
         """The last `margin` bytes of a line (where an allow-next-line comment sits)."""

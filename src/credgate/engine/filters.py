@@ -8,33 +8,15 @@ named and individually tested, so a suppression can always say why it happened
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable, cast
+from typing import Callable
 
-from credgate.engine import dotenv
+from credgate.engine import dotenv, linear
 from credgate.engine.rules import Rule
 
-
-class _LazyPattern:
-    """A regex compiled on first use: the hook pays for the patterns its candidates reach, not all 70."""
-
-    __slots__ = ("_args", "_compiled")
-
-    def __init__(self, pattern: bytes, flags: int) -> None:
-        self._args = (pattern, flags)
-        self._compiled: re.Pattern[bytes] | None = None
-
-    def __getattr__(self, name: str) -> object:
-        if self._compiled is None:
-            self._compiled = re.compile(*self._args)
-        return getattr(self._compiled, name)
-
-
-def _lazy(pattern: bytes, flags: int = 0) -> re.Pattern[bytes]:
-    return cast("re.Pattern[bytes]", _LazyPattern(pattern, flags))
-
+# Every pattern here reads scanned content, so every one runs on RE2 (linear time), compiled on first use.
+_lazy = linear.compile
 
 ALLOW_MARKER = b"credgate:allow"
 ALLOW_NEXT_LINE = b"credgate:allow-next-line"
@@ -70,21 +52,33 @@ def shannon_entropy(data: bytes) -> float:
 
 # Checks around a value found in its line: a search for the value plus one precompiled pattern. A regex
 # built around each escaped value would cost a compile per candidate.
-_CONCATENATED_TAIL_RE = _lazy(rb"[\"']\s*(?:\+|\.\s|%\s|\|\|)")
-_COMPARISON_TAIL_RE = _lazy(rb"[\"'\]]?\s*[=!]==?")
-_CONDITIONAL_HEAD_RE = _lazy(rb"\?[ \t]*([\"'])[^\"'\n]{0,80}\1[ \t]*:[ \t]*$")
+_CONCATENATED_TAIL = rb"[\"']\s*(?:\+|\.\s|%\s|\|\|)"
+_COMPARISON_TAIL = rb"[\"'\]]?\s*[=!]==?"
+_CONDITIONAL_HEAD_RE = _lazy(rb"\?[ \t]*(?:\"[^\"'\n]{0,80}\"|'[^\"'\n]{0,80}')[ \t]*:[ \t]*$")
 _BADGE_URL_HEAD_RE = _lazy(
     rb"(?:badge[^\s\"'<>()]*\.svg|(?i:\.(?:png|jpe?g|gif|svg|webp|avif|ico)))\?(?:[^\s\"'<>()]*&)?$"
 )
 
 
-def _followed_by(line: bytes, needle: bytes, tail: re.Pattern[bytes]) -> bool:
+def _followed_by(line: bytes, needle: bytes, tail: bytes) -> bool:
+    """Some occurrence of `needle` in `line` is followed by the pattern `tail`."""
+    count = line.count(needle) if needle else 0
+    if count == 0:
+        return False
+    if count > _MAX_OCCURRENCES and len(needle) <= _MAX_NEEDLE:
+        # A short value repeated all over the line (`password="` 400 times): one search for value and tail.
+        return linear.literal_then(needle, tail).search(line) is not None
+    tail_re = linear.literal_then(b"", tail)
     at = line.find(needle)
     while at != -1:
-        if tail.match(line, at + len(needle)):
+        if tail_re.match(line, at + len(needle)):
             return True
         at = line.find(needle, at + 1)
     return False
+
+
+_MAX_OCCURRENCES = 8
+_MAX_NEEDLE = 256  # bytes; a longer value occurs only a few times in a window
 
 
 def _has_word(text: bytes, word: bytes) -> bool:
@@ -96,6 +90,9 @@ def _has_word(text: bytes, word: bytes) -> bool:
             return True
         at = text.find(word, at + 1)
     return False
+
+
+_MARKER_IDS_SPLIT_RE = _lazy(rb"[,\s]")
 
 
 def is_inline_allowed(c: Candidate) -> bool:
@@ -113,7 +110,7 @@ def is_inline_allowed(c: Candidate) -> bool:
         elif not rest.startswith(b"="):
             return True  # a bare marker allows every rule on the line
         else:
-            ids = re.split(rb"[,\s]", rest[1:].split(None, 1)[0] if rest[1:].strip() else b"")
+            ids = _MARKER_IDS_SPLIT_RE.split(rest[1:].split(None, 1)[0] if rest[1:].strip() else b"")
             if c.rule.id.encode() in ids:
                 return True
         pos = c.line.find(ALLOW_MARKER, pos + 1)
@@ -204,9 +201,23 @@ _METASYNTACTIC_RE = _lazy(rb"(?i)^(?:foo|bar|baz|qux|quux)(?:\W*(?:foo|bar|baz|q
 
 
 _HTML_ENTITY_RE = _lazy(rb"&(?:lt|gt|quot|amp|#\d{2,3});")
-_RUN_RE = _lazy(rb"(.)\1{7,}")
 _CAPS_NAME_RE = _lazy(rb"^[A-Z]{2,}(?:_[A-Z]{2,})+$")
 _INTERLEAVED_RE = _lazy(rb"(?i)a1b2c3d4|1a2b3c4d|abc123|123abc")
+
+
+def _first_run(value: bytes, least: int) -> int:
+    """The length of the first run of at least `least` equal bytes (newlines aside), or 0."""
+    starts = [at for ch in set(value) - {10} if (at := value.find(bytes((ch,)) * least)) != -1]
+    if not starts:
+        return 0
+    at = min(starts)
+    run = value[at : at + 1]
+    end = at + least
+    while value.startswith(run * 64, end):
+        end += 64
+    while value.startswith(run, end):
+        end += 1
+    return end - at
 
 
 def is_placeholder(c: Candidate) -> bool:
@@ -219,8 +230,8 @@ def is_placeholder(c: Candidate) -> bool:
         return True  # `Bearer PRIMARY_ACCOUNT_JWT`: the name of a value, written where the value goes
     if len(set(value.translate(None, b"-_.: "))) == 1:
         return True  # the nil UUID, `0000-0000`, `xxxx_xxxx`: one character between separators
-    run = _RUN_RE.search(value)
-    if run is not None and len(run.group(0)) * 2 >= len(value):
+    run = _first_run(value, 8)
+    if run and run * 2 >= len(value):
         return True  # `0000000000000000aa`: mostly one character, as no generated token is
     if b"%" in value:
         from urllib.parse import unquote_to_bytes
@@ -352,7 +363,7 @@ def is_reference(c: Candidate) -> bool:
         return True
     if _CONCAT_RE.search(c.secret):
         return True
-    if c.quoted and _followed_by(c.line, c.secret, _CONCATENATED_TAIL_RE):
+    if c.quoted and _followed_by(c.line, c.secret, _CONCATENATED_TAIL):
         return True  # `"bearer " + content`: the literal is only the start of a value built at run time
     if _NAMED_PARAMETER_RE.match(c.secret):
         return True  # `token: ':remote-addr'`, `WHERE pwd = :pwd`: a named parameter or format token
@@ -365,6 +376,7 @@ def is_reference(c: Candidate) -> bool:
 _NAMED_PARAMETER_RE = _lazy(rb"^:[a-z][a-z0-9_]*(?:-[a-z0-9_]+)*$")
 
 
+_MEMBER_SPLIT_RE = _lazy(rb"\.|->|::")
 _IDENTIFIER_RE = _lazy(rb"^[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|->|::)[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
@@ -380,7 +392,7 @@ def is_code_identifier(c: Candidate) -> bool:
     if _IDENTIFIER_RE.match(c.secret) is None or not (b"." in c.secret or b"->" in c.secret):
         return False
     # `tk.eyJ1...` or a dotted JWT is a token, not `config.db.password`: identifiers are not that long.
-    return max(len(part) for part in re.split(rb"\.|->|::", c.secret)) < 24
+    return max(len(part) for part in _MEMBER_SPLIT_RE.split(c.secret)) < 24
 
 
 CONFIG_EXTENSIONS = frozenset("env ini cfg conf properties toml yaml yml json xml tfvars".split())
@@ -402,7 +414,7 @@ _HOSTNAME_RE = _lazy(rb"^(?:www\.)?(?:[a-z0-9-]+\.)+(?:com|org|net|io|dev|edu|go
 _SLUG_PATH_RE = _lazy(rb"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:/[a-z][a-z0-9]*(?:-[a-z0-9]+)*)+/?$")
 _PROSE_RE = _lazy(rb"^[\s\W]*[A-Za-z]+(?:\s+[\W]*[A-Za-z]+[\W]*)+\s*$")
 _PATH_RE = _lazy(rb"^(?:/|~/|\./|\.\./|[A-Za-z]:\\)[\w./\\@:%~+-]*$")
-_SECRET_NOUN_RE = _lazy(rb"(?i)(?<![a-z])(?:secret|password|passphrase|passwd)(?![a-z])")
+_SECRET_NOUN_RE = _lazy(rb"(?i)(?:^|[^a-z])(?:secret|password|passphrase|passwd)(?:[^a-z]|$)")
 # A URL with no user info and no query (`https://appleid.apple.com` under TOKEN_AUDIENCE) has nowhere to
 # carry a credential; tokens in URL paths (webhooks) belong to provider rules.
 _PLAIN_URL_RE = _lazy(rb"^[a-z][a-z0-9+.-]{1,15}://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/-]*)?$")
@@ -578,9 +590,14 @@ def _is_non_latin_text(value: bytes) -> bool:
 
 
 # A word boundary before the name, so `omnisend_token` is not an `end_token`.
+_PAGINATION_WORDS = (
+    b"input output page next prev previous continuation sync cursor resume pagination start end".split()
+)
 _PAGINATION_KEY_RE = _lazy(
-    rb"(?:^|(?<=[^A-Za-z])|(?<=[a-z])(?=[A-Z]))"
-    rb"(?i:input|output|page|next|prev|previous|continuation|sync|cursor|resume|pagination|start|end)[-_.]?(?i:token)"
+    rb"(?:^|[^A-Za-z])(?i:%s)[-_.]?(?i:token)" % b"|".join(_PAGINATION_WORDS)
+    # or glued after a lower-case letter as the next camelCase word: `nextPageToken`, `syncToken`
+    + rb"|[a-z](?:%s)[-_.]?(?i:token)"
+    % b"|".join(w[:1].upper() + b"(?i:" + w[1:] + b")" for w in _PAGINATION_WORDS)
 )
 _NON_SECRET_KEY_RE = _lazy(
     rb"(?i)(?:file|path|dir|url|uri|endpoint|name|type|length|len|size|count|max|min|ttl|expir\w*|timeout"
@@ -634,11 +651,11 @@ def is_non_secret_key(c: Candidate) -> bool:
         c.key
     ):
         return True
-    last = re.split(rb"\.|->|::", c.key.strip(b"\"'"))[-1]
+    last = _MEMBER_SPLIT_RE.split(c.key.strip(b"\"'"))[-1]
     return last != c.key.strip(b"\"'") and not _SENSITIVE_RE.search(last)
 
 
-_NAMESPACE_RE = _lazy(rb"^[a-z]{2,12}:(?=[a-z])")
+_NAMESPACE_RE = _lazy(rb"^[a-z]{2,12}:[a-z]")
 _CAMEL_IDENTIFIER_RE = _lazy(rb"^[A-Za-z][a-z]+(?:[A-Z][a-z]+)+$")
 _ENV_NAME_RE = _lazy(
     rb"^_*[A-Z][A-Z0-9]*(?:_+[A-Z0-9]+)+_*$"
@@ -652,12 +669,15 @@ def is_key_echo(c: Candidate) -> bool:
     """
     if not c.rule.generic or c.key is None:
         return False
-    bare = _NAMESPACE_RE.sub(b"", c.secret.lstrip(b"?#@:$!"))  # `msal:acquireTokenStart`: an event name
+    bare = c.secret.lstrip(b"?#@:$!")
+    namespace = _NAMESPACE_RE.match(bare)
+    if namespace is not None:
+        bare = bare[namespace.end() - 1 :]  # `msal:acquireTokenStart`: an event name
     if _CAMEL_IDENTIFIER_RE.match(bare) or _ENV_NAME_RE.match(bare):
         return True
     if bare.isalpha() and sum(ch < 97 for ch in bare) >= 2 and not bare.isupper() and _is_wordy(bare):
         return True  # `?InterpolationInJSX`: a name made of words
-    squash = re.compile(rb"[^a-z0-9]")
+    squash = _NOT_ALNUM_RE
     value = squash.sub(b"", c.secret.lower())
     key = squash.sub(b"", c.key.lower())
     # Either contains the other: "secrets": "secrets", "client_secret": "provider-app-client-secret".
@@ -674,6 +694,7 @@ def is_key_echo(c: Candidate) -> bool:
 
 
 _WORDS_OF_RE = _lazy(rb"[a-z]{2,}")
+_NOT_ALNUM_RE = _lazy(rb"[^a-z0-9]")
 _TYPE_EXPR_RE = _lazy(
     rb"^(?:[A-Za-z_][\w.]*\[[\w\[\], .|]*\]|(?:typing\.)?(?:Optional|List|Dict|Union)\b.*)$"
 )
@@ -717,11 +738,12 @@ def is_uuid_outside_secret_context(c: Candidate) -> bool:
     return (
         key.lower().endswith(b"token")
         and key[:1].isupper()
-        and re.search(rb"[a-z][A-Z]", key) is not None
+        and _CASE_CHANGE_RE.search(key) is not None
         and b"_" not in key
     )
 
 
+_CASE_CHANGE_RE = _lazy(rb"[a-z][A-Z]")
 _HOST_RE = _lazy(rb"[A-Za-z0-9.-]{1,253}")
 # RFC 2606 / RFC 6761 names reserved for documentation and tests: nothing real lives there.
 _RESERVED_HOSTS = (b"example.com", b"example.net", b"example.org")
@@ -760,12 +782,43 @@ _WORDS_RE = _lazy(rb"^(?:[A-Z]?[a-z]{2,}|[A-Z]{2,})(?:[A-Z][a-z]+\d*|\d+)*(?:[A-
 _VERSION_RE = _lazy(rb"(?i)^v?\d+(?:\.\d+)+(?:[-+.][0-9a-z.-]*)?$")
 
 
-_SEGMENT_RE = _lazy(rb"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+|[^A-Za-z0-9]+")
 _VOWELS = frozenset(b"aeiouyAEIOUY")
 _LETTERS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 _CONSONANT_RUN_RE = _lazy(rb"[^aeiouy]{5,}")
+_WORD_JOIN_RE = _lazy(rb"[a-z][A-Z]|[^A-Za-z0-9]")
+
+
+def _segments(value: bytes) -> list[bytes]:
+    """Case runs of a name: `ABCdef` is `AB`, `Cdef` (the capitals before a lower-case run belong to it),
+    digits and separators are runs of their own."""
+    out: list[bytes] = []
+    at, n = 0, len(value)
+    while at < n:
+        ch = value[at]
+        end = at + 1
+        if 65 <= ch <= 90:
+            while end < n and 65 <= value[end] <= 90:
+                end += 1
+            if end < n and 97 <= value[end] <= 122:
+                if end - at > 1:
+                    end -= 1  # `ABCdef`: `AB`, then `Cdef`
+                else:
+                    while end < n and 97 <= value[end] <= 122:
+                        end += 1
+        elif 97 <= ch <= 122:
+            while end < n and 97 <= value[end] <= 122:
+                end += 1
+        elif 48 <= ch <= 57:
+            while end < n and 48 <= value[end] <= 57:
+                end += 1
+        else:
+            while end < n and not value[end : end + 1].isalnum():
+                end += 1
+        out.append(value[at:end])
+        at = end
+    return out
 
 
 def _is_word(seg: bytes) -> bool:
@@ -784,7 +837,7 @@ def _is_wordy(value: bytes) -> bool:
     """
     covered = digits = 0
     runs: list[int] = []
-    for seg in _SEGMENT_RE.findall(value):
+    for seg in _segments(value):
         if seg[:1].isdigit():
             digits += len(seg)
         elif seg[:1].isalpha():
@@ -800,7 +853,7 @@ def _is_wordy(value: bytes) -> bool:
         return False
     # Words are joined by a case change or a separator (`V2Platform`, `jinja2_ext`); a run of letters
     # broken only by a block of digits (`abcdefabcd1234abcdefabcd`) is not a name.
-    return re.search(rb"[a-z][A-Z]|[^A-Za-z0-9]", value) is not None
+    return _WORD_JOIN_RE.search(value) is not None
 
 
 def is_not_token_shaped(c: Candidate) -> bool:
@@ -913,10 +966,10 @@ def is_too_short_for_a_token(c: Candidate) -> bool:
     return len(c.secret.strip(b"\"'")) < _MIN_TOKEN_LENGTH
 
 
-_TEST_PATH_RE = re.compile(
-    r"(?:^|/)(?:tests?|__tests__|specs?|fixtures?|testdata|test-data|mocks?|__mocks__)/"
-    r"|(?:^|/)test_[^/]*$|[_-]tests?\.[^/]+$|\.(?:test|spec)\.[^/]+$|(?:Test|Tests|Spec)\.[A-Za-z]+$"
-    r"|(?:^|/)tests?(?:-[^/]*)?\.[^/]+$"  # `tests.py`, `test.js`, `tests-cookbook.py` (and their .pyc)
+_TEST_PATH_RE = _lazy(
+    rb"(?:^|/)(?:tests?|__tests__|specs?|fixtures?|testdata|test-data|mocks?|__mocks__)/"
+    rb"|(?:^|/)test_[^/]*$|[_-]tests?\.[^/]+$|\.(?:test|spec)\.[^/]+$|(?:Test|Tests|Spec)\.[A-Za-z]+$"
+    rb"|(?:^|/)tests?(?:-[^/]*)?\.[^/]+$"  # `tests.py`, `test.js`, `tests-cookbook.py` (and their .pyc)
 )
 
 
@@ -931,6 +984,7 @@ def is_in_test_file(c: Candidate) -> bool:
 
 
 _DOCTEST_LOOKBACK = 40  # lines; a transcript's output is rarely longer, and the walk stays bounded
+_DOCTEST_LOOKBACK_BYTES = 16_384
 
 
 def is_doctest_example(c: Candidate) -> bool:
@@ -944,8 +998,11 @@ def is_doctest_example(c: Candidate) -> bool:
     if not (c.rule.generic or c.rule.in_tests == "skip") or not c.data:
         return False
     end = c.offset
+    floor = max(0, c.offset - _DOCTEST_LOOKBACK_BYTES)  # searching back over a 1 MB line per match: quadratic
     for _ in range(_DOCTEST_LOOKBACK):
-        start = c.data.rfind(b"\n", 0, end) + 1
+        start = c.data.rfind(b"\n", floor, end) + 1
+        if start == 0 and floor > 0:
+            return False  # no prompt within reach
         text = c.data[start:end].strip()
         if text.startswith(b">>>"):
             return True
@@ -963,7 +1020,7 @@ def is_test_vector(c: Candidate) -> bool:
     return c.rule.in_tests == "skip" and _TEST_PATH_RE.search(c.path) is not None
 
 
-_SAMPLE_WORD_RE = _lazy(rb"(?i)(?<![A-Za-z0-9])(?:samples?|examples?|tests?|dummy)(?![A-Za-z0-9])")
+_SAMPLE_WORD_RE = _lazy(rb"(?i)(?:^|[^A-Za-z0-9])(?:samples?|examples?|tests?|dummy)(?:[^A-Za-z0-9]|$)")
 
 
 def is_sample_hash(c: Candidate) -> bool:
@@ -1120,7 +1177,7 @@ def is_comparison_outside_passwords(c: Candidate) -> bool:
 
 def _is_compared(key: bytes, line: bytes) -> bool:
     """`key == "..."`, `key !== '...'`: the line compares the name with the value instead of assigning it."""
-    return _followed_by(line, key, _COMPARISON_TAIL_RE)
+    return _followed_by(line, key, _COMPARISON_TAIL)
 
 
 def is_literal_constant(c: Candidate) -> bool:
@@ -1151,7 +1208,17 @@ _WEAK_CORES = frozenset(
 # A few digits, an optional intensifier, a word (leetspeak allowed), then the digits and symbols a policy
 # demands.
 _WEAK_AFFIX_RE = _lazy(rb"^[0-9]{0,4}(?:super|top|very)?[-_.]?(?P<core>[a-z@4310$5!7]+?)[0-9!@#$%^&*?._-]*$")
-_WORD_JOINT_RE = _lazy(rb"(?<=[a-z])[-_ .](?=[a-z])")  # `open_sesame`, `open sesame`
+
+
+def _join_words(value: bytes) -> bytes:
+    """`open_sesame`, `open sesame` as `opensesame`: drop a separator between two lower-case letters."""
+    out = bytearray()
+    for i, ch in enumerate(value):
+        joint = ch in b"-_ ." and 0 < i < len(value) - 1
+        if joint and 97 <= value[i - 1] <= 122 and 97 <= value[i + 1] <= 122:
+            continue
+        out.append(ch)
+    return bytes(out)
 
 
 def _is_password_slot(c: Candidate) -> bool:
@@ -1176,7 +1243,7 @@ def is_weak_password(c: Candidate) -> bool:
     at = c.line.find(b":" + value + b"@")
     if at != -1 and c.line[c.line.rfind(b"//", 0, at) + 2 : at].lower() == value.lower():
         return False
-    m = _WEAK_AFFIX_RE.match(_WORD_JOINT_RE.sub(b"", value.lower()))
+    m = _WEAK_AFFIX_RE.match(_join_words(value.lower()))
     return m is not None and m.group("core").translate(_LEET[0]) in _WEAK_CORES
 
 

@@ -48,16 +48,11 @@ class Finding:
         return redact(self.secret)
 
     def fingerprint(self) -> str:
-        """A stable id for this secret under this rule, independent of where it sits.
+        """A stable id for this finding that never reveals a guessable value: see credgate/fingerprint.py,
+        the one place that decides it."""
+        from credgate.fingerprint import fingerprint
 
-        Salted and slow (PBKDF2), because a plain hash of a weak password in a
-        SARIF file or a baseline can be reversed with a dictionary.
-        """
-        import hashlib
-
-        salt = b"credgate-fp-v1:" + self.rule_id.encode()
-        digest = hashlib.pbkdf2_hmac("sha256", self.secret, salt, 20_000)
-        return digest[:16].hex()
+        return fingerprint(self)
 
     def in_commit(self, sha: str) -> Finding:
         from dataclasses import replace

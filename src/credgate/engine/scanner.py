@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from credgate.engine.content import LineIndex, prepare
+from credgate.engine.binary import binary_pattern
+from credgate.engine.content import Content, LineIndex, prepare
 from credgate.engine.filters import Candidate, why_not_secret
 from credgate.engine.finding import Finding
+from credgate.engine.notebook import Notebook
 from credgate.engine.rules import Rule, RuleSet
 
 # Filters whose verdict is "probably not a secret" rather than "not a secret": the match is
@@ -25,8 +28,11 @@ ADVISORY_TEXT = {
     "sample-signed-jwt": "a JWT signed with a sample key from documentation: a sample, or forgeable if real",
 }
 MAX_DECODE_DEPTH = 2  # base64 inside base64 is still read; deeper nesting is not configuration
-MAX_DECODED_RUNS = 200  # per file: bounds the work a file full of base64 blobs can cause
-_MIN_RUN, _MAX_RUN = 24, 100_000
+_MIN_RUN = 24
+# Judging one value costs about a millisecond (dozens of filters); a line gets this many different values
+# judged per rule, and any beyond them are reported unjudged (blocking), so one line's work is bounded.
+MAX_JUDGED_PER_LINE = 200
+_MEMO_STRETCH = 4096  # bytes of one line over which a repeated value keeps its verdict (the filters' window)
 _runs: dict[str, Any] = {}
 # Lock files are mostly integrity hashes: about 7,000 base64 runs per MB.
 _HASH_DENSE_SUFFIXES = (".lock", "-lock.json", "-lock.yaml", ".sum", "shrinkwrap.json")
@@ -51,6 +57,17 @@ def _base64_runs(path: str) -> Any:
 
 
 _percent: Any = None
+_utf16: Any = None
+
+
+def _utf16_runs() -> Any:
+    """Runs of printable ASCII in UTF-16LE, long enough to hold a token."""
+    global _utf16
+    if _utf16 is None:
+        from credgate.engine import linear
+
+        _utf16 = linear.compile(rb"(?:[\x20-\x7e]\x00){16,}")
+    return _utf16
 
 
 def _percent_runs() -> Any:
@@ -78,11 +95,23 @@ def _decode_percent(run: bytes) -> bytes | None:
 
 def _decode_base64(run: bytes) -> bytes | None:
     """The text a base64 run encodes, or None when it is not base64 of mostly printable text."""
+    raw = _base64_bytes(run)
+    return raw if raw is not None and _is_text(raw) else None
+
+
+_PRINTABLE = bytes(range(32, 127)) + b"\t\n\r"
+
+
+def _is_text(raw: bytes) -> bool:
+    """Mostly printable ASCII (95%): decoded configuration, not a binary payload."""
+    return len(raw.translate(None, _PRINTABLE)) <= 0.05 * len(raw)
+
+
+def _base64_bytes(run: bytes) -> bytes | None:
+    """The bytes a base64 run encodes (at least 12), or None when it is not base64."""
     import base64
     import binascii
 
-    if len(run) > _MAX_RUN:
-        return None
     body = run.rstrip(b"=")
     if len(body) % 4 == 1:
         return None
@@ -91,63 +120,7 @@ def _decode_base64(run: bytes) -> bytes | None:
         raw = base64.urlsafe_b64decode(padded) if (b"-" in body or b"_" in body) else base64.b64decode(padded)
     except (binascii.Error, ValueError):
         return None
-    if len(raw) < 12:
-        return None
-    printable = sum(1 for b in raw if 32 <= b < 127 or b in (9, 10, 13))
-    return raw if printable >= 0.95 * len(raw) else None
-
-
-def _notebook_text(raw: bytes) -> tuple[bytes, list[tuple[int, int, str]]] | None:
-    """A Jupyter notebook's code cells and text outputs as one text, with where each cell starts.
-
-    Returns None for anything that is not an nbformat notebook, which is then scanned as plain text.
-    """
-    import json
-
-    try:
-        doc = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(doc, dict) or not isinstance(doc.get("cells"), list):
-        return None
-    parts: list[str] = []
-    cells: list[tuple[int, int, str]] = []
-    line = 1
-
-    def add(cell: int, kind: str, value: object) -> None:
-        nonlocal line
-        text = "".join(value) if isinstance(value, list) else value if isinstance(value, str) else ""
-        if not text:
-            return
-        cells.append((cell, line, kind))
-        parts.append(text if text.endswith("\n") else text + "\n")
-        line += parts[-1].count("\n")
-
-    for number, cell in enumerate(doc["cells"], 1):
-        if not isinstance(cell, dict):
-            continue
-        add(number, str(cell.get("cell_type", "code")), cell.get("source"))
-        for output in cell.get("outputs") or []:
-            if not isinstance(output, dict):
-                continue
-            add(number, "output", output.get("text"))
-            data = output.get("data")
-            if isinstance(data, dict):
-                # Only text renderings: image/png and friends are base64 pictures.
-                for mime in ("text/plain", "text/html", "text/markdown", "application/json"):
-                    value = data.get(mime)
-                    add(number, "output", json.dumps(value) if isinstance(value, dict) else value)
-    if not cells:
-        cells.append((0, 1, "empty"))
-    return "".join(parts).encode("utf-8", "surrogatepass"), cells
-
-
-def _json_fragment(secret: bytes) -> bytes:
-    """How a secret's first line appears inside a JSON string (to find it in the notebook file)."""
-    import json
-
-    first = secret.split(b"\n", 1)[0]
-    return json.dumps(first.decode("utf-8", "replace"))[1:-1].encode()
+    return raw if len(raw) >= 12 else None
 
 
 @dataclass
@@ -170,13 +143,18 @@ class _Hit:
     advisory: str = ""
     partner: _Hit | None = None  # the other half of a `near` pair
     replaced_by: _Hit | None = None  # set when dedupe keeps another hit for the same text
+    unjudged: bool = False  # over the per-line budget: reported without the decoy filters
 
     @property
     def note(self) -> str:
         p = self.partner
         while p is not None and p.replaced_by is not None:
             p = p.replaced_by
-        return f"paired with {p.rule.id} at line {p.line}" if p is not None else ""
+        paired = f"paired with {p.rule.id} at line {p.line}" if p is not None else ""
+        if self.unjudged:
+            why = f"not judged: more than {MAX_JUDGED_PER_LINE} different values of this rule on one line"
+            return f"{why}; {paired}" if paired else why
+        return paired
 
 
 def advisory_text(reason: str) -> str:
@@ -196,50 +174,61 @@ class Scanner:
 
     def scan(self, raw: bytes, path: str) -> ScanResult:
         if path.endswith(".ipynb"):
-            notebook = _notebook_text(raw)
-            if notebook is not None:
-                return self._scan_notebook(raw, path, *notebook)
+            from credgate.engine import notebook
+
+            parsed = notebook.read(raw)
+            if parsed is not None:
+                return self._scan_notebook(raw, path, parsed)
         return self._scan(raw, path, 0)
 
-    def _scan_notebook(
-        self, raw: bytes, path: str, text: bytes, cells: list[tuple[int, int, str]]
-    ) -> ScanResult:
-        """Scan a notebook's code and text outputs, not its JSON and image payloads.
+    def _scan_notebook(self, raw: bytes, path: str, nb: Notebook) -> ScanResult:
+        """Scan every string of a notebook (engine/notebook.py), not its JSON syntax or image payloads.
 
-        Findings point at the notebook file's own line (where the value sits in the
-        JSON, so the staged gate's added-line check still applies) and name the cell.
+        Findings point at the exact line and column in the notebook file, where the value sits in the
+        JSON (so the staged gate's added-line check applies), and name the cell.
         """
-        inner = self._scan(text, path, 0)
+        inner = self._scan(nb.text, path, 0)
         result = ScanResult([], "text", inner.suppressed)
         index = LineIndex(raw)
+        text_index = LineIndex(nb.text)
         for f in inner.findings:
-            cell, first_line, kind = next(c for c in reversed(cells) if c[1] <= f.line)
-            at = raw.find(_json_fragment(f.secret))
-            line, col = index.position(at) if at != -1 else (1, 1)
-            where = f"cell {cell} ({kind}), line {f.line - first_line + 1}"
+            block = nb.block_of(f.offset)
+            at = nb.file_offset(f.offset)
+            line, col = index.position(at)
+            end_line = index.line_of(nb.file_offset(f.offset + max(len(f.secret), 1) - 1))
+            if "inside " in f.note:
+                end_line = line  # reported at the encoded run, which sits on one line of the file
+            first = text_index.line_of(block.start)
+            where = f"cell {block.cell} ({block.kind})" if block.cell else block.kind
+            where += f", line {f.line - first + 1}"
             note = f"{where}; {f.note}" if f.note else where
-            end_line = line + (f.end_line - f.line if at == -1 else 0)
-            result.findings.append(replace(f, line=line, col=col, end_line=max(end_line, line), note=note))
+            result.findings.append(
+                replace(f, line=line, col=col, end_line=max(end_line, line), offset=at, note=note)
+            )
+        result.findings.sort(key=lambda f: (f.line, f.col, f.rule_id))
         return result
 
-    def _scan(self, raw: bytes, path: str, depth: int) -> ScanResult:
-        content = prepare(raw)
+    def _scan(self, raw: bytes, path: str, depth: int, binary: bool = False) -> ScanResult:
+        content = Content(raw, "binary") if binary else prepare(raw)
         data = content.data
         rules = [r for r in self.ruleset.candidates(data.lower(), self.include_hidden) if r.applies_to(path)]
         if content.kind == "binary":
             # Inside a binary only distinctive tokens are trustworthy; generic
-            # patterns would fire on compressed noise.
-            rules = [r for r in rules if r.confidence == "high" and not r.near]
+            # patterns would fire on compressed noise (see engine/binary.py).
+            rules = [r for r in rules if _in_binaries(r)]
         result = ScanResult([], content.kind)
         index = LineIndex(data)
         decoded_spans: list[tuple[int, int]] = []
         if content.kind != "binary" and depth < MAX_DECODE_DEPTH:
             decoded_spans = self._scan_encoded(data, path, depth, index, result)
+        if content.kind == "binary" and b"\x00" in data:
+            self._scan_utf16_strings(data, path, index, result)
         if not rules:
             return result
         hits: list[_Hit] = []
         for rule in rules:
-            hits.extend(self._match(rule, data, path, index, result))
+            pattern = binary_pattern(rule) if content.kind == "binary" else None
+            hits.extend(self._match(rule, data, path, index, result, pattern))
         hits = _resolve_near(hits)
         if not self.include_hidden:
             hits = [h for h in hits if h.rule.visible]
@@ -279,11 +268,16 @@ class Scanner:
 
         Each encoded run that decodes to text is scanned again, to a bounded depth,
         with provider rules only (the generic rule would read prose into decoded
-        noise). A finding is reported where the encoded run starts. Returns the
+        noise); base64 that decodes to binary is read with the rules trusted in
+        binaries. A finding is reported where the encoded run starts. Returns the
         spans of the runs that held one.
         """
         spans: list[tuple[int, int]] = []
-        decoded_runs = 0
+        # No count limit: every run is decoded once, and a run decodes to fewer bytes than it holds, so
+        # the bytes decoded per level are bounded by the file's own size (the budget is the file).
+        binary_runs: list[tuple[int, int, int]] = []  # (offset in `blobs`, start, end)
+        blobs: list[bytes] = []
+        blob_size = 0
         candidates = [(m.span(), "base64") for m in _base64_runs(path).finditer(data)]
         if b"%" in data:
             candidates += [(m.span(), "URL encoding") for m in _percent_runs().finditer(data)]
@@ -294,14 +288,17 @@ class Scanner:
             if how == "base64":
                 if data[max(0, start - 7) : start].lower() == b"base64,":
                     continue  # a data URI: an image or an attachment, not configuration
-                decoded = _decode_base64(run)
+                raw = _base64_bytes(run)
+                decoded = raw if raw is not None and _is_text(raw) else None
+                if raw is not None and decoded is None:
+                    # Not text: a serialized object, a compiled file. Its distinctive tokens are read below.
+                    binary_runs.append((blob_size, start, end))
+                    blobs.append(raw)
+                    blob_size += len(raw) + 1
             else:
                 decoded = _decode_percent(run)
             if decoded is None:
                 continue
-            decoded_runs += 1
-            if decoded_runs > MAX_DECODED_RUNS:
-                break
             inner = self._scan(decoded, path, depth + 1)
             line, col = index.position(start)
             for f in inner.findings:
@@ -313,13 +310,71 @@ class Scanner:
                 )
                 spans.append((start, end))
             result.suppressed.extend(inner.suppressed)
+        if blobs:
+            spans += self._scan_decoded_binary(b"\n".join(blobs), binary_runs, path, index, result)
         return spans
 
-    def _match(self, rule: Rule, data: bytes, path: str, index: LineIndex, result: ScanResult) -> list[_Hit]:
+    def _scan_utf16_strings(self, data: bytes, path: str, index: LineIndex, result: ScanResult) -> None:
+        """Strings a binary holds in UTF-16 (.NET assemblies, Windows resources): `g\0h\0p\0_\0...` is
+        invisible to a byte pattern, so runs of printable ASCII in UTF-16LE are read as ASCII."""
+        from bisect import bisect_right
+
+        runs: list[tuple[int, int]] = []  # (offset in the joined text, offset in the binary)
+        texts: list[bytes] = []
+        size = 0
+        for m in _utf16_runs().finditer(data):
+            runs.append((size, m.start()))
+            texts.append(data[m.start() : m.end() : 2])
+            size += len(texts[-1]) + 1
+        if not texts:
+            return
+        inner = self._scan(b"\n".join(texts), path, MAX_DECODE_DEPTH, binary=True)
+        starts = [r[0] for r in runs]
+        for f in inner.findings:
+            text_start, start = runs[bisect_right(starts, f.offset) - 1]
+            at = start + 2 * (f.offset - text_start)
+            line, col = index.position(at)
+            note = "in UTF-16 text" + (f"; {f.note}" if f.note else "")
+            end_line = index.line_of(at + 2 * len(f.secret) - 1)
+            result.findings.append(replace(f, line=line, col=col, end_line=end_line, offset=at, note=note))
+
+    def _scan_decoded_binary(
+        self,
+        blob: bytes,
+        runs: list[tuple[int, int, int]],
+        path: str,
+        index: LineIndex,
+        result: ScanResult,
+    ) -> list[tuple[int, int]]:
+        """Base64 runs that decode to binary, read in one pass with the rules trusted inside binaries."""
+        from bisect import bisect_right
+
+        spans = []
+        inner = self._scan(blob, path, MAX_DECODE_DEPTH, binary=True)
+        offsets = [r[0] for r in runs]
+        for f in inner.findings:
+            _, start, end = runs[bisect_right(offsets, f.offset) - 1]
+            line, col = index.position(start)
+            note = "inside base64 (binary)" + (f"; {f.note}" if f.note else "")
+            result.findings.append(
+                replace(f, line=line, col=col, end_line=index.line_of(end - 1), offset=start, note=note)
+            )
+            spans.append((start, end))
+        return spans
+
+    def _match(
+        self, rule: Rule, data: bytes, path: str, index: LineIndex, result: ScanResult, pattern: Any = None
+    ) -> list[_Hit]:
+        """The rule's matches, judged. `pattern` replaces the rule's own (its secret alone, in binaries)."""
         out = []
-        groups = rule.secret_groups
-        key_group = rule.compiled.groupindex.get(b"key")
-        for m in rule.compiled.finditer(data):
+        compiled = rule.compiled if pattern is None else pattern
+        groups = rule.secret_groups if pattern is None else ((1, False),)
+        key_group = compiled.groupindex.get(b"key")
+        # The same value under the same name, again and again on one line (a minified bundle, or a line
+        # built to stall the hook: 1 MB of `password="`), is judged once per stretch of the line.
+        memo: dict[tuple[int, int, bytes, bytes | None, bool], tuple[str | None, bool | None]] = {}
+        memo_line = 0
+        for m in compiled.finditer(data):
             picked = next(((g, q) for g, q in groups if m.start(g) != -1), None)
             if picked is None:
                 continue
@@ -329,25 +384,20 @@ class Scanner:
             if not secret:
                 continue
             line, col = index.position(start)
-            cand = Candidate(
-                rule=rule,
-                secret=secret,
-                line=index.window(line, start, end),
-                prev_line=index.tail(line - 1) if line > 1 else b"",
-                path=path,
-                key=m.group(key_group) if key_group is not None and m.start(key_group) != -1 else None,
-                quoted=quoted,
-                data=data,
-                offset=start,
-            )
-            reason = why_not_secret(cand)
-            verdict = None
-            if not reason and rule.validate:
-                from credgate.engine.validate import VALIDATORS
-
-                verdict = VALIDATORS[rule.validate](secret)
-                if verdict is False:
-                    reason = f"failed-{rule.validate}"  # a wrong checksum is a typo or a made-up token
+            key = m.group(key_group) if key_group is not None and m.start(key_group) != -1 else None
+            if line != memo_line:
+                memo.clear()
+                memo_line = line
+            seen = (line, start // _MEMO_STRETCH, secret, key, quoted)
+            unjudged = False
+            if seen in memo:
+                reason, verdict = memo[seen]
+            elif len(memo) >= MAX_JUDGED_PER_LINE:
+                # Fail closed: a value past the budget blocks as it is, so a line cannot buy time or hide.
+                reason, verdict, unjudged = None, None, True
+            else:
+                reason, verdict = self._judge(rule, data, path, index, line, start, end, secret, key, quoted)
+                memo[seen] = (reason, verdict)
             soft = bool(reason) and (
                 reason in SOFT_FILTERS
                 or reason == f"failed-{rule.validate}"
@@ -358,8 +408,51 @@ class Scanner:
                 continue
             end_line = index.line_of(max(start, end - 1))
             confidence = "low" if reason else "high" if verdict else ""
-            out.append(_Hit(rule, start, end, secret, line, end_line, col, confidence, advisory=reason or ""))
+            hit = _Hit(
+                rule, start, end, secret, line, end_line, col, confidence, reason or "", unjudged=unjudged
+            )
+            out.append(hit)
         return out
+
+    @staticmethod
+    def _judge(
+        rule: Rule,
+        data: bytes,
+        path: str,
+        index: LineIndex,
+        line: int,
+        start: int,
+        end: int,
+        secret: bytes,
+        key: bytes | None,
+        quoted: bool,
+    ) -> tuple[str | None, bool | None]:
+        """Why a match is not a secret (None if it is one), and its validator's verdict."""
+        cand = Candidate(
+            rule=rule,
+            secret=secret,
+            line=index.window(line, start, end),
+            prev_line=index.tail(line - 1) if line > 1 else b"",
+            path=path,
+            key=key,
+            quoted=quoted,
+            data=data,
+            offset=start,
+        )
+        reason = why_not_secret(cand)
+        verdict = None
+        if not reason and rule.validate:
+            from credgate.engine.validate import VALIDATORS
+
+            verdict = VALIDATORS[rule.validate](secret)
+            if verdict is False:
+                reason = f"failed-{rule.validate}"  # a wrong checksum is a typo or a made-up token
+        return reason, verdict
+
+
+def _in_binaries(rule: Rule) -> bool:
+    """A distinctive token's rule (engine/binary.py), or any high-confidence rule without a partner."""
+    return binary_pattern(rule) is not None or (rule.confidence == "high" and rule.near is None)
 
 
 def _resolve_near(hits: list[_Hit]) -> list[_Hit]:
@@ -395,10 +488,18 @@ def _dedupe(hits: list[_Hit]) -> list[_Hit]:
         key=lambda h: (h.rule.generic, bool(h.advisory), rank[h.confidence or h.rule.confidence], h.start),
     )
     kept: list[_Hit] = []
+    # Kept hits never overlap, so ordered by start they end in order too: the one kept hit that can
+    # overlap a new one is the last to start before it ends (a scan of every kept hit was quadratic).
+    starts: list[int] = []
+    by_start: list[_Hit] = []
     for h in ordered:
-        keeper = next((k for k in kept if k.start < h.end and h.start < k.end), None)
+        at = bisect_left(starts, h.end) - 1
+        keeper = by_start[at] if at >= 0 and by_start[at].end > h.start else None
         if keeper is not None:
             h.replaced_by = keeper
             continue
         kept.append(h)
+        at += 1
+        starts.insert(at, h.start)
+        by_start.insert(at, h)
     return kept

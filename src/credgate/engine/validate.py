@@ -11,9 +11,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from typing import Callable, Optional
 
+from credgate.engine import linear
 from credgate.engine.synth import crc32_base62
 
 Validator = Callable[[bytes], Optional[bool]]
@@ -75,7 +75,7 @@ def grafana_key(secret: bytes) -> bool | None:
     return isinstance(doc, dict) and isinstance(doc.get("k"), str) and "n" in doc and "id" in doc
 
 
-_TEAMWORK_INNER_RE = re.compile(
+_TEAMWORK_INNER_RE = linear.compile(
     rb"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-[0-9]{1,12}\.[0-9]{1,12}\.[A-Z]{2,4}$"
 )
 
@@ -90,7 +90,7 @@ def teamwork_token(secret: bytes) -> bool | None:
     return _TEAMWORK_INNER_RE.match(inner) is not None
 
 
-_CONCAT_RE = re.compile(rb"^[ \t]*[+&.]?[ \t]*[\"']|[\"'][ \t]*[+&.]?[ \t]*[,;]?[ \t]*$")
+_CONCAT_RE = linear.compile(rb"^[ \t]*[+&.]?[ \t]*[\"']|[\"'][ \t]*[+&.]?[ \t]*[,;]?[ \t]*$")
 
 
 def pem_der(secret: bytes) -> bool | None:
