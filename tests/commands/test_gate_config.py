@@ -51,7 +51,10 @@ def based(repo: Repo) -> tuple[Repo, str]:
     ("config", "what"),
     [
         ('exclude = ["vendor/**", "*.py"]\nprotect = ["*.secret"]\n', 'exclude adds "*.py"'),
-        ('max-file-size = "1B"\nexclude = ["vendor/**"]\nprotect = ["*.secret"]\n', "max-file-size lowered"),
+        (
+            'allow-large = ["*.py"]\nexclude = ["vendor/**"]\nprotect = ["*.secret"]\n',
+            'allow-large adds "*.py"',
+        ),
         (
             'exclude = ["vendor/**"]\nprotect = ["*.secret"]\ndisable-rules = ["github-pat"]\n',
             "disable-rules adds",
@@ -188,12 +191,12 @@ def test_an_in_repository_config_file_is_read_from_the_base(based: tuple[Repo, s
     repo.stage("ci/credgate.toml", "exclude = []\n")
     repo.commit("CI config")
     cfg_base = head(repo)
-    repo.stage("ci/credgate.toml", 'exclude = ["**"]\n')
+    repo.stage("ci/credgate.toml", 'exclude = ["app.py"]\n')
     repo.stage("app.py", token_py())
     repo.commit("exclude everything")
     rc, out, _ = run_ci(repo, cfg_base, config_path=str(repo.path / "ci" / "credgate.toml"))
     assert rc == 1
-    assert "app.py:1" in out and "ci/credgate.toml" in out and 'exclude adds "**"' in out
+    assert "app.py:1" in out and "ci/credgate.toml" in out and 'exclude adds "app.py"' in out
 
 
 def test_allow_config_changes_is_validated() -> None:

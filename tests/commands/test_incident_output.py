@@ -46,6 +46,6 @@ def test_a_new_file_is_written(repo: Repo, tmp_path: Path) -> None:
     leaked_history(repo)
     target = tmp_path / "postmortem.md"
     proc = incident(repo, str(target))
-    assert proc.returncode == 1, proc.stderr
+    assert proc.returncode == 0, proc.stderr  # a draft was written
     assert target.read_text().startswith("# Postmortem")
     assert "AKIA****" in target.read_text()

@@ -176,16 +176,16 @@ def test_scan_of_a_large_file_on_disk_streams_it(tmp_path: Path) -> None:
 
 
 def test_cli_names_the_file_that_is_too_large(repo: Repo) -> None:
-    repo.write(".credgate.toml", 'max-file-size = "10KiB"\n')
-    repo.stage("blob.dat", b"z" * 20_000)
+    repo.write(".credgate.toml", 'max-file-size = "1MiB"\n')
+    repo.stage("blob.dat", b"z" * (MiB + 20_000))
     proc = subprocess.run([sys.executable, "-m", "credgate", "secrets"], capture_output=True, text=True)
     assert proc.returncode == 1
     assert "blob.dat:1:1  file-too-large" in proc.stdout and "allow-large" in proc.stdout
 
 
 def test_a_file_over_the_limit_blocks_when_a_change_adds_to_it_not_when_it_is_only_moved(repo: Repo) -> None:
-    repo.write(".credgate.toml", 'max-file-size = "64KiB"\n')
-    repo.stage("big.log", _padded(200_000, b"entry\n"))
+    repo.write(".credgate.toml", 'max-file-size = "1MiB"\n')
+    repo.stage("big.log", _padded(MiB + 200_000, b"entry\n"))
     repo.commit("accepted long ago")
     repo.git("mv", "big.log", "old.log")
     assert run_secrets()[0] == 0

@@ -138,9 +138,12 @@ def apply_baseline(report: Report, state: GateState, tip: str) -> Report:
     value was already at its path in the base's history: the base's baseline cannot approve a
     value in advance.
     """
+    from credgate.commands._common import accept_large
+    from credgate.commands._common import apply_baseline as apply_common
+
+    report = accept_large(report, state.cfg)  # the base's allow-large, like its baseline
     if state.baseline is None or state.rev is None or not report.findings:
         return report
-    from credgate.commands._common import apply_baseline as apply_common
 
     try:
         root: str | None = gitio.toplevel()
@@ -203,8 +206,10 @@ def weakenings(old: GateState, head: str, cwd: str | None = None) -> list[tuple[
     def add(key: str, what: str) -> None:
         out.append((cpath, what, _line_of(data, key)))
 
-    if b.max_file_size < a.max_file_size:
-        add("max-file-size", f"max-file-size lowered from {a.max_file_size} to {b.max_file_size} bytes")
+    # max-file-size is no weakening either way: a file over it blocks, one under it is scanned. What a
+    # reviewer waves through unscanned is `allow-large`.
+    if added := [p for p in b.allow_large if p not in a.allow_large]:
+        add("allow-large", f"allow-large adds {_quoted(added)}")
     # An exclude pattern leaves files out; a `!pattern` brings them back in.
     if added := [p for p in b.exclude if p not in a.exclude and not p.startswith("!")]:
         add("exclude", f"exclude adds {_quoted(added)}")

@@ -521,8 +521,8 @@ def run(
             part = _trusted.apply_baseline(part, state, tip)
         elif state.cfg.baseline and not pre_receive:
             part = _range_baseline(part, state.cfg, scanner, _base_of(ranges[0]), tip)
-        elif state.cfg.baseline:
-            part = apply_baseline(part, state.cfg, tip=tip)
+        else:
+            part = apply_baseline(part, state.cfg, tip=tip)  # allow-large too, with or without a baseline
         notes.extend(part.notes)
         accepted.extend(part.accepted)
         findings.extend(part.findings)
