@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -110,3 +111,22 @@ def test_parallel_workers_report_exactly_what_one_worker_does(
     parallel = run()[1]["findings"]
     assert parallel == single
     assert {f["commit"] for f in parallel if f["rule"] == "github-pat"} == {introduced}  # type: ignore[index]
+
+
+def test_this_repository_history_is_clean_by_its_own_rules(tmp_path: Path) -> None:
+    """Dogfood: the project's own history passes `credgate history`, its reviewed false positives
+    accepted by the committed baseline (each with a reason), not hidden by a rule change."""
+    from tests.conftest import PROJECT
+
+    if not (PROJECT / ".git").exists():
+        pytest.skip("not a git checkout (an sdist)")
+    clone = tmp_path / "credgate"  # the checked-out branch alone, not whatever other local refs exist
+    subprocess.run(["git", "clone", "-q", "--single-branch", str(PROJECT), str(clone)], check=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "credgate", "history", "--format", "json"],
+        cwd=clone, capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    doc = json.loads(proc.stdout)
+    assert doc["findings"] == []
+    assert doc["accepted"] and all(a.get("accepted_by") for a in doc["accepted"])
