@@ -11,6 +11,10 @@
     allow-config-changes = false      # CI/pre-receive: a change may edit this file and the baseline
     allow-large = ["data/*.bin"]      # reviewed files over max-file-size: not scanned, not blocking
 
+The same settings may live in pyproject.toml under `[tool.credgate]` instead. When both
+files configure credgate, `.credgate.toml` wins and credgate says so on stderr: two
+configs that silently disagreed would leave a team unsure which one its gate ran.
+
 A broken config is a usage error (exit 2) that names the file and the key: a
 gate that silently ignored its config would scan something other than what the
 team agreed on. So is a config that switches a gate off without saying so: an
@@ -31,6 +35,8 @@ from typing import Any
 from credgate.errors import UsageError
 
 CONFIG_NAME = ".credgate.toml"
+PYPROJECT_NAME = "pyproject.toml"
+PYPROJECT_TABLE = "[tool.credgate]"
 # Larger files are not scanned, so they block unless `allow-large` lists them. Below it, files over
 # 8 MiB are scanned in windows (engine.stream), so the limit is about time, not memory.
 DEFAULT_MAX_FILE_SIZE = 256 * 1024 * 1024
@@ -138,11 +144,14 @@ def parse(text: str | bytes, source: str, base_dir: str | None = None) -> Config
     one they are left as written (CI resolves them in the base revision's git objects, see
     commands/_trusted.py). load() adds the checks that need the files themselves.
     """
+    return _from_doc(_load_toml(text, source), source, base_dir)
+
+
+def _load_toml(text: str | bytes, path: str) -> dict[str, Any]:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover
         import tomli as tomllib
-    path = source
     if isinstance(text, bytes):
         if len(text) > MAX_CONFIG_SIZE:
             raise UsageError(f"{path}: config is over the {MAX_CONFIG_SIZE // 1024} KiB limit")
@@ -154,6 +163,42 @@ def parse(text: str | bytes, source: str, base_dir: str | None = None) -> Config
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}", f"fix the syntax in {path}") from None
+    return doc
+
+
+def pyproject_table(text: str | bytes, source: str) -> dict[str, Any] | None:
+    """The `[tool.credgate]` table of a pyproject.toml, or None when it has none.
+
+    A pyproject.toml that is not valid TOML is only credgate's error when it mentions credgate:
+    otherwise it is some other tool's file, and a typo there must not stop every commit."""
+    mentions = b"credgate" in (text if isinstance(text, bytes) else text.encode("utf-8", "replace"))
+    try:
+        doc = _load_toml(text, source)
+    except UsageError:
+        if mentions:
+            raise
+        return None
+    tool = doc.get("tool")
+    table = tool.get("credgate") if isinstance(tool, dict) else None
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise UsageError(
+            f"{source}: tool.credgate must be a table", f"write the settings under {PYPROJECT_TABLE}"
+        )
+    return table
+
+
+def parse_pyproject(text: str | bytes, source: str, base_dir: str | None = None) -> Config | None:
+    """The config in pyproject.toml's `[tool.credgate]`, validated like `.credgate.toml`; None without one.
+    Messages name the file and the table (`pyproject.toml [tool.credgate]: unknown setting(s) ...`)."""
+    table = pyproject_table(text, source)
+    if table is None:
+        return None
+    return _from_doc(table, f"{source} {PYPROJECT_TABLE}", base_dir)
+
+
+def _from_doc(doc: dict[str, Any], path: str, base_dir: str | None) -> Config:
     known = set(KNOWN_KEYS)
     unknown = set(doc) - known
     if unknown:
@@ -242,7 +287,21 @@ def _check_protect(cfg: Config, path: str) -> None:
 
 def load(path: str) -> Config:
     data = _read_bounded(path, MAX_CONFIG_SIZE, "the config file")
-    cfg = parse(data, path, base_dir=os.path.dirname(os.path.abspath(path)))
+    base_dir = os.path.dirname(os.path.abspath(path))
+    if os.path.basename(path) == PYPROJECT_NAME:
+        found = parse_pyproject(data, path, base_dir)
+        if found is None:
+            raise UsageError(
+                f"{path}: has no {PYPROJECT_TABLE} table",
+                f"add the settings under {PYPROJECT_TABLE}, or pass a .credgate.toml",
+            )
+        cfg = found
+    else:
+        cfg = parse(data, path, base_dir=base_dir)
+    return _check_files(cfg, path)
+
+
+def _check_files(cfg: Config, path: str) -> Config:
     for rules_file in cfg.rule_files:
         if not os.path.lexists(rules_file):
             raise UsageError(
@@ -264,8 +323,20 @@ def find(root: str, explicit: str | None = None) -> Config:
             raise UsageError(f"config file {explicit} does not exist")
         return load(explicit)
     candidate = os.path.join(root, CONFIG_NAME)
+    pyproject = os.path.join(root, PYPROJECT_NAME)
+    table = None
+    if os.path.isfile(pyproject):
+        data = _read_bounded(pyproject, MAX_CONFIG_SIZE, "pyproject.toml")
+        table = pyproject_table(data, pyproject)
     # A directory, FIFO or dangling link in its place is refused by load(), not read as "no config".
-    cfg = load(candidate) if os.path.lexists(candidate) else Config()
+    if os.path.lexists(candidate):
+        cfg = load(candidate)
+        if table is not None:
+            print(both_configs_note(), file=sys.stderr)
+    elif table is not None:
+        cfg = _check_files(_from_doc(table, f"{pyproject} {PYPROJECT_TABLE}", root), pyproject)
+    else:
+        cfg = Config()
     if cfg.baseline is None:
         from credgate.baseline import BASELINE_NAME, LEGACY_NAME
 
@@ -273,3 +344,12 @@ def find(root: str, explicit: str | None = None) -> Config:
         found = [p for p in (BASELINE_NAME, LEGACY_NAME) if os.path.isfile(os.path.join(root, p))]
         cfg.baseline = os.path.join(root, found[0]) if found else None
     return cfg
+
+
+def both_configs_note(where: str = "") -> str:
+    """The one stderr line when both files configure credgate."""
+    at = f" at {where}" if where else ""
+    return (
+        f"credgate: using {CONFIG_NAME}{at}; {PYPROJECT_TABLE} in {PYPROJECT_NAME} is ignored "
+        f"(keep the settings in one of them)"
+    )
