@@ -128,6 +128,9 @@ class ScanResult:
     findings: list[Finding]
     kind: str  # "text", "utf-16" or "binary"
     suppressed: list[tuple[str, int, str]] = field(default_factory=list)  # (rule id, line, filter name)
+    # (line, start, end, value) of each match an inline marker allows: the value is allowed on that line
+    # for every rule, so `credgate:allow=aws-access-key-id` is not followed by the generic rule's report.
+    allowed_spans: list[tuple[int, int, int, bytes]] = field(default_factory=list, repr=False)
 
 
 @dataclass
@@ -229,6 +232,8 @@ class Scanner:
         for rule in rules:
             pattern = binary_pattern(rule) if content.kind == "binary" else None
             hits.extend(self._match(rule, data, path, index, result, pattern))
+        if result.allowed_spans:
+            hits = _drop_allowed_values(hits, result)
         hits = _resolve_near(hits)
         if not self.include_hidden:
             hits = [h for h in hits if h.rule.visible]
@@ -405,6 +410,8 @@ class Scanner:
             )
             if reason and (not soft or self.notices == "hide"):
                 result.suppressed.append((rule.id, line, reason))
+                if reason == "inline-allow":
+                    result.allowed_spans.append((line, start, end, secret))
                 continue
             end_line = index.line_of(max(start, end - 1))
             confidence = "low" if reason else "high" if verdict else ""
@@ -448,6 +455,26 @@ class Scanner:
             if verdict is False:
                 reason = f"failed-{rule.validate}"  # a wrong checksum is a typo or a made-up token
         return reason, verdict
+
+
+def _drop_allowed_values(hits: list[_Hit], result: ScanResult) -> list[_Hit]:
+    """Hits of other rules on a value an inline marker allowed on the same line (the same span, or one
+    holding the other), counted as suppressed: a reviewer allows a value, not one rule's view of it."""
+    by_line: dict[int, list[tuple[int, int, bytes]]] = {}
+    for line, start, end, value in result.allowed_spans:
+        by_line.setdefault(line, []).append((start, end, value))
+    kept = []
+    for h in hits:
+        allowed = by_line.get(h.line, ())
+        if any(
+            (a < h.end and h.start < b)
+            or (min(len(v), len(h.secret)) >= 8 and (v in h.secret or h.secret in v))
+            for a, b, v in allowed[:64]  # a line of thousands of markers costs no more than 64 checks a hit
+        ):
+            result.suppressed.append((h.rule.id, h.line, "inline-allow"))
+            continue
+        kept.append(h)
+    return kept
 
 
 def _in_binaries(rule: Rule) -> bool:
