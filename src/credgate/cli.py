@@ -27,6 +27,7 @@ COMMANDS = {
     "files": "files",
     "audit": "audit",
     "baseline": "baseline",
+    "init": "init",
 }
 
 

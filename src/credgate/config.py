@@ -10,6 +10,7 @@
     baseline = ".credgate-baseline.jsonl"  # accepted findings (default: that file at the root, if present)
     allow-config-changes = false      # CI/pre-receive: a change may edit this file and the baseline
     allow-large = ["data/*.bin"]      # reviewed files over max-file-size: not scanned, not blocking
+    allow-values = ["^EXAMPLE"]      # RE2 patterns: a secret value one of them matches is not reported
 
 The same settings may live in pyproject.toml under `[tool.credgate]` instead. When both
 files configure credgate, `.credgate.toml` wins and credgate says so on stderr: two
@@ -55,6 +56,7 @@ KNOWN_KEYS = (
     "baseline",
     "allow-config-changes",
     "allow-large",
+    "allow-values",
 )
 # Paths of every kind and depth: exclude patterns that skip all of one group switch the gate off.
 _ROOT_PROBES = ("a.py", "README.md", "Makefile", "index.js", ".gitlab-ci.yml")
@@ -85,6 +87,9 @@ class Config:
     # the base revision, so a change cannot grant itself this).
     allow_config_changes: bool = False
     allow_large: list[str] = field(default_factory=list)
+    # RE2 patterns searched in a finding's value only (never the line), so they run in linear time and
+    # cannot hide a second value on a line; `credgate init` converts gitleaks' regexes and stopwords here.
+    allow_values: list[str] = field(default_factory=list)
     _spec: Any = field(default=None, repr=False)
     _large_spec: Any = field(default=None, repr=False)
 
@@ -230,6 +235,7 @@ def _from_doc(doc: dict[str, Any], path: str, base_dir: str | None) -> Config:
         ("protect", "protect"),
         ("unprotect", "unprotect"),
         ("allow-large", "allow_large"),
+        ("allow-values", "allow_values"),
     )
     for key, attr in lists:
         value = doc.get(key, [])
@@ -242,6 +248,7 @@ def _from_doc(doc: dict[str, Any], path: str, base_dir: str | None) -> Config:
         )
     _check_exclude(cfg, path)
     _check_protect(cfg, path)
+    _check_allow_values(cfg, path)
     if base_dir is not None:
         cfg.rule_files = [os.path.join(base_dir, p) for p in cfg.rule_files]
     if "baseline" in doc:
@@ -268,6 +275,54 @@ def _check_exclude(cfg: Config, path: str) -> None:
             f"remove the pattern that matches {hit}; to commit a .env of public defaults, "
             'use unprotect = [".env"]: its values are still scanned',
         )
+
+
+def _allow_value_probes() -> list[bytes]:
+    """Token-like values no allow pattern should match all of: generated (never written in the
+    repository), the same on every run."""
+    import random
+
+    rng = random.Random(15)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    out = []
+    for prefix, n in (("", 40), ("ghp_", 36), ("AKIA", 16), ("xoxb-", 40), ("sk-", 48), ("", 24), ("", 64)):
+        body = "".join(
+            rng.choice(alphabet if prefix != "AKIA" else alphabet[:26] + alphabet[52:]) for _ in range(n)
+        )
+        out.append((prefix + body).encode())
+    return out
+
+
+def _check_allow_values(cfg: Config, path: str) -> None:
+    from credgate.engine import linear
+
+    example = 'e.g. allow-values = ["^EXAMPLE[A-Z0-9]+$"]'
+    compiled = []
+    for pattern in cfg.allow_values:
+        if not pattern:
+            raise UsageError(f"{path}: allow-values patterns must not be empty", example)
+        p = linear.compile(pattern.encode("utf-8"))
+        try:
+            empty = p.search(b"") is not None
+        except Exception as exc:  # noqa: BLE001 - RE2 reports bad syntax with its own error types
+            raise UsageError(
+                f"{path}: allow-values pattern {pattern!r} is not a valid RE2 regex ({exc})",
+                "RE2 has no lookaround or backreferences; " + example,
+            ) from None
+        if empty:
+            raise UsageError(
+                f"{path}: allow-values pattern {pattern!r} matches an empty value, so it allows every value",
+                example,
+            )
+        compiled.append((pattern, p))
+    probes = _allow_value_probes()
+    for pattern, p in compiled:
+        if sum(p.search(v) is not None for v in probes) * 2 > len(probes):
+            raise UsageError(
+                f"{path}: allow-values pattern {pattern!r} matches most token-shaped values, "
+                "which switches the gate off",
+                "anchor it to the values you mean (a prefix, a fixed example): " + example,
+            )
 
 
 def _check_protect(cfg: Config, path: str) -> None:

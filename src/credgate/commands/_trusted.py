@@ -160,7 +160,9 @@ def scanner_for(state: GateState) -> Scanner:
             rule.secret_groups  # noqa: B018 - compiled now: a broken rule is a config error, not a crash
     except rules_mod.RuleError as exc:
         raise UsageError(str(exc), f"fix the rule or its entry in {where}") from None
-    return Scanner(ruleset, notices=state.cfg.notices)
+    return Scanner(
+        ruleset, notices=state.cfg.notices, allow_values=tuple(p.encode() for p in state.cfg.allow_values)
+    )
 
 
 def apply_baseline(report: Report, state: GateState, tip: str) -> Report:
@@ -250,6 +252,8 @@ def weakenings(old: GateState, head: str, cwd: str | None = None) -> list[tuple[
     if added := [p for p in b.allow_large if p not in a.allow_large]:
         add("allow-large", f"allow-large adds {_quoted(added)}")
     # An exclude pattern leaves files out; a `!pattern` brings them back in.
+    if added := [p for p in b.allow_values if p not in a.allow_values]:
+        add("allow-values", f"allow-values adds {_quoted(added)}")
     if added := [p for p in b.exclude if p not in a.exclude and not p.startswith("!")]:
         add("exclude", f"exclude adds {_quoted(added)}")
     if dropped := [p for p in a.exclude if p not in b.exclude and p.startswith("!")]:

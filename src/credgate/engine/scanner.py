@@ -6,6 +6,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from credgate.engine import linear
 from credgate.engine.binary import binary_pattern
 from credgate.engine.content import Content, LineIndex, prepare
 from credgate.engine.filters import Candidate, why_not_secret
@@ -168,8 +169,16 @@ def advisory_text(reason: str) -> str:
 
 
 class Scanner:
-    def __init__(self, ruleset: RuleSet, include_hidden: bool = False, notices: str = "report") -> None:
+    def __init__(
+        self,
+        ruleset: RuleSet,
+        include_hidden: bool = False,
+        notices: str = "report",
+        allow_values: tuple[bytes, ...] = (),
+    ) -> None:
         self.ruleset = ruleset
+        # The config's allow-values: RE2 patterns searched in a matched value alone (linear time).
+        self.allow_values = tuple(linear.compile(p) for p in allow_values)
         self.include_hidden = include_hidden  # `rules check` wants hidden rules' own hits
         # "report": soft matches become non-blocking notices; "block": they block like findings;
         # "hide": they are suppressed like decoys.
@@ -402,6 +411,8 @@ class Scanner:
                 reason, verdict, unjudged = None, None, True
             else:
                 reason, verdict = self._judge(rule, data, path, index, line, start, end, secret, key, quoted)
+                if reason is None and any(p.search(secret) for p in self.allow_values):
+                    reason, verdict = "allow-values", None
                 memo[seen] = (reason, verdict)
             soft = bool(reason) and (
                 reason in SOFT_FILTERS
