@@ -415,6 +415,7 @@ def fingerprint_entries(root: str, mig: migrate.Migration, o: Outcome) -> list[b
     cfg.baseline = None
     scanner = build_scanner(cfg)
     entries: list[bl.Entry] = []
+    o.say(f"converting the {len(mig.fingerprints)} fingerprint(s) in {migrate.GITLEAKS_IGNORE}:")
     for fp in mig.fingerprints:
         path = bl._norm(fp.path)
         if fp.commit:
