@@ -28,6 +28,7 @@ COMMANDS = {
     "audit": "audit",
     "baseline": "baseline",
     "init": "init",
+    "suppressions": "suppressions",
 }
 
 

@@ -316,6 +316,7 @@ def _keep(
             findings.append(f)
         else:
             stats.not_blocking += 1
+    stats.inline_allowed += [f for f in result.allowed if touches(f, added, all_lines, result.kind)]
 
 
 def scan_content_into(

@@ -132,6 +132,9 @@ class ScanResult:
     # (line, start, end, value) of each match an inline marker allows: the value is allowed on that line
     # for every rule, so `credgate:allow=aws-access-key-id` is not followed by the generic rule's report.
     allowed_spans: list[tuple[int, int, int, bytes]] = field(default_factory=list, repr=False)
+    # The findings an inline marker allowed, for reports that show what was waved through (JSON, SARIF
+    # `suppressions`); each carries ("suppression", {"marker", "reason"}) in `extra`. Bounded per file.
+    allowed: list[Finding] = field(default_factory=list, repr=False)
 
 
 @dataclass
@@ -423,6 +426,7 @@ class Scanner:
                 result.suppressed.append((rule.id, line, reason))
                 if reason == "inline-allow":
                     result.allowed_spans.append((line, start, end, secret))
+                    _record_allowed(result, rule, path, index, line, col, start, end, secret)
                 continue
             end_line = index.line_of(max(start, end - 1))
             confidence = "low" if reason else "high" if verdict else ""
@@ -468,6 +472,47 @@ class Scanner:
         return reason, verdict
 
 
+MAX_ALLOWED_RECORDED = 1000  # per file: a generated file full of markers cannot grow a report without bound
+
+
+def _record_allowed(
+    result: ScanResult,
+    rule: Rule,
+    path: str,
+    index: LineIndex,
+    line: int,
+    col: int,
+    start: int,
+    end: int,
+    secret: bytes,
+) -> None:
+    from credgate.engine.filters import marker_on, marker_reason
+
+    if len(result.allowed) >= MAX_ALLOWED_RECORDED:
+        return
+    text = index.window(line, start, end)
+    prev = index.tail(line - 1) if line > 1 else b""
+    marker = marker_on(text, prev)
+    reason = marker_reason(text if marker and marker in text.decode("latin-1") else prev)
+    result.allowed.append(
+        Finding(
+            rule_id=rule.id,
+            rule_name=rule.name,
+            severity=rule.severity,
+            confidence=rule.confidence,
+            path=path,
+            line=line,
+            col=col,
+            end_line=index.line_of(max(start, end - 1)),
+            hint=rule.hint,
+            url=rule.url,
+            secret=secret,
+            offset=start,
+            extra=(("suppression", {"kind": "inSource", "marker": marker, "reason": reason}),),
+        )
+    )
+
+
 def _drop_allowed_values(hits: list[_Hit], result: ScanResult) -> list[_Hit]:
     """Hits of other rules on a value an inline marker allowed on the same line (the same span, or one
     holding the other), counted as suppressed: a reviewer allows a value, not one rule's view of it."""
@@ -483,7 +528,7 @@ def _drop_allowed_values(hits: list[_Hit], result: ScanResult) -> list[_Hit]:
             for a, b, v in allowed[:64]  # a line of thousands of markers costs no more than 64 checks a hit
         ):
             result.suppressed.append((h.rule.id, h.line, "inline-allow"))
-            continue
+            continue  # the allowed value is already recorded once, under the rule the marker named
         kept.append(h)
     return kept
 
