@@ -223,3 +223,12 @@ def test_the_cli_runs_it(repo: Repo, on_path: str) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "wrote .pre-commit-config.yaml" in proc.stdout
+
+
+def test_an_existing_baseline_gets_its_union_merge_attribute(repo: Repo, on_path: str) -> None:
+    repo.write(".credgate-baseline.jsonl", "# credgate baseline\n")
+    rc, text = run_init(hooks="none")
+    assert "/.credgate-baseline.jsonl merge=union" in (repo.path / ".gitattributes").read_text()
+    before = (repo.path / ".gitattributes").read_text()
+    run_init(hooks="none")
+    assert (repo.path / ".gitattributes").read_text() == before

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from credgate.commands import baseline, secrets, suppressions
@@ -128,6 +129,9 @@ def test_a_marker_reason_is_carried_into_json_and_sarif(repo: Repo) -> None:
     ]
     assert by_path["g.py"]["suppressions"] == [{"kind": "inSource", "status": "accepted"}]
     assert token not in json.dumps(sarif) and other not in json.dumps(sarif)
+    from tests.test_formats import SCHEMA
+
+    jsonschema.validate(sarif, SCHEMA)
 
 
 def test_suppressed_findings_are_a_count_in_text(repo: Repo) -> None:
@@ -142,3 +146,16 @@ def test_a_marker_on_a_line_the_commit_does_not_add_is_not_listed_by_the_staged_
     repo.commit()
     repo.stage("demo.py", repo.path.joinpath("demo.py").read_text() + "X = 1\n")
     assert scan("json")["suppressed"] == []
+
+
+def test_adding_allow_values_in_a_change_weakens_the_gate_in_ci(repo: Repo) -> None:
+    from tests.commands.test_gate_config import head, run_ci
+
+    repo.stage(".credgate.toml", 'exclude = ["vendor/**"]\n')
+    repo.commit("base")
+    base = head(repo)
+    repo.stage(".credgate.toml", 'exclude = ["vendor/**"]\nallow-values = ["^ghp_"]\n')
+    repo.stage("app.py", f"T = '{secret('%%github:ghp_%%')}'\n")
+    repo.commit("allow every github token")
+    rc, out, _ = run_ci(repo, base)
+    assert rc == 1 and "app.py:1" in out and 'allow-values adds "^ghp_"' in out

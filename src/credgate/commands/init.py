@@ -488,6 +488,22 @@ def convert_detect_secrets(root: str, mig: migrate.Migration, o: Outcome) -> Non
     o.lines += ["  " + line.removeprefix("credgate: ") for line in buf.getvalue().splitlines()]
 
 
+def union_merge(root: str, o: Outcome) -> None:
+    """A baseline merges without conflicts only with `merge=union` in .gitattributes: ensure it."""
+    from credgate.commands import baseline as baseline_cmd
+
+    cfg = config_mod.find(root)
+    if cfg.baseline is None or os.path.basename(cfg.baseline) == bl.LEGACY_NAME:
+        return
+    buf = io.StringIO()
+    try:
+        baseline_cmd.ensure_union_merge(root, cfg.baseline, buf)
+    except UsageError as exc:
+        o.refuse(f"{exc.message}: {exc.hint}")
+        return
+    o.lines += [line.removeprefix("credgate: ") for line in buf.getvalue().splitlines()]
+
+
 # ---------------------------------------------------------------- .gitignore and hooks
 
 
@@ -576,6 +592,7 @@ def run(
     entries = fingerprint_entries(root, mig, o)
     write_baseline_entries(root, entries, o)
     convert_detect_secrets(root, mig, o)
+    union_merge(root, o)
     write_precommit_config(root, source, o)
     write_gitignore(root, o)
     write_ci(root, ci, source, o)
