@@ -232,3 +232,11 @@ def test_an_existing_baseline_gets_its_union_merge_attribute(repo: Repo, on_path
     before = (repo.path / ".gitattributes").read_text()
     run_init(hooks="none")
     assert (repo.path / ".gitattributes").read_text() == before
+
+
+def test_the_gitlab_job_runs_in_a_stage_the_file_defines(repo: Repo, on_path: str) -> None:
+    repo.write(".gitlab-ci.yml", "stages: [build, deploy]\nb:\n  stage: build\n  script: [make]\n")
+    rc, text = run_init(repo_url=URL, rev=SHA, hooks="none")
+    assert rc == 0, text
+    doc = yaml.safe_load((repo.path / ".gitlab-ci.yml").read_text())
+    assert doc["credgate"]["stage"] == "build" and doc["b"]["script"] == ["make"]

@@ -69,6 +69,7 @@ def _config_at(
         data = gitio.file_at(rev, config_path, cwd)
         where = f"{rev[:12]}:{config_path}"
         return config_path, data, config_mod.parse(data, where) if data is not None else config_mod.Config()
+    auto = config_path is None
     if config_path is None:
         data = gitio.file_at(rev, config_mod.CONFIG_NAME, cwd)
         pdata = gitio.file_at(rev, config_mod.PYPROJECT_NAME, cwd)
@@ -83,11 +84,7 @@ def _config_at(
         pdata = gitio.file_at(rev, config_path, cwd)
     cfg = config_mod.parse_pyproject(pdata, f"{rev[:12]}:{config_path}") if pdata is not None else None
     if cfg is None:  # no pyproject.toml, or one without the table: the built-in defaults
-        return (
-            (config_mod.CONFIG_NAME if config_path == config_mod.PYPROJECT_NAME else config_path),
-            None,
-            config_mod.Config(),
-        )
+        return (config_mod.CONFIG_NAME if auto else config_path), None, config_mod.Config()
     return config_path, pdata, cfg
 
 

@@ -288,11 +288,13 @@ jobs:
 """
 
 
-def gitlab_job(source: Source) -> str:
+def gitlab_job(source: Source, stage: str | None = None) -> str:
+    # A job without `stage:` runs in `test`, which a file that lists its own stages may not have.
+    stage_line = f"  stage: {stage}\n" if stage else ""
     return f"""\
 # Written by `credgate init`: the commits of every push and merge request, judged by the base's config.
 credgate:
-  image: python:3.12-slim
+{stage_line}  image: python:3.12-slim
   variables:
     GIT_DEPTH: "0"                # the range needs the base commit
   before_script:
@@ -345,8 +347,12 @@ def write_ci(root: str, ci: str, source: Source, o: Outcome) -> None:
             )
         return
     text = _read(root, GITLAB_CI)
-    job = gitlab_job(source)
     doc = _yaml(text) if text is not None else {}
+    stages = doc.get("stages") if isinstance(doc, dict) else None
+    stage = None
+    if isinstance(stages, list) and stages and "test" not in stages:
+        stage = str(stages[0])
+    job = gitlab_job(source, stage)
     if isinstance(doc, dict) and "credgate" in doc:
         o.say(f"unchanged {GITLAB_CI}: it already has a credgate job")
         return
