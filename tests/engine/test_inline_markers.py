@@ -85,3 +85,14 @@ def test_next_line_markers_are_one_list_with_the_gates() -> None:
     for marker, disarmed in policy._MARKERS.items():
         assert len(marker) == len(disarmed) and marker != disarmed
         assert filters.marker_on(b"x", disarmed.encode()) == ""
+
+
+def test_a_marker_inside_the_value_itself_allows_nothing(scanner: Scanner) -> None:
+    from credgate.engine.filters import Candidate, is_inline_allowed
+    from credgate.engine.rules import load as load_rules
+
+    rule = next(r for r in load_rules(()).rules if r.id == "github-pat")
+    value = b"ghp_" + b"ggignore" + bytes(range(65, 65 + 26)) + b"42"  # built here: no token literal
+    line = b"T = '" + value + b"'"
+    assert not is_inline_allowed(Candidate(rule, value, line, b"", "a.py"))
+    assert is_inline_allowed(Candidate(rule, value, line + b"  # ggignore", b"", "a.py"))
