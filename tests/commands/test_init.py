@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -152,8 +153,16 @@ def test_pinned_to_a_commit_and_a_rev_that_is_not_a_commit_is_refused(repo: Repo
 
 
 def test_the_installed_source_is_read_from_pips_record() -> None:
-    # This checkout is installed editable (a file: URL): no remote to pin, so the hooks are local.
-    assert init.installed_source() == init.Source()
+    git = {"url": URL, "vcs_info": {"vcs": "git", "commit_id": SHA, "requested_revision": "main"}}
+    assert init.source_from_direct_url(json.dumps(git)) == init.Source(URL, SHA)
+    for doc in (
+        {"url": "file:///home/me/credgate", "dir_info": {"editable": True}},
+        {"url": URL, "vcs_info": {"vcs": "git", "commit_id": "main"}},
+        {"url": "file:///home/me/credgate", "vcs_info": {"vcs": "git", "commit_id": SHA}},
+        {"url": "https://h/credgate.tar.gz", "archive_info": {}},
+    ):
+        assert init.source_from_direct_url(json.dumps(doc)) == init.Source(), doc
+    assert init.source_from_direct_url("not json") == init.Source()
 
 
 @pytest.mark.parametrize(

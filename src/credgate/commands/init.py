@@ -111,6 +111,11 @@ def installed_source() -> Source:
         text = distribution("credgate").read_text("direct_url.json")
     except (PackageNotFoundError, OSError):
         return Source()
+    return source_from_direct_url(text or "")
+
+
+def source_from_direct_url(text: str) -> Source:
+    """A PEP 610 record: a git URL at a full commit is a source; a local directory or an archive is not."""
     try:
         doc = json.loads(text or "{}")
     except ValueError:
