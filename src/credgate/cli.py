@@ -27,6 +27,8 @@ COMMANDS = {
     "files": "files",
     "audit": "audit",
     "baseline": "baseline",
+    "init": "init",
+    "suppressions": "suppressions",
 }
 
 

@@ -10,6 +10,11 @@
     baseline = ".credgate-baseline.jsonl"  # accepted findings (default: that file at the root, if present)
     allow-config-changes = false      # CI/pre-receive: a change may edit this file and the baseline
     allow-large = ["data/*.bin"]      # reviewed files over max-file-size: not scanned, not blocking
+    allow-values = ["^EXAMPLE"]      # RE2 patterns: a secret value one of them matches is not reported
+
+The same settings may live in pyproject.toml under `[tool.credgate]` instead. When both
+files configure credgate, `.credgate.toml` wins and credgate says so on stderr: two
+configs that silently disagreed would leave a team unsure which one its gate ran.
 
 A broken config is a usage error (exit 2) that names the file and the key: a
 gate that silently ignored its config would scan something other than what the
@@ -31,6 +36,8 @@ from typing import Any
 from credgate.errors import UsageError
 
 CONFIG_NAME = ".credgate.toml"
+PYPROJECT_NAME = "pyproject.toml"
+PYPROJECT_TABLE = "[tool.credgate]"
 # Larger files are not scanned, so they block unless `allow-large` lists them. Below it, files over
 # 8 MiB are scanned in windows (engine.stream), so the limit is about time, not memory.
 DEFAULT_MAX_FILE_SIZE = 256 * 1024 * 1024
@@ -49,6 +56,7 @@ KNOWN_KEYS = (
     "baseline",
     "allow-config-changes",
     "allow-large",
+    "allow-values",
 )
 # Paths of every kind and depth: exclude patterns that skip all of one group switch the gate off.
 _ROOT_PROBES = ("a.py", "README.md", "Makefile", "index.js", ".gitlab-ci.yml")
@@ -79,6 +87,9 @@ class Config:
     # the base revision, so a change cannot grant itself this).
     allow_config_changes: bool = False
     allow_large: list[str] = field(default_factory=list)
+    # RE2 patterns searched in a finding's value only (never the line), so they run in linear time and
+    # cannot hide a second value on a line; `credgate init` converts gitleaks' regexes and stopwords here.
+    allow_values: list[str] = field(default_factory=list)
     _spec: Any = field(default=None, repr=False)
     _large_spec: Any = field(default=None, repr=False)
 
@@ -138,11 +149,14 @@ def parse(text: str | bytes, source: str, base_dir: str | None = None) -> Config
     one they are left as written (CI resolves them in the base revision's git objects, see
     commands/_trusted.py). load() adds the checks that need the files themselves.
     """
+    return _from_doc(_load_toml(text, source), source, base_dir)
+
+
+def _load_toml(text: str | bytes, path: str) -> dict[str, Any]:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover
         import tomli as tomllib
-    path = source
     if isinstance(text, bytes):
         if len(text) > MAX_CONFIG_SIZE:
             raise UsageError(f"{path}: config is over the {MAX_CONFIG_SIZE // 1024} KiB limit")
@@ -154,6 +168,42 @@ def parse(text: str | bytes, source: str, base_dir: str | None = None) -> Config
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}", f"fix the syntax in {path}") from None
+    return doc
+
+
+def pyproject_table(text: str | bytes, source: str) -> dict[str, Any] | None:
+    """The `[tool.credgate]` table of a pyproject.toml, or None when it has none.
+
+    A pyproject.toml that is not valid TOML is only credgate's error when it mentions credgate:
+    otherwise it is some other tool's file, and a typo there must not stop every commit."""
+    mentions = b"credgate" in (text if isinstance(text, bytes) else text.encode("utf-8", "replace"))
+    try:
+        doc = _load_toml(text, source)
+    except UsageError:
+        if mentions:
+            raise
+        return None
+    tool = doc.get("tool")
+    table = tool.get("credgate") if isinstance(tool, dict) else None
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise UsageError(
+            f"{source}: tool.credgate must be a table", f"write the settings under {PYPROJECT_TABLE}"
+        )
+    return table
+
+
+def parse_pyproject(text: str | bytes, source: str, base_dir: str | None = None) -> Config | None:
+    """The config in pyproject.toml's `[tool.credgate]`, validated like `.credgate.toml`; None without one.
+    Messages name the file and the table (`pyproject.toml [tool.credgate]: unknown setting(s) ...`)."""
+    table = pyproject_table(text, source)
+    if table is None:
+        return None
+    return _from_doc(table, f"{source} {PYPROJECT_TABLE}", base_dir)
+
+
+def _from_doc(doc: dict[str, Any], path: str, base_dir: str | None) -> Config:
     known = set(KNOWN_KEYS)
     unknown = set(doc) - known
     if unknown:
@@ -185,6 +235,7 @@ def parse(text: str | bytes, source: str, base_dir: str | None = None) -> Config
         ("protect", "protect"),
         ("unprotect", "unprotect"),
         ("allow-large", "allow_large"),
+        ("allow-values", "allow_values"),
     )
     for key, attr in lists:
         value = doc.get(key, [])
@@ -197,6 +248,7 @@ def parse(text: str | bytes, source: str, base_dir: str | None = None) -> Config
         )
     _check_exclude(cfg, path)
     _check_protect(cfg, path)
+    _check_allow_values(cfg, path)
     if base_dir is not None:
         cfg.rule_files = [os.path.join(base_dir, p) for p in cfg.rule_files]
     if "baseline" in doc:
@@ -225,6 +277,54 @@ def _check_exclude(cfg: Config, path: str) -> None:
         )
 
 
+def _allow_value_probes() -> list[bytes]:
+    """Token-like values no allow pattern should match all of: generated (never written in the
+    repository), the same on every run."""
+    import random
+
+    rng = random.Random(15)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    out = []
+    for prefix, n in (("", 40), ("ghp_", 36), ("AKIA", 16), ("xoxb-", 40), ("sk-", 48), ("", 24), ("", 64)):
+        body = "".join(
+            rng.choice(alphabet if prefix != "AKIA" else alphabet[:26] + alphabet[52:]) for _ in range(n)
+        )
+        out.append((prefix + body).encode())
+    return out
+
+
+def _check_allow_values(cfg: Config, path: str) -> None:
+    from credgate.engine import linear
+
+    example = 'e.g. allow-values = ["^EXAMPLE[A-Z0-9]+$"]'
+    compiled = []
+    for pattern in cfg.allow_values:
+        if not pattern:
+            raise UsageError(f"{path}: allow-values patterns must not be empty", example)
+        p = linear.compile(pattern.encode("utf-8"))
+        try:
+            empty = p.search(b"") is not None
+        except Exception as exc:  # noqa: BLE001 - RE2 reports bad syntax with its own error types
+            raise UsageError(
+                f"{path}: allow-values pattern {pattern!r} is not a valid RE2 regex ({exc})",
+                "RE2 has no lookaround or backreferences; " + example,
+            ) from None
+        if empty:
+            raise UsageError(
+                f"{path}: allow-values pattern {pattern!r} matches an empty value, so it allows every value",
+                example,
+            )
+        compiled.append((pattern, p))
+    probes = _allow_value_probes()
+    for pattern, p in compiled:
+        if sum(p.search(v) is not None for v in probes) * 2 > len(probes):
+            raise UsageError(
+                f"{path}: allow-values pattern {pattern!r} matches most token-shaped values, "
+                "which switches the gate off",
+                "anchor it to the values you mean (a prefix, a fixed example): " + example,
+            )
+
+
 def _check_protect(cfg: Config, path: str) -> None:
     if not cfg.protect and not cfg.unprotect:
         return
@@ -242,7 +342,21 @@ def _check_protect(cfg: Config, path: str) -> None:
 
 def load(path: str) -> Config:
     data = _read_bounded(path, MAX_CONFIG_SIZE, "the config file")
-    cfg = parse(data, path, base_dir=os.path.dirname(os.path.abspath(path)))
+    base_dir = os.path.dirname(os.path.abspath(path))
+    if os.path.basename(path) == PYPROJECT_NAME:
+        found = parse_pyproject(data, path, base_dir)
+        if found is None:
+            raise UsageError(
+                f"{path}: has no {PYPROJECT_TABLE} table",
+                f"add the settings under {PYPROJECT_TABLE}, or pass a .credgate.toml",
+            )
+        cfg = found
+    else:
+        cfg = parse(data, path, base_dir=base_dir)
+    return _check_files(cfg, path)
+
+
+def _check_files(cfg: Config, path: str) -> Config:
     for rules_file in cfg.rule_files:
         if not os.path.lexists(rules_file):
             raise UsageError(
@@ -264,8 +378,20 @@ def find(root: str, explicit: str | None = None) -> Config:
             raise UsageError(f"config file {explicit} does not exist")
         return load(explicit)
     candidate = os.path.join(root, CONFIG_NAME)
+    pyproject = os.path.join(root, PYPROJECT_NAME)
+    table = None
+    if os.path.isfile(pyproject):
+        data = _read_bounded(pyproject, MAX_CONFIG_SIZE, "pyproject.toml")
+        table = pyproject_table(data, pyproject)
     # A directory, FIFO or dangling link in its place is refused by load(), not read as "no config".
-    cfg = load(candidate) if os.path.lexists(candidate) else Config()
+    if os.path.lexists(candidate):
+        cfg = load(candidate)
+        if table is not None:
+            print(both_configs_note(), file=sys.stderr)
+    elif table is not None:
+        cfg = _check_files(_from_doc(table, f"{pyproject} {PYPROJECT_TABLE}", root), pyproject)
+    else:
+        cfg = Config()
     if cfg.baseline is None:
         from credgate.baseline import BASELINE_NAME, LEGACY_NAME
 
@@ -273,3 +399,12 @@ def find(root: str, explicit: str | None = None) -> Config:
         found = [p for p in (BASELINE_NAME, LEGACY_NAME) if os.path.isfile(os.path.join(root, p))]
         cfg.baseline = os.path.join(root, found[0]) if found else None
     return cfg
+
+
+def both_configs_note(where: str = "") -> str:
+    """The one stderr line when both files configure credgate."""
+    at = f" at {where}" if where else ""
+    return (
+        f"credgate: using {CONFIG_NAME}{at}; {PYPROJECT_TABLE} in {PYPROJECT_NAME} is ignored "
+        f"(keep the settings in one of them)"
+    )

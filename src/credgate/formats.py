@@ -39,7 +39,10 @@ def to_sarif(report: Report) -> str:
     rules: dict[str, int] = {}
     rule_objs: list[dict[str, object]] = []
     results: list[dict[str, object]] = []
-    for f in report.findings:
+    from credgate.report import suppression_of
+
+    suppressed = {id(f) for f in report.stats.inline_allowed}
+    for f in [*report.findings, *report.stats.inline_allowed]:
         if f.rule_id not in rules:
             rules[f.rule_id] = len(rule_objs)
             rule: dict[str, object] = {
@@ -72,6 +75,21 @@ def to_sarif(report: Report) -> str:
                 **({"commit": f.commit} if f.commit else {}),
             },
         }
+        if id(f) in suppressed:
+            # An inline marker allowed it: reported as suppressed in source, with the marker's reason.
+            sup = suppression_of(f)
+            suppression: dict[str, object] = {"kind": "inSource", "status": "accepted"}
+            if sup.get("reason"):
+                suppression["justification"] = safe(sup["reason"])
+            result["suppressions"] = [suppression]
+            result["level"] = "note"
+            result["message"] = {
+                "text": f"{safe(f.rule_name)}: {f.redacted()} "
+                f"allowed by {safe(sup.get('marker') or 'a marker')}."
+            }
+            props = result["properties"]
+            if isinstance(props, dict):
+                props["blocking"] = False
         results.append(result)
     doc = {
         "$schema": SARIF_SCHEMA,

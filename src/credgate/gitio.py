@@ -94,6 +94,7 @@ class GitCommandError(InternalError):
         )
         super().__init__(f"git {args[0]} failed (exit {returncode}): {detail}")
         self.stderr = stderr
+        self.returncode = returncode
 
 
 EMPTY_TREE = {
@@ -1438,3 +1439,46 @@ def list_files_below(cwd: str, include_ignored: bool = False) -> tuple[list[byte
     ignored = run("ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory", "--",
                   ".", cwd=cwd)  # fmt: skip
     return files, sum(1 for p in ignored.split(b"\0") if p)
+
+
+def grep_cached(needles: Sequence[bytes], cwd: str | None = None) -> list[tuple[str, int, bytes]]:
+    """(path, line, text) of each line of the index's text files that holds one of the fixed strings.
+
+    The index, not the work tree: what is tracked. Binary files are skipped (-I); every setting that
+    changes the output is pinned, and -z keeps any file name intact."""
+    args = ["-c", "grep.column=false", "-c", "grep.fallbackToNoIndex=false", "-c", "grep.patternType=fixed"]
+    args += [
+        "grep",
+        "--cached",
+        "-z",
+        "-n",
+        "-I",
+        "-F",
+        "--no-color",
+        "--full-name",
+        "--no-recurse-submodules",
+    ]
+    for needle in needles:
+        args += ["-e", needle.decode("utf-8", "surrogateescape")]
+    try:
+        proc_out = run(*args, cwd=cwd)
+    except GitCommandError as exc:
+        if exc.returncode == 1 and not exc.stderr.strip():
+            return []  # git grep's "no line matched"
+        raise
+    out: list[tuple[str, int, bytes]] = []
+    at = 0
+    while at < len(proc_out):
+        name_end = proc_out.find(b"\0", at)
+        num_end = proc_out.find(b"\0", name_end + 1) if name_end != -1 else -1
+        if num_end == -1:
+            break
+        text_end = proc_out.find(b"\n", num_end + 1)
+        text_end = len(proc_out) if text_end == -1 else text_end
+        try:
+            line = int(proc_out[name_end + 1 : num_end])
+        except ValueError:
+            break
+        out.append((os.fsdecode(proc_out[at:name_end]), line, proc_out[num_end + 1 : text_end]))
+        at = text_end + 1
+    return out

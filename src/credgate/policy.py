@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 
 from credgate.engine import dotenv
+from credgate.engine.filters import NEXT_LINE_MARKERS
 
 # Committed on purpose, with placeholder values: their values are still scanned.
 ENV_TEMPLATES = frozenset({".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults"})
@@ -155,10 +156,8 @@ def protected_list(protect: list[str] | None = None, unprotect: list[str] | None
 # same change as the marker, or a line that was already there: a line inserted under a marker that the
 # change does not touch was never seen with it. The gates disarm such a marker before scanning, by
 # overwriting it with bytes of the same length (offsets and line numbers do not move).
-_MARKERS = {
-    "credgate:allow-next-line": "credgate:stale-next-line",
-    "pragma: allowlist nextline secret": "pragma: stalelist nextline secret",
-}
+# The markers are engine.filters' one list; each is disarmed by the same length with "allow" -> "stale".
+_MARKERS = {m.decode(): m.decode().replace("allow", "stale", 1) for m in NEXT_LINE_MARKERS}
 # UTF-16 files too, in their own bytes: lines are counted by "\n" bytes, which is how git numbers the
 # lines of the `--text` diff the added lines come from.
 _DISARMED = {

@@ -36,6 +36,8 @@ class Stats:
     allowed_at_head: int = 0  # history: findings whose line at HEAD carries an allow marker
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why): FIFOs, devices, submodules
     ignored: int = 0  # files a directory scan left out because .gitignore ignores them
+    # Findings an inline marker allowed (on the lines judged): JSON and SARIF list them, text counts them.
+    inline_allowed: list[Finding] = field(default_factory=list)
 
 
 @dataclass
@@ -291,6 +293,7 @@ def to_json(report: Report, exit_code: int) -> str:
             "skipped": [{"path": safe(p), "why": why} for p, why in s.skipped],
             "ignored": s.ignored,
         },
+        "suppressed": [suppressed_doc(f) for f in s.inline_allowed],
         "accepted": [
             {
                 "path": safe(f.path),
@@ -304,6 +307,25 @@ def to_json(report: Report, exit_code: int) -> str:
         ],
     }
     return output_escape.dumps_json(doc)
+
+
+def suppression_of(f: Finding) -> dict[str, str]:
+    """The marker and reason of a finding an inline marker allowed (see engine.scanner)."""
+    info = dict(f.extra).get("suppression")
+    return {k: str(v) for k, v in info.items()} if isinstance(info, dict) else {}
+
+
+def suppressed_doc(f: Finding) -> dict[str, object]:
+    sup = suppression_of(f)
+    return {
+        "path": safe(f.path),
+        "line": f.line,
+        "rule": f.rule_id,
+        "secret": f.redacted(),
+        "marker": safe(sup.get("marker", "")),
+        "reason": safe(sup.get("reason", "")),
+        **({"commit": f.commit} if f.commit else {}),
+    }
 
 
 def redact_message(message: str) -> str:

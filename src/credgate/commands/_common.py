@@ -85,7 +85,7 @@ def build_scanner(cfg: config_mod.Config) -> Scanner:
         raise UsageError(str(exc), f"fix the rule or its entry in {where}") from None
     except EmptyRuleSet as exc:
         raise InternalError(str(exc), "reinstall credgate: its rules/ folder is missing or empty") from None
-    return Scanner(ruleset, notices=cfg.notices)
+    return Scanner(ruleset, notices=cfg.notices, allow_values=tuple(p.encode() for p in cfg.allow_values))
 
 
 def apply_baseline(
@@ -316,6 +316,7 @@ def _keep(
             findings.append(f)
         else:
             stats.not_blocking += 1
+    stats.inline_allowed += [f for f in result.allowed if touches(f, added, all_lines, result.kind)]
 
 
 def scan_content_into(

@@ -43,6 +43,8 @@ class GateState:
     baseline_path: str | None
     baseline: Baseline | None
     rule_files: dict[str, bytes] = field(default_factory=dict)
+    # Found by credgate (.credgate.toml or pyproject.toml), not named: other revisions are read alike.
+    auto: bool = False
 
     def describe(self) -> str:
         if self.rev is None:
@@ -58,17 +60,44 @@ def _within(base_dir: str, rel: str, where: str, key: str) -> str:
     return path
 
 
-def read_state(
-    rev: str | None, config_path: str = config_mod.CONFIG_NAME, cwd: str | None = None
-) -> GateState:
-    """The config, custom rules and baseline at rev, validated like the files on disk (exit 2)."""
+def _config_at(
+    rev: str, config_path: str | None, cwd: str | None
+) -> tuple[str, bytes | None, config_mod.Config]:
+    """(path, bytes, config) of the gate's config at rev. Without an explicit path: `.credgate.toml`,
+    else pyproject.toml's `[tool.credgate]`; when both exist `.credgate.toml` wins, and stderr says so."""
+    if config_path is not None and posixpath.basename(config_path) != config_mod.PYPROJECT_NAME:
+        data = gitio.file_at(rev, config_path, cwd)
+        where = f"{rev[:12]}:{config_path}"
+        return config_path, data, config_mod.parse(data, where) if data is not None else config_mod.Config()
+    auto = config_path is None
+    if config_path is None:
+        data = gitio.file_at(rev, config_mod.CONFIG_NAME, cwd)
+        pdata = gitio.file_at(rev, config_mod.PYPROJECT_NAME, cwd)
+        if data is not None:
+            pwhere = f"{rev[:12]}:{config_mod.PYPROJECT_NAME}"
+            if pdata is not None and config_mod.pyproject_table(pdata, pwhere) is not None:
+                print(config_mod.both_configs_note(rev[:12]), file=sys.stderr)
+            where = f"{rev[:12]}:{config_mod.CONFIG_NAME}"
+            return config_mod.CONFIG_NAME, data, config_mod.parse(data, where)
+        config_path = config_mod.PYPROJECT_NAME
+    else:
+        pdata = gitio.file_at(rev, config_path, cwd)
+    cfg = config_mod.parse_pyproject(pdata, f"{rev[:12]}:{config_path}") if pdata is not None else None
+    if cfg is None:  # no pyproject.toml, or one without the table: the built-in defaults
+        return (config_mod.CONFIG_NAME if auto else config_path), None, config_mod.Config()
+    return config_path, pdata, cfg
+
+
+def read_state(rev: str | None, config_path: str | None = None, cwd: str | None = None) -> GateState:
+    """The config, custom rules and baseline at rev, validated like the files on disk (exit 2).
+    config_path None: the config credgate finds by itself (`.credgate.toml` or pyproject.toml)."""
     if rev is None:
-        return GateState(None, config_path, None, config_mod.Config(), None, None)
+        return GateState(None, config_path or config_mod.CONFIG_NAME, None, config_mod.Config(), None, None)
+    auto = config_path is None
+    config_path, data, cfg = _config_at(rev, config_path, cwd)
     where = f"{rev[:12]}:{config_path}"
-    data = gitio.file_at(rev, config_path, cwd)
-    cfg = config_mod.parse(data, where) if data is not None else config_mod.Config()
     base_dir = posixpath.dirname(config_path)
-    state = GateState(rev, config_path, data, cfg, None, None)
+    state = GateState(rev, config_path, data, cfg, None, None, auto=auto)
     for rel in cfg.rule_files:
         path = _within(base_dir, rel, where, "rules")
         content = gitio.file_at(rev, path, cwd)
@@ -101,7 +130,7 @@ def start_state(rev: str, gate: GateState) -> GateState:
     if rev == gate.rev:
         return gate
     try:
-        return read_state(rev, gate.config_path)
+        return read_state(rev, None if gate.auto else gate.config_path)
     except UsageError:
         return gate
 
@@ -128,7 +157,9 @@ def scanner_for(state: GateState) -> Scanner:
             rule.secret_groups  # noqa: B018 - compiled now: a broken rule is a config error, not a crash
     except rules_mod.RuleError as exc:
         raise UsageError(str(exc), f"fix the rule or its entry in {where}") from None
-    return Scanner(ruleset, notices=state.cfg.notices)
+    return Scanner(
+        ruleset, notices=state.cfg.notices, allow_values=tuple(p.encode() for p in state.cfg.allow_values)
+    )
 
 
 def apply_baseline(report: Report, state: GateState, tip: str) -> Report:
@@ -180,10 +211,16 @@ def _rule_tables(files: dict[str, bytes]) -> dict[str, tuple[str, Any]]:
     return tables
 
 
-def _line_of(data: bytes | None, key: str) -> int:
+def _line_of(data: bytes | None, key: str, path: str = "") -> int:
     if not data:
         return 1
-    m = re.search(rb"(?m)^[ \t]*\"?" + re.escape(key.encode()) + rb"\"?[ \t]*=", data)
+    start = 0
+    if (
+        posixpath.basename(path) == config_mod.PYPROJECT_NAME
+    ):  # the key in credgate's table, not another tool's
+        table = re.search(rb"(?m)^[ \t]*\[[ \t]*tool\.credgate[ \t]*\]", data)
+        start = table.end() if table else 0
+    m = re.compile(rb"(?m)^[ \t]*\"?" + re.escape(key.encode()) + rb"\"?[ \t]*=").search(data, start)
     return data.count(b"\n", 0, m.start()) + 1 if m else 1
 
 
@@ -198,19 +235,22 @@ def weakenings(old: GateState, head: str, cwd: str | None = None) -> list[tuple[
     out: list[tuple[str, str, int]] = []
     cpath = old.config_path
     try:
-        new = read_state(head, cpath, cwd)
+        new = read_state(head, None if old.auto else cpath, cwd)
     except UsageError as exc:
         return [(cpath, f"the gate's config no longer loads ({exc.message})", 1)]
     a, b, data = old.cfg, new.cfg, new.config_data
+    cpath = new.config_path if new.config_data is not None else cpath
 
     def add(key: str, what: str) -> None:
-        out.append((cpath, what, _line_of(data, key)))
+        out.append((cpath, what, _line_of(data, key, cpath)))
 
     # max-file-size is no weakening either way: a file over it blocks, one under it is scanned. What a
     # reviewer waves through unscanned is `allow-large`.
     if added := [p for p in b.allow_large if p not in a.allow_large]:
         add("allow-large", f"allow-large adds {_quoted(added)}")
     # An exclude pattern leaves files out; a `!pattern` brings them back in.
+    if added := [p for p in b.allow_values if p not in a.allow_values]:
+        add("allow-values", f"allow-values adds {_quoted(added)}")
     if added := [p for p in b.exclude if p not in a.exclude and not p.startswith("!")]:
         add("exclude", f"exclude adds {_quoted(added)}")
     if dropped := [p for p in a.exclude if p not in b.exclude and p.startswith("!")]:
@@ -244,6 +284,8 @@ def untouched(start: str, head: str, old: GateState, cwd: str | None = None) -> 
     """Whether the change leaves the gate's files as they were where it started: then it changes
     nothing about the gate, even if they differ from the base's (the base moved on since)."""
     paths = {old.config_path, BASELINE_NAME, LEGACY_NAME, *old.rule_files}
+    if old.auto:
+        paths |= {config_mod.CONFIG_NAME, config_mod.PYPROJECT_NAME}
     if old.baseline_path:
         paths.add(old.baseline_path)
     return all(gitio.file_at(start, p, cwd) == gitio.file_at(head, p, cwd) for p in sorted(paths))

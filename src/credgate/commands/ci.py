@@ -281,7 +281,7 @@ def run(
     rng = p.rng
     # The change under review must not decide the rules it is judged by.
     outside_cfg = None
-    rel = config_mod.CONFIG_NAME
+    rel: str | None = None  # found at the base revision: .credgate.toml, else pyproject.toml [tool.credgate]
     if config_path:
         inside = _repo_relative(config_path, top)
         if inside is None:
@@ -293,7 +293,7 @@ def run(
         else:
             rel = inside
     if outside_cfg is not None:
-        state = _trusted.GateState(None, rel, None, outside_cfg, None, None)
+        state = _trusted.GateState(None, rel or config_mod.CONFIG_NAME, None, outside_cfg, None, None)
         scanner = build_scanner(outside_cfg)
     else:
         state = _trusted.read_state(p.gate_rev, rel)

@@ -249,10 +249,11 @@ def committed_config(cwd: str | None = None) -> config_mod.Config:
     from credgate.baseline import BASELINE_NAME
 
     entries = gitio.committed_entries("HEAD", cwd)
-    wanted = [config_mod.CONFIG_NAME, BASELINE_NAME]
-    if config_mod.CONFIG_NAME in entries:
-        (blob,) = gitio.read_blobs([entries[config_mod.CONFIG_NAME][1]], 1 << 20, cwd)
-        wanted += _named_files(blob.data or b"")
+    wanted = [config_mod.CONFIG_NAME, config_mod.PYPROJECT_NAME, BASELINE_NAME]
+    for name in (config_mod.CONFIG_NAME, config_mod.PYPROJECT_NAME):
+        if name in entries:
+            (blob,) = gitio.read_blobs([entries[name][1]], 1 << 20, cwd)
+            wanted += _named_files(blob.data or b"", pyproject=name == config_mod.PYPROJECT_NAME)
     present = [p for p in dict.fromkeys(wanted) if p in entries]
     if not present:
         return config_mod.Config()
@@ -269,7 +270,7 @@ def committed_config(cwd: str | None = None) -> config_mod.Config:
         raise UsageError(exc.message.replace(tmp + os.sep, "HEAD:"), exc.hint) from None
 
 
-def _named_files(config: bytes) -> list[str]:
+def _named_files(config: bytes, pyproject: bool = False) -> list[str]:
     """Repository paths a config names (`rules`, `baseline`); anything outside the tree is left out."""
     import posixpath
 
@@ -281,6 +282,12 @@ def _named_files(config: bytes) -> list[str]:
         doc = tomllib.loads(config.decode("utf-8", "replace"))
     except tomllib.TOMLDecodeError:
         return []  # config_mod.find reports it, with the fix
+    if pyproject:
+        tool = doc.get("tool")
+        table = tool.get("credgate") if isinstance(tool, dict) else None
+        if not isinstance(table, dict):
+            return []
+        doc = table
     names = list(doc.get("rules", [])) if isinstance(doc.get("rules"), list) else []
     if isinstance(doc.get("baseline"), str):
         names.append(doc["baseline"])

@@ -6,6 +6,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from credgate.engine import linear
 from credgate.engine.binary import binary_pattern
 from credgate.engine.content import Content, LineIndex, prepare
 from credgate.engine.filters import Candidate, why_not_secret
@@ -128,6 +129,12 @@ class ScanResult:
     findings: list[Finding]
     kind: str  # "text", "utf-16" or "binary"
     suppressed: list[tuple[str, int, str]] = field(default_factory=list)  # (rule id, line, filter name)
+    # (line, start, end, value) of each match an inline marker allows: the value is allowed on that line
+    # for every rule, so `credgate:allow=aws-access-key-id` is not followed by the generic rule's report.
+    allowed_spans: list[tuple[int, int, int, bytes]] = field(default_factory=list, repr=False)
+    # The findings an inline marker allowed, for reports that show what was waved through (JSON, SARIF
+    # `suppressions`); each carries ("suppression", {"marker", "reason"}) in `extra`. Bounded per file.
+    allowed: list[Finding] = field(default_factory=list, repr=False)
 
 
 @dataclass
@@ -165,8 +172,16 @@ def advisory_text(reason: str) -> str:
 
 
 class Scanner:
-    def __init__(self, ruleset: RuleSet, include_hidden: bool = False, notices: str = "report") -> None:
+    def __init__(
+        self,
+        ruleset: RuleSet,
+        include_hidden: bool = False,
+        notices: str = "report",
+        allow_values: tuple[bytes, ...] = (),
+    ) -> None:
         self.ruleset = ruleset
+        # The config's allow-values: RE2 patterns searched in a matched value alone (linear time).
+        self.allow_values = tuple(linear.compile(p) for p in allow_values)
         self.include_hidden = include_hidden  # `rules check` wants hidden rules' own hits
         # "report": soft matches become non-blocking notices; "block": they block like findings;
         # "hide": they are suppressed like decoys.
@@ -229,6 +244,8 @@ class Scanner:
         for rule in rules:
             pattern = binary_pattern(rule) if content.kind == "binary" else None
             hits.extend(self._match(rule, data, path, index, result, pattern))
+        if result.allowed_spans:
+            hits = _drop_allowed_values(hits, result)
         hits = _resolve_near(hits)
         if not self.include_hidden:
             hits = [h for h in hits if h.rule.visible]
@@ -397,6 +414,8 @@ class Scanner:
                 reason, verdict, unjudged = None, None, True
             else:
                 reason, verdict = self._judge(rule, data, path, index, line, start, end, secret, key, quoted)
+                if reason is None and any(p.search(secret) for p in self.allow_values):
+                    reason, verdict = "allow-values", None
                 memo[seen] = (reason, verdict)
             soft = bool(reason) and (
                 reason in SOFT_FILTERS
@@ -405,6 +424,9 @@ class Scanner:
             )
             if reason and (not soft or self.notices == "hide"):
                 result.suppressed.append((rule.id, line, reason))
+                if reason == "inline-allow":
+                    result.allowed_spans.append((line, start, end, secret))
+                    _record_allowed(result, rule, path, index, line, col, start, end, secret)
                 continue
             end_line = index.line_of(max(start, end - 1))
             confidence = "low" if reason else "high" if verdict else ""
@@ -448,6 +470,67 @@ class Scanner:
             if verdict is False:
                 reason = f"failed-{rule.validate}"  # a wrong checksum is a typo or a made-up token
         return reason, verdict
+
+
+MAX_ALLOWED_RECORDED = 1000  # per file: a generated file full of markers cannot grow a report without bound
+
+
+def _record_allowed(
+    result: ScanResult,
+    rule: Rule,
+    path: str,
+    index: LineIndex,
+    line: int,
+    col: int,
+    start: int,
+    end: int,
+    secret: bytes,
+) -> None:
+    from credgate.engine.filters import marker_on, marker_reason
+
+    if len(result.allowed) >= MAX_ALLOWED_RECORDED:
+        return
+    text = index.window(line, start, end)
+    prev = index.tail(line - 1) if line > 1 else b""
+    marker = marker_on(text, prev)
+    reason = marker_reason(text if marker and marker in text.decode("latin-1") else prev)
+    result.allowed.append(
+        Finding(
+            rule_id=rule.id,
+            rule_name=rule.name,
+            severity=rule.severity,
+            confidence=rule.confidence,
+            path=path,
+            line=line,
+            col=col,
+            end_line=index.line_of(max(start, end - 1)),
+            hint=rule.hint,
+            url=rule.url,
+            secret=secret,
+            offset=start,
+            extra=(("suppression", {"kind": "inSource", "marker": marker, "reason": reason}),),
+        )
+    )
+
+
+def _drop_allowed_values(hits: list[_Hit], result: ScanResult) -> list[_Hit]:
+    """Hits of other rules on a value an inline marker allowed on the same line (the same span, or one
+    holding the other), counted as suppressed: a reviewer allows a value, not one rule's view of it."""
+    by_line: dict[int, list[tuple[int, int, bytes]]] = {}
+    for line, start, end, value in result.allowed_spans:
+        by_line.setdefault(line, []).append((start, end, value))
+    kept = []
+    for h in hits:
+        allowed = by_line.get(h.line, ())
+        if any(
+            (a < h.end and h.start < b)
+            or (min(len(v), len(h.secret)) >= 8 and (v in h.secret or h.secret in v))
+            for a, b, v in allowed[:64]  # a line of thousands of markers costs no more than 64 checks a hit
+        ):
+            result.suppressed.append((h.rule.id, h.line, "inline-allow"))
+            continue  # the allowed value is already recorded once, under the rule the marker named
+        kept.append(h)
+    return kept
 
 
 def _in_binaries(rule: Rule) -> bool:
