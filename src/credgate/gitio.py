@@ -165,6 +165,8 @@ class Change:
     all_added: bool = False  # the patch could not be mapped to lines: treat every line as added
     # When asked for: (first line, line count, the lines' text joined by newlines), a block per hunk.
     added_blocks: list[tuple[int, int, bytes]] = field(default_factory=list)
+    # The patch was too large to hold: `added` has the line numbers, added_blocks no text (read the blob).
+    lines_only: bool = False
 
     @property
     def splits(self) -> bool:
@@ -236,7 +238,13 @@ def attach_added_lines(
     sections = patch.split(b"\ndiff --git ")
     if sections and sections[0].startswith(b"diff --git "):
         sections[0] = sections[0][len(b"diff --git ") :]
-    sections = [s for s in sections if s]
+    _attach_sections(changes, [s for s in sections if s], strict, keep_text)
+
+
+def _attach_sections(
+    changes: list[Change], sections: Sequence[bytes | _LargeSection], strict: bool, keep_text: bool
+) -> None:
+    """attach_added_lines() on a patch already cut into sections, large ones summed up as they streamed."""
     # A type change (symlink <-> file, file <-> submodule) is one raw entry but two sections:
     # git prints the old entry's deletion, then the new one's creation.
     counts = [2 if change.splits else 1 for change in changes]
@@ -255,6 +263,9 @@ def attach_added_lines(
     for change, count in zip(changes, counts):
         at += count
         section = sections[at - 1]  # of a split pair, the creation: all the lines it adds
+        if isinstance(section, _LargeSection):
+            section.attach(change)
+            continue
         blocks = _zero_context_blocks(section, keep_text)
         if blocks is None:
             blocks = _line_by_line_blocks(section)
@@ -320,6 +331,78 @@ def _line_by_line_blocks(section: bytes) -> list[tuple[int, int, bytes]]:
         elif line.startswith(b" "):
             new_line += 1
     return blocks
+
+
+class _LargeSection:
+    """One file's section of a patch too large to hold, read piece by piece: only its hunks'
+    new-side line ranges are kept, never the text (the blob is read for that, in bounded memory).
+
+    A hunk header is found as `\n@@ ` (a content line always starts with a prefix character, so
+    file content cannot forge one), and the `+` lines are counted against the headers' counts:
+    a patch that does not add up is judged on every line (fail closed).
+    """
+
+    _HEAD = b"\n@@ "
+    _MAX_HEADER = 1 << 16  # git cuts a hunk header's function context short; more is not a header
+
+    def __init__(self) -> None:
+        self._tail = b""
+        self._in_hunks = False
+        self.plus = 0  # `+` lines seen after the first hunk header
+        self.ranges: list[tuple[int, int]] = []  # (first line, count) per hunk that adds lines
+        self.creation = False  # the section creates the file (`@@ -0,0 +1,N @@`): every line is added
+        self.bad = False
+
+    def feed(self, data: bytes, final: bool = False) -> None:
+        buf = self._tail + data
+        # Bytes from q on may start a marker that the next piece completes: they wait for it.
+        q = len(buf) if final else max(0, len(buf) - len(self._HEAD) + 1)
+        p = 0
+        while True:
+            h = buf.find(self._HEAD, p, q + len(self._HEAD) - 1)
+            if h == -1:
+                break
+            if self._in_hunks:
+                self.plus += buf.count(b"\n+", p, h + 1)
+            e = buf.find(b"\n", h + 1)
+            if e == -1:
+                if final or len(buf) - h > self._MAX_HEADER:
+                    self.bad = True
+                    q = len(buf)
+                else:
+                    q = h
+                p = q
+                break
+            self._header(buf[h + 1 : e])
+            p = e
+        if self._in_hunks and p < q:
+            self.plus += buf.count(b"\n+", p, min(q + 1, len(buf)))
+        self._tail = buf[q:]
+
+    def _header(self, header: bytes) -> None:
+        try:
+            minus = header.split(b" ", 3)[1]
+            first, count = _hunk_start(header)
+        except (IndexError, ValueError):
+            self.bad = True
+            return
+        if not self._in_hunks and minus in (b"-0,0", b"-0") and first == 1:
+            self.creation = True
+        elif self._in_hunks:
+            self.creation = False
+        self._in_hunks = True
+        if count:
+            self.ranges.append((first, count))
+
+    def attach(self, change: Change) -> None:
+        change.lines_only = True
+        if self.bad or self.plus != sum(count for _, count in self.ranges):
+            change.all_added = True
+        elif self.creation:
+            change.all_added = True  # a new file: its lines are all added, no need to list them
+        else:
+            for first, count in self.ranges:
+                change.added.update(range(first, first + count))
 
 
 @dataclass
@@ -461,6 +544,32 @@ class _Stream:
                 self.found = False
                 return out
             start -= offset  # _more() re-based the buffer at the old position
+
+    def until_either(self, first: bytes, second: bytes, limit: int) -> tuple[bytes, bytes | None]:
+        """Bytes up to the nearer delimiter (consumed) and which one it was; None with at most
+        `limit` bytes when neither is that near (call again for the next piece), or at EOF."""
+        longest = max(len(first), len(second))
+        start = self._pos
+        while True:
+            hits = [(at, d) for d in (first, second) if (at := self._buf.find(d, start)) != -1]
+            if hits:
+                at, delim = min(hits)
+                if at - self._pos <= limit:
+                    out = self._buf[self._pos : at]
+                    self._pos = at + len(delim)
+                    return out, delim
+            if len(self._buf) - self._pos >= limit + longest:
+                # A delimiter that starts within the piece would have been found whole.
+                out = self._buf[self._pos : self._pos + limit]
+                self._pos += limit
+                return out, None
+            start = max(self._pos, len(self._buf) - longest + 1)
+            offset = self._pos
+            if not self._more():
+                out = self._buf[self._pos :]
+                self._pos = len(self._buf)
+                return out, None
+            start -= offset
 
 
 def iter_commits(
@@ -625,13 +734,42 @@ def _parse_log(s: _Stream, keep_text: bool = False) -> Iterator[Commit]:
         if s.peek(1) == b"\0":
             s.skip(1)
         nxt = s.peek(len(_LOG_HEADER))
-        patch = b""
+        sections: list[bytes | _LargeSection] = []
         if nxt and nxt != _LOG_HEADER:
-            patch = s.until(b"\n" + _LOG_HEADER)
-            if s.found:
-                s.skip(-len(_LOG_HEADER))  # until() consumed the next header's marker: step back onto it
-        attach_added_lines(changes, patch, strict=len(parents) < 2, keep_text=keep_text)
+            sections = _read_sections(s)
+        _attach_sections(changes, sections, strict=len(parents) < 2, keep_text=keep_text)
         yield Commit(sha, parents, int(when or 0), changes)
+
+
+SECTION_LIMIT = 8 << 20  # a file's patch larger than this is read a piece at a time, its text not kept
+_SECTION = b"\ndiff --git "
+_NEXT_COMMIT = b"\n" + _LOG_HEADER
+
+
+def _read_sections(s: _Stream, limit: int = SECTION_LIMIT) -> list[bytes | _LargeSection]:
+    """One commit's patch, a section per file, up to the next commit's header (left unread).
+
+    Memory holds one ordinary section at a time, or a piece of `limit` bytes of a large one:
+    a 100 MB file's patch is never held whole.
+    """
+    sections: list[bytes | _LargeSection] = []
+    if s.peek(len(_SECTION) - 1) == _SECTION[1:]:
+        s.skip(len(_SECTION) - 1)
+    while True:
+        piece, delim = s.until_either(_SECTION, _NEXT_COMMIT, limit)
+        if delim is None and len(piece) == limit:
+            large = _LargeSection()
+            while delim is None and piece:
+                large.feed(piece)
+                piece, delim = s.until_either(_SECTION, _NEXT_COMMIT, limit)
+            large.feed(piece, final=True)
+            sections.append(large)
+        elif piece:
+            sections.append(piece)
+        if delim == _NEXT_COMMIT:
+            s.skip(-len(_LOG_HEADER))  # the next commit's header marker was consumed: step back onto it
+        if delim != _SECTION:
+            return sections
 
 
 class BlobReader:

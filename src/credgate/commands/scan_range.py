@@ -378,8 +378,8 @@ def _tip_name(rng: Range) -> str:
 
 
 def _patch_stands_in(change: gitio.Change) -> bool:
-    if change.all_added:
-        return False
+    if change.all_added or change.lines_only:
+        return False  # a large file's patch was not kept: its blob is streamed instead
     return not any(b"\0" in text for _, _, text in change.added_blocks)
 
 
