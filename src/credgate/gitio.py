@@ -573,7 +573,11 @@ class _Stream:
 
 
 def iter_commits(
-    revs: Sequence[str], cwd: str | None = None, keep_text: bool = False, commits: Sequence[str] | None = None
+    revs: Sequence[str],
+    cwd: str | None = None,
+    keep_text: bool = False,
+    commits: Sequence[str] | None = None,
+    large_above: int | None = None,
 ) -> Iterator[Commit]:
     """Each commit in revs, newest first, with what it adds.
 
@@ -591,13 +595,125 @@ def iter_commits(
 
     With `commits`, exactly those commits are shown (`--no-walk --stdin`), which
     lets a history be split between workers.
+
+    With `large_above`, git is never asked for the patch of a file that a commit adds
+    with a blob over that size: every line of an added file is added, so its patch says
+    nothing the blob does not, and making it costs git (and a reader) about twice the
+    file. A large file's patch that is still read (an edit, a merge) streams through
+    `_LargeSection`, so memory stays bounded either way.
     """
+    large = large_blobs(revs, large_above, cwd) if large_above is not None else set()
+    adding = commits_adding(large, revs, cwd) if large else set()
+    if commits is not None:
+        adding &= set(commits)
+    if not adding:
+        yield from _iter_log(revs, cwd, keep_text, commits)
+        return
+    pending: list[str] = []
+    for sha in list(commits) if commits is not None else rev_list(revs, cwd):
+        if sha not in adding:
+            pending.append(sha)
+            continue
+        if pending:
+            yield from _iter_log(revs, cwd, keep_text, pending)
+            pending = []
+        yield _commit_adding_large(sha, large, revs, cwd, keep_text)
+    if pending:
+        yield from _iter_log(revs, cwd, keep_text, pending)
+
+
+def large_blobs(revs: Sequence[str], above: int, cwd: str | None = None) -> set[str]:
+    """Blobs over `above` bytes among the objects revs reach (less what their exclusions reach).
+
+    Object ids and sizes only (`rev-list --objects --filter=blob:limit`), no content is read.
+    """
+    args = git_cmd(
+        "rev-list", "--objects", f"--filter=blob:limit={above + 1}", "--filter-print-omitted",
+        "--no-object-names", *revs, "--",
+    )  # fmt: skip
+    import tempfile
+
+    found: set[str] = set()
+    with tempfile.TemporaryFile() as errfile:
+        proc = subprocess.Popen(args, cwd=cwd, env=_env(), stdout=subprocess.PIPE, stderr=errfile)
+        assert proc.stdout is not None
+        with proc.stdout:
+            for line in proc.stdout:
+                if line.startswith(b"~"):
+                    found.add(line[1:].strip().decode("ascii"))
+        rc = proc.wait()
+        if rc != 0:
+            errfile.seek(0)
+            raise GitCommandError(["rev-list", *revs], rc, errfile.read())
+    return found
+
+
+def commits_adding(blobs: set[str], revs: Sequence[str], cwd: str | None = None) -> set[str]:
+    """The commits in revs (merges aside) whose diff adds or removes one of the blobs."""
+    found: set[str] = set()
+    order = sorted(blobs)
+    for at in range(0, len(order), 200):  # a bounded command line however many large blobs there are
+        objects = [f"--find-object={sha}" for sha in order[at : at + 200]]
+        out = run("log", "--format=%H", "--no-merges", "--no-renames", *_LOG_PINNED, *objects, *revs, "--",
+                  cwd=cwd)  # fmt: skip
+        found.update(out.decode("ascii").split())
+    return found
+
+
+def _commit_adding_large(
+    sha: str, large: set[str], revs: Sequence[str], cwd: str | None, keep_text: bool
+) -> Commit:
+    """One commit (not a merge) that adds a large blob, without asking git for that file's patch.
+
+    Its raw entries come first; a file it adds (or turns into a file) with a large blob has every
+    line added; the patch is asked for the other files only, their paths named (renames' old paths
+    too, so git pairs them as in the whole commit). An entry that patch shows otherwise than the
+    raw listing is judged on every line (fail closed).
+    """
+    (commit,) = list(_iter_log(revs, cwd, keep_text, [sha], patch=False))
+    rest: list[Change] = []
+    for change in commit.changes:
+        if change.scannable and change.new_sha in large and (change.status == "A" or change.splits):
+            change.all_added = change.lines_only = True
+        elif change.scannable:
+            rest.append(change)
+    spec = [os.fsdecode(p) for c in rest for p in (c.old_path, c.path) if p is not None]
+    if not spec:
+        return commit
+    if len(spec) > 2000:  # too long a command line: the whole commit's patch, its large parts streamed
+        (whole,) = list(_iter_log(revs, cwd, keep_text, [sha]))
+        return whole
+    patched = {c.path: c for part in _iter_log(revs, cwd, keep_text, [sha], paths=spec) for c in part.changes}
+    for change in rest:
+        seen = patched.get(change.path)
+        same = (change.status, change.new_sha, change.old_path)
+        if seen is not None and (seen.status, seen.new_sha, seen.old_path) == same:
+            change.added, change.all_added = seen.added, seen.all_added
+            change.added_blocks, change.lines_only = seen.added_blocks, seen.lines_only
+        else:
+            change.all_added = True
+    return commit
+
+
+# -U and --inter-hunk-context imply -p: a listing without the patch leaves all three out.
+_PATCH_FLAGS = ("-p", "-U0", "--inter-hunk-context=0")
+
+
+def _iter_log(
+    revs: Sequence[str],
+    cwd: str | None,
+    keep_text: bool,
+    commits: Sequence[str] | None,
+    patch: bool = True,
+    paths: Sequence[str] = (),
+) -> Iterator[Commit]:
+    """iter_commits() in one `git log` (without `patch`: the raw entries only; `paths` limits it)."""
     selection = ["--no-walk=unsorted", "--stdin"] if commits is not None else list(revs)
     args = git_cmd(
-        "log", "--format=%x01CG %H %P%x02%at", "--raw", "-p", "-z", "-U0", "--no-abbrev",
-        "--inter-hunk-context=0", "--no-color", "--no-ext-diff", "--no-textconv", "--text", "--find-renames",
+        "log", "--format=%x01CG %H %P%x02%at", "--raw", *(_PATCH_FLAGS if patch else ()), "-z", "--no-abbrev",
+        "--no-color", "--no-ext-diff", "--no-textconv", "--text", "--find-renames",
         "--diff-merges=remerge", "--diff-algorithm=myers", "--ignore-submodules=none", "-O/dev/null",
-        "--src-prefix=a/", "--dst-prefix=b/", *_LOG_PINNED, *selection, "--",
+        "--src-prefix=a/", "--dst-prefix=b/", *_LOG_PINNED, *selection, "--", *paths,
     )  # fmt: skip
     import tempfile  # only history commands need it; the commit hook does not pay for it
 
@@ -612,7 +728,7 @@ def iter_commits(
             data = "".join(f"{c}\n" for c in commits).encode()
             threading.Thread(target=_feed, args=(proc.stdin, data), daemon=True).start()
         try:
-            for commit in _parse_log(_Stream(proc.stdout), keep_text):
+            for commit in _parse_log(_Stream(proc.stdout), keep_text, patch):
                 if len(commit.parents) > 2:
                     # git has no remerge diff for an octopus ("Skipping remerge-diff for octopus merges").
                     commit.changes = octopus_changes(commit.sha, commit.parents, cwd, keep_text)
@@ -709,7 +825,7 @@ def _feed(stdin: IO[bytes], data: bytes) -> None:
         pass
 
 
-def _parse_log(s: _Stream, keep_text: bool = False) -> Iterator[Commit]:
+def _parse_log(s: _Stream, keep_text: bool = False, patch: bool = True) -> Iterator[Commit]:
     while True:
         head = s.peek(len(_LOG_HEADER))
         if not head:
@@ -737,7 +853,8 @@ def _parse_log(s: _Stream, keep_text: bool = False) -> Iterator[Commit]:
         sections: list[bytes | _LargeSection] = []
         if nxt and nxt != _LOG_HEADER:
             sections = _read_sections(s)
-        _attach_sections(changes, sections, strict=len(parents) < 2, keep_text=keep_text)
+        if patch:
+            _attach_sections(changes, sections, strict=len(parents) < 2, keep_text=keep_text)
         yield Commit(sha, parents, int(when or 0), changes)
 
 

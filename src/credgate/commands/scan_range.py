@@ -24,6 +24,7 @@ from credgate import config as config_mod
 from credgate import gitio, policy
 from credgate.commands import _trusted
 from credgate.commands._common import (
+    STREAM_ABOVE,
     BlobScan,
     added_findings,
     apply_baseline,
@@ -196,7 +197,10 @@ def iter_added_findings(
     reader = gitio.BlobReader(max_size, cwd)
     try:
         for rng in ranges:
-            for commit in gitio.iter_commits(rng.revs, cwd, keep_text=patch_only, commits=rng.commits):
+            commits = gitio.iter_commits(
+                rng.revs, cwd, keep_text=patch_only, commits=rng.commits, large_above=STREAM_ABOVE
+            )
+            for commit in commits:
                 if commit.sha in seen_commits:
                     continue
                 seen_commits.add(commit.sha)
