@@ -551,7 +551,12 @@ class _Stream:
         longest = max(len(first), len(second))
         start = self._pos
         while True:
-            hits = [(at, d) for d in (first, second) if (at := self._buf.find(d, start)) != -1]
+            # Never past the piece, and the second only before the first: a commit's many small sections
+            # cost one pass over its patch, not one over the buffer each.
+            end = self._pos + limit + longest
+            at1 = self._buf.find(first, start, end)
+            at2 = self._buf.find(second, start, at1 + len(second) if at1 != -1 else end)
+            hits = [(at, d) for at, d in ((at1, first), (at2, second)) if at != -1]
             if hits:
                 at, delim = min(hits)
                 if at - self._pos <= limit:
