@@ -166,6 +166,8 @@ class Change:
     all_added: bool = False  # the patch could not be mapped to lines: treat every line as added
     # When asked for: (first line, line count, the lines' text joined by newlines), a block per hunk.
     added_blocks: list[tuple[int, int, bytes]] = field(default_factory=list)
+    # The patch was too large to hold: `added` has the line numbers, added_blocks no text (read the blob).
+    lines_only: bool = False
 
     @property
     def splits(self) -> bool:
@@ -237,7 +239,13 @@ def attach_added_lines(
     sections = patch.split(b"\ndiff --git ")
     if sections and sections[0].startswith(b"diff --git "):
         sections[0] = sections[0][len(b"diff --git ") :]
-    sections = [s for s in sections if s]
+    _attach_sections(changes, [s for s in sections if s], strict, keep_text)
+
+
+def _attach_sections(
+    changes: list[Change], sections: Sequence[bytes | _LargeSection], strict: bool, keep_text: bool
+) -> None:
+    """attach_added_lines() on a patch already cut into sections, large ones summed up as they streamed."""
     # A type change (symlink <-> file, file <-> submodule) is one raw entry but two sections:
     # git prints the old entry's deletion, then the new one's creation.
     counts = [2 if change.splits else 1 for change in changes]
@@ -256,6 +264,9 @@ def attach_added_lines(
     for change, count in zip(changes, counts):
         at += count
         section = sections[at - 1]  # of a split pair, the creation: all the lines it adds
+        if isinstance(section, _LargeSection):
+            section.attach(change)
+            continue
         blocks = _zero_context_blocks(section, keep_text)
         if blocks is None:
             blocks = _line_by_line_blocks(section)
@@ -321,6 +332,78 @@ def _line_by_line_blocks(section: bytes) -> list[tuple[int, int, bytes]]:
         elif line.startswith(b" "):
             new_line += 1
     return blocks
+
+
+class _LargeSection:
+    """One file's section of a patch too large to hold, read piece by piece: only its hunks'
+    new-side line ranges are kept, never the text (the blob is read for that, in bounded memory).
+
+    A hunk header is found as `\n@@ ` (a content line always starts with a prefix character, so
+    file content cannot forge one), and the `+` lines are counted against the headers' counts:
+    a patch that does not add up is judged on every line (fail closed).
+    """
+
+    _HEAD = b"\n@@ "
+    _MAX_HEADER = 1 << 16  # git cuts a hunk header's function context short; more is not a header
+
+    def __init__(self) -> None:
+        self._tail = b""
+        self._in_hunks = False
+        self.plus = 0  # `+` lines seen after the first hunk header
+        self.ranges: list[tuple[int, int]] = []  # (first line, count) per hunk that adds lines
+        self.creation = False  # the section creates the file (`@@ -0,0 +1,N @@`): every line is added
+        self.bad = False
+
+    def feed(self, data: bytes, final: bool = False) -> None:
+        buf = self._tail + data
+        # Bytes from q on may start a marker that the next piece completes: they wait for it.
+        q = len(buf) if final else max(0, len(buf) - len(self._HEAD) + 1)
+        p = 0
+        while True:
+            h = buf.find(self._HEAD, p, q + len(self._HEAD) - 1)
+            if h == -1:
+                break
+            if self._in_hunks:
+                self.plus += buf.count(b"\n+", p, h + 1)
+            e = buf.find(b"\n", h + 1)
+            if e == -1:
+                if final or len(buf) - h > self._MAX_HEADER:
+                    self.bad = True
+                    q = len(buf)
+                else:
+                    q = h
+                p = q
+                break
+            self._header(buf[h + 1 : e])
+            p = e
+        if self._in_hunks and p < q:
+            self.plus += buf.count(b"\n+", p, min(q + 1, len(buf)))
+        self._tail = buf[q:]
+
+    def _header(self, header: bytes) -> None:
+        try:
+            minus = header.split(b" ", 3)[1]
+            first, count = _hunk_start(header)
+        except (IndexError, ValueError):
+            self.bad = True
+            return
+        if not self._in_hunks and minus in (b"-0,0", b"-0") and first == 1:
+            self.creation = True
+        elif self._in_hunks:
+            self.creation = False
+        self._in_hunks = True
+        if count:
+            self.ranges.append((first, count))
+
+    def attach(self, change: Change) -> None:
+        change.lines_only = True
+        if self.bad or self.plus != sum(count for _, count in self.ranges):
+            change.all_added = True
+        elif self.creation:
+            change.all_added = True  # a new file: its lines are all added, no need to list them
+        else:
+            for first, count in self.ranges:
+                change.added.update(range(first, first + count))
 
 
 @dataclass
@@ -463,9 +546,44 @@ class _Stream:
                 return out
             start -= offset  # _more() re-based the buffer at the old position
 
+    def until_either(self, first: bytes, second: bytes, limit: int) -> tuple[bytes, bytes | None]:
+        """Bytes up to the nearer delimiter (consumed) and which one it was; None with at most
+        `limit` bytes when neither is that near (call again for the next piece), or at EOF."""
+        longest = max(len(first), len(second))
+        start = self._pos
+        while True:
+            # Never past the piece, and the second only before the first: a commit's many small sections
+            # cost one pass over its patch, not one over the buffer each.
+            end = self._pos + limit + longest
+            at1 = self._buf.find(first, start, end)
+            at2 = self._buf.find(second, start, at1 + len(second) if at1 != -1 else end)
+            hits = [(at, d) for at, d in ((at1, first), (at2, second)) if at != -1]
+            if hits:
+                at, delim = min(hits)
+                if at - self._pos <= limit:
+                    out = self._buf[self._pos : at]
+                    self._pos = at + len(delim)
+                    return out, delim
+            if len(self._buf) - self._pos >= limit + longest:
+                # A delimiter that starts within the piece would have been found whole.
+                out = self._buf[self._pos : self._pos + limit]
+                self._pos += limit
+                return out, None
+            start = max(self._pos, len(self._buf) - longest + 1)
+            offset = self._pos
+            if not self._more():
+                out = self._buf[self._pos :]
+                self._pos = len(self._buf)
+                return out, None
+            start -= offset
+
 
 def iter_commits(
-    revs: Sequence[str], cwd: str | None = None, keep_text: bool = False, commits: Sequence[str] | None = None
+    revs: Sequence[str],
+    cwd: str | None = None,
+    keep_text: bool = False,
+    commits: Sequence[str] | None = None,
+    large_above: int | None = None,
 ) -> Iterator[Commit]:
     """Each commit in revs, newest first, with what it adds.
 
@@ -483,13 +601,125 @@ def iter_commits(
 
     With `commits`, exactly those commits are shown (`--no-walk --stdin`), which
     lets a history be split between workers.
+
+    With `large_above`, git is never asked for the patch of a file that a commit adds
+    with a blob over that size: every line of an added file is added, so its patch says
+    nothing the blob does not, and making it costs git (and a reader) about twice the
+    file. A large file's patch that is still read (an edit, a merge) streams through
+    `_LargeSection`, so memory stays bounded either way.
     """
+    large = large_blobs(revs, large_above, cwd) if large_above is not None else set()
+    adding = commits_adding(large, revs, cwd) if large else set()
+    if commits is not None:
+        adding &= set(commits)
+    if not adding:
+        yield from _iter_log(revs, cwd, keep_text, commits)
+        return
+    pending: list[str] = []
+    for sha in list(commits) if commits is not None else rev_list(revs, cwd):
+        if sha not in adding:
+            pending.append(sha)
+            continue
+        if pending:
+            yield from _iter_log(revs, cwd, keep_text, pending)
+            pending = []
+        yield _commit_adding_large(sha, large, revs, cwd, keep_text)
+    if pending:
+        yield from _iter_log(revs, cwd, keep_text, pending)
+
+
+def large_blobs(revs: Sequence[str], above: int, cwd: str | None = None) -> set[str]:
+    """Blobs over `above` bytes among the objects revs reach (less what their exclusions reach).
+
+    Object ids and sizes only (`rev-list --objects --filter=blob:limit`), no content is read.
+    """
+    args = git_cmd(
+        "rev-list", "--objects", f"--filter=blob:limit={above + 1}", "--filter-print-omitted",
+        "--no-object-names", *revs, "--",
+    )  # fmt: skip
+    import tempfile
+
+    found: set[str] = set()
+    with tempfile.TemporaryFile() as errfile:
+        proc = subprocess.Popen(args, cwd=cwd, env=_env(), stdout=subprocess.PIPE, stderr=errfile)
+        assert proc.stdout is not None
+        with proc.stdout:
+            for line in proc.stdout:
+                if line.startswith(b"~"):
+                    found.add(line[1:].strip().decode("ascii"))
+        rc = proc.wait()
+        if rc != 0:
+            errfile.seek(0)
+            raise GitCommandError(["rev-list", *revs], rc, errfile.read())
+    return found
+
+
+def commits_adding(blobs: set[str], revs: Sequence[str], cwd: str | None = None) -> set[str]:
+    """The commits in revs (merges aside) whose diff adds or removes one of the blobs."""
+    found: set[str] = set()
+    order = sorted(blobs)
+    for at in range(0, len(order), 200):  # a bounded command line however many large blobs there are
+        objects = [f"--find-object={sha}" for sha in order[at : at + 200]]
+        out = run("log", "--format=%H", "--no-merges", "--no-renames", *_LOG_PINNED, *objects, *revs, "--",
+                  cwd=cwd)  # fmt: skip
+        found.update(out.decode("ascii").split())
+    return found
+
+
+def _commit_adding_large(
+    sha: str, large: set[str], revs: Sequence[str], cwd: str | None, keep_text: bool
+) -> Commit:
+    """One commit (not a merge) that adds a large blob, without asking git for that file's patch.
+
+    Its raw entries come first; a file it adds (or turns into a file) with a large blob has every
+    line added; the patch is asked for the other files only, their paths named (renames' old paths
+    too, so git pairs them as in the whole commit). An entry that patch shows otherwise than the
+    raw listing is judged on every line (fail closed).
+    """
+    (commit,) = list(_iter_log(revs, cwd, keep_text, [sha], patch=False))
+    rest: list[Change] = []
+    for change in commit.changes:
+        if change.scannable and change.new_sha in large and (change.status == "A" or change.splits):
+            change.all_added = change.lines_only = True
+        elif change.scannable:
+            rest.append(change)
+    spec = [os.fsdecode(p) for c in rest for p in (c.old_path, c.path) if p is not None]
+    if not spec:
+        return commit
+    if len(spec) > 2000:  # too long a command line: the whole commit's patch, its large parts streamed
+        (whole,) = list(_iter_log(revs, cwd, keep_text, [sha]))
+        return whole
+    patched = {c.path: c for part in _iter_log(revs, cwd, keep_text, [sha], paths=spec) for c in part.changes}
+    for change in rest:
+        seen = patched.get(change.path)
+        same = (change.status, change.new_sha, change.old_path)
+        if seen is not None and (seen.status, seen.new_sha, seen.old_path) == same:
+            change.added, change.all_added = seen.added, seen.all_added
+            change.added_blocks, change.lines_only = seen.added_blocks, seen.lines_only
+        else:
+            change.all_added = True
+    return commit
+
+
+# -U and --inter-hunk-context imply -p: a listing without the patch leaves all three out.
+_PATCH_FLAGS = ("-p", "-U0", "--inter-hunk-context=0")
+
+
+def _iter_log(
+    revs: Sequence[str],
+    cwd: str | None,
+    keep_text: bool,
+    commits: Sequence[str] | None,
+    patch: bool = True,
+    paths: Sequence[str] = (),
+) -> Iterator[Commit]:
+    """iter_commits() in one `git log` (without `patch`: the raw entries only; `paths` limits it)."""
     selection = ["--no-walk=unsorted", "--stdin"] if commits is not None else list(revs)
     args = git_cmd(
-        "log", "--format=%x01CG %H %P%x02%at", "--raw", "-p", "-z", "-U0", "--no-abbrev",
-        "--inter-hunk-context=0", "--no-color", "--no-ext-diff", "--no-textconv", "--text", "--find-renames",
+        "log", "--format=%x01CG %H %P%x02%at", "--raw", *(_PATCH_FLAGS if patch else ()), "-z", "--no-abbrev",
+        "--no-color", "--no-ext-diff", "--no-textconv", "--text", "--find-renames",
         "--diff-merges=remerge", "--diff-algorithm=myers", "--ignore-submodules=none", "-O/dev/null",
-        "--src-prefix=a/", "--dst-prefix=b/", *_LOG_PINNED, *selection, "--",
+        "--src-prefix=a/", "--dst-prefix=b/", *_LOG_PINNED, *selection, "--", *paths,
     )  # fmt: skip
     import tempfile  # only history commands need it; the commit hook does not pay for it
 
@@ -504,7 +734,7 @@ def iter_commits(
             data = "".join(f"{c}\n" for c in commits).encode()
             threading.Thread(target=_feed, args=(proc.stdin, data), daemon=True).start()
         try:
-            for commit in _parse_log(_Stream(proc.stdout), keep_text):
+            for commit in _parse_log(_Stream(proc.stdout), keep_text, patch):
                 if len(commit.parents) > 2:
                     # git has no remerge diff for an octopus ("Skipping remerge-diff for octopus merges").
                     commit.changes = octopus_changes(commit.sha, commit.parents, cwd, keep_text)
@@ -601,7 +831,7 @@ def _feed(stdin: IO[bytes], data: bytes) -> None:
         pass
 
 
-def _parse_log(s: _Stream, keep_text: bool = False) -> Iterator[Commit]:
+def _parse_log(s: _Stream, keep_text: bool = False, patch: bool = True) -> Iterator[Commit]:
     while True:
         head = s.peek(len(_LOG_HEADER))
         if not head:
@@ -626,13 +856,43 @@ def _parse_log(s: _Stream, keep_text: bool = False) -> Iterator[Commit]:
         if s.peek(1) == b"\0":
             s.skip(1)
         nxt = s.peek(len(_LOG_HEADER))
-        patch = b""
+        sections: list[bytes | _LargeSection] = []
         if nxt and nxt != _LOG_HEADER:
-            patch = s.until(b"\n" + _LOG_HEADER)
-            if s.found:
-                s.skip(-len(_LOG_HEADER))  # until() consumed the next header's marker: step back onto it
-        attach_added_lines(changes, patch, strict=len(parents) < 2, keep_text=keep_text)
+            sections = _read_sections(s)
+        if patch:
+            _attach_sections(changes, sections, strict=len(parents) < 2, keep_text=keep_text)
         yield Commit(sha, parents, int(when or 0), changes)
+
+
+SECTION_LIMIT = 8 << 20  # a file's patch larger than this is read a piece at a time, its text not kept
+_SECTION = b"\ndiff --git "
+_NEXT_COMMIT = b"\n" + _LOG_HEADER
+
+
+def _read_sections(s: _Stream, limit: int = SECTION_LIMIT) -> list[bytes | _LargeSection]:
+    """One commit's patch, a section per file, up to the next commit's header (left unread).
+
+    Memory holds one ordinary section at a time, or a piece of `limit` bytes of a large one:
+    a 100 MB file's patch is never held whole.
+    """
+    sections: list[bytes | _LargeSection] = []
+    if s.peek(len(_SECTION) - 1) == _SECTION[1:]:
+        s.skip(len(_SECTION) - 1)
+    while True:
+        piece, delim = s.until_either(_SECTION, _NEXT_COMMIT, limit)
+        if delim is None and len(piece) == limit:
+            large = _LargeSection()
+            while delim is None and piece:
+                large.feed(piece)
+                piece, delim = s.until_either(_SECTION, _NEXT_COMMIT, limit)
+            large.feed(piece, final=True)
+            sections.append(large)
+        elif piece:
+            sections.append(piece)
+        if delim == _NEXT_COMMIT:
+            s.skip(-len(_LOG_HEADER))  # the next commit's header marker was consumed: step back onto it
+        if delim != _SECTION:
+            return sections
 
 
 class BlobReader:

@@ -12,14 +12,14 @@ import os
 import sys
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Iterable, Iterator, TextIO
 
 import click
 
 from credgate import config as config_mod
 from credgate import gitio
 from credgate.commands import files as files_cmd
-from credgate.commands._common import build_scanner, emit, scan_options
+from credgate.commands._common import CHUNK, STREAM_ABOVE, build_scanner, emit, scan_options
 from credgate.commands.scan_range import Range, iter_added_findings, scan_tips
 from credgate.engine.finding import Finding
 from credgate.engine.scanner import Scanner
@@ -51,10 +51,23 @@ def present_at_head(secrets: list[Introduced], max_size: int, cwd: str | None = 
                 wanted.setdefault(sha, []).append((i, path))
     still: dict[int, list[str]] = {}
     shas = list(wanted)
-    for sha, blob in zip(shas, gitio.read_blobs(shas, max_size, cwd)):
-        for i, path in wanted[sha]:
-            if blob.data is None or secrets[i].finding.secret in blob.data:
-                still.setdefault(i, []).append(path)  # too large to check: assume it is still there
+    # A large blob is searched a chunk at a time (a value cut by a chunk's edge is seen whole in the next
+    # search, which starts that value's length early), never read whole.
+    for blob in gitio.read_blob_streams(shas, max_size, STREAM_ABOVE, CHUNK, cwd):
+        needles = {i: secrets[i].finding.secret for i, _ in wanted[blob.sha]}
+        if blob.data is not None:
+            present = {i for i, value in needles.items() if value in blob.data}
+        elif blob.chunks is not None:
+            present, keep, tail = set(), max(len(v) for v in needles.values()), b""
+            for chunk in blob.chunks:
+                window = tail + chunk
+                present |= {i for i, value in needles.items() if value in window}
+                tail = window[-keep:] if keep else b""
+        else:
+            present = set(needles)  # over max-file-size, so not checked: assume it is still there
+        for i, path in wanted[blob.sha]:
+            if i in present:
+                still.setdefault(i, []).append(path)
     return still
 
 
@@ -338,12 +351,26 @@ def accept_known(report: Report, cfg: config_mod.Config) -> Report:
     read = baseline_mod.history_reader(baseline_mod.make_reader(root or ".", cfg.max_file_size))
     rules = build_scanner(cfg).ruleset.by_id
     heads: dict[str, bytes | None] = {}
+    large: set[str] = set()  # paths whose blob at HEAD is searched a chunk at a time, never held
 
     def allowed(view: Finding) -> bool:
         if view.commit != "HEAD" or view.rule_id not in rules:
             return False  # not at HEAD in that path: nothing there to carry a marker
-        if view.path not in heads:
-            heads[view.path] = gitio.blob_text("HEAD", view.path, cfg.max_file_size, cwd=root)
+        if view.path not in heads and view.path not in large:
+            sha = gitio.blob_at("HEAD", view.path, cwd=root)
+            heads[view.path] = None
+            for blob in gitio.read_blob_streams([sha] if sha else [], cfg.max_file_size, STREAM_ABOVE, CHUNK,
+                                                root):  # fmt: skip
+                heads[view.path] = blob.data
+                if blob.chunks is not None:
+                    large.add(view.path)
+                    del heads[view.path]
+        if view.path in large:
+            sha = gitio.blob_at("HEAD", view.path, cwd=root) or ""
+            for blob in gitio.read_blob_streams([sha], cfg.max_file_size, STREAM_ABOVE, CHUNK, root):
+                if blob.chunks is not None:
+                    return allowed_in_chunks(blob.chunks, view.secret, rules[view.rule_id], view.path)
+            return False
         data = heads[view.path]
         return data is not None and baseline_mod.allowed_inline(
             data, view.secret, rules[view.rule_id], view.path
@@ -364,6 +391,43 @@ def accept_known(report: Report, cfg: config_mod.Config) -> Report:
     report.stats.baselined += by_baseline
     report.stats.allowed_at_head += by_marker
     return report
+
+
+def allowed_in_chunks(chunks: Iterable[bytes], secret: bytes, rule: object, path: str) -> bool:
+    """baseline.allowed_inline() over a blob given as chunks: each occurrence of the value is judged
+    with its whole line and the line above, and only whole lines are held (plus one being read)."""
+    from credgate.engine.filters import Candidate, is_inline_allowed
+
+    if not secret:
+        return False
+    above, partial, seen = b"", b"", 0
+    for chunk in _with_end(chunks):
+        buf = partial + (chunk or b"")
+        end = len(buf) if chunk is None else buf.rfind(b"\n")
+        if end == -1:
+            partial = buf
+            continue
+        data, partial = buf[:end], buf[end + 1 :]
+        at = data.find(secret)
+        while at != -1:
+            if seen >= 1000:  # as allowed_inline(): a value repeated more often is judged on the first ones
+                return True
+            start = data.rfind(b"\n", 0, at) + 1
+            stop = data.find(b"\n", at)
+            stop = len(data) if stop == -1 else stop
+            prev = data[data.rfind(b"\n", 0, start - 1) + 1 : start - 1] if start else above
+            c = Candidate(rule=rule, secret=secret, line=data[start:stop], prev_line=prev, path=path)  # type: ignore[arg-type]
+            if not is_inline_allowed(c):
+                return False
+            seen += 1
+            at = data.find(secret, stop)
+        above = data[data.rfind(b"\n") + 1 :]
+    return seen > 0
+
+
+def _with_end(chunks: Iterable[bytes]) -> Iterator[bytes | None]:
+    yield from chunks
+    yield None
 
 
 def _root_or_none() -> str | None:

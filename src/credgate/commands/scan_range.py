@@ -24,6 +24,7 @@ from credgate import config as config_mod
 from credgate import gitio, policy
 from credgate.commands import _trusted
 from credgate.commands._common import (
+    STREAM_ABOVE,
     BlobScan,
     added_findings,
     apply_baseline,
@@ -196,7 +197,10 @@ def iter_added_findings(
     reader = gitio.BlobReader(max_size, cwd)
     try:
         for rng in ranges:
-            for commit in gitio.iter_commits(rng.revs, cwd, keep_text=patch_only, commits=rng.commits):
+            commits = gitio.iter_commits(
+                rng.revs, cwd, keep_text=patch_only, commits=rng.commits, large_above=STREAM_ABOVE
+            )
+            for commit in commits:
                 if commit.sha in seen_commits:
                     continue
                 seen_commits.add(commit.sha)
@@ -378,8 +382,8 @@ def _tip_name(rng: Range) -> str:
 
 
 def _patch_stands_in(change: gitio.Change) -> bool:
-    if change.all_added:
-        return False
+    if change.all_added or change.lines_only:
+        return False  # a large file's patch was not kept: its blob is streamed instead
     return not any(b"\0" in text for _, _, text in change.added_blocks)
 
 
