@@ -163,7 +163,8 @@ def tok(rules, value: bytes, key: bytes = b"API_KEY", **kw):  # type: ignore[no-
 @pytest.mark.parametrize(
     ("value", "shaped"),
     [
-        (secret("%%rand:alnum:32%%").encode(), True),
+        # a digit inside: a draw of letters only can read as CamelCase words (`CMPrxIBuhFdk...Age`)
+        (secret("%%rand:alnum:16%%%%rand:digit:1%%%%rand:alnum:15%%").encode(), True),
         (secret("%%rand:hex:40%%").encode(), True),
         (
             secret("%%rand:alnum:11%%%%rand:digit:1%%-%%rand:alnum:12%%").encode(),
