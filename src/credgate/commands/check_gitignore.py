@@ -293,9 +293,10 @@ def _where(results: Sequence[ignore.ProbeResult], top: str) -> str:
 def append_command(lines: Sequence[str], root: RootFile, raw: str | None) -> str:
     """A shell line that appends lines to the root .gitignore and stages it: copy-pasteable from any
     shell, with nothing installed but git (a pre-commit user has no `credgate` on PATH)."""
-    sep = "\\n" if raw and not raw.endswith("\n") else ""  # the last user line must stay whole
+    # A last user line without its newline must stay whole: end it first.
+    sep = f"echo >> {ROOT} && " if raw and not raw.endswith("\n") else ""
     quoted = " ".join(shlex.quote(safe(line)) for line in lines)
-    return f"printf '{sep}%s\\n' {quoted} >> {ROOT} && git add {ROOT}"
+    return f"{sep}printf '%s\\n' {quoted} >> {ROOT} && git add {ROOT}"
 
 
 def fix_commands(lines: Sequence[str], root: RootFile, raw: str | None) -> list[str]:
@@ -307,7 +308,9 @@ def fix_commands(lines: Sequence[str], root: RootFile, raw: str | None) -> list[
             " to credgate's hooks in .pre-commit-config.yaml; it adds every missing pattern)"
         )
     else:
-        out.append(" or: credgate check-gitignore --fix  (adds every missing pattern, in a block credgate manages)")
+        out.append(
+            " or: credgate check-gitignore --fix  (adds every missing pattern, in a block credgate manages)"
+        )
     return out
 
 
