@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -155,8 +154,8 @@ def test_audit_uses_the_same_split(repo: Repo, tmp_path: Path) -> None:
     repo.write(".gitignore", "".join(f"{p}\n" for p in BLOCKING))
     repo.git("add", ".gitignore")
     repo.commit("ignore")
-    from credgate.commands import files as files_cmd
     from credgate import config as config_mod
+    from credgate.commands import files as files_cmd
 
     classifier = files_cmd.Classifier(config_mod.Config())
     check = audit.check_gitignore(str(repo.path), classifier)

@@ -35,7 +35,8 @@ def test_no_remote_scans_all_of_head_and_says_so(repo: Repo) -> None:
     repo.commit("clean")
     proc = cli(repo)
     assert proc.returncode == 1, proc.stderr
-    assert "no remote is configured, so nothing of main is known to be pushed: scanning all of it" in proc.stderr
+    said = "no remote is configured, so nothing of main is known to be pushed: scanning all of it"
+    assert said in proc.stderr
     assert "leak.env:2:19" in proc.stdout
     assert proc.stderr.count("credgate: scanned 2 commits") == 1
 

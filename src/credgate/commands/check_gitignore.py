@@ -304,8 +304,9 @@ def fix_commands(lines: Sequence[str], root: RootFile, raw: str | None) -> list[
     out = [f"fix: {append_command(lines, root, raw)}"]
     if os.environ.get("PRE_COMMIT") == "1":
         out.append(
-            " or: pre-commit run credgate-gitignore-fix --hook-stage manual  (add `- id: credgate-gitignore-fix`"
-            " to credgate's hooks in .pre-commit-config.yaml; it adds every missing pattern)"
+            " or: pre-commit run credgate-gitignore-fix --hook-stage manual  (add"
+            " `- id: credgate-gitignore-fix` to credgate's hooks in .pre-commit-config.yaml;"
+            " it adds every missing pattern)"
         )
     else:
         out.append(
