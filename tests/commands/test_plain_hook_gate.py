@@ -24,7 +24,8 @@ HOOK = PROJECT / "hooks" / "pre-commit"
 
 def commit(repo: Repo, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PATH": path_with_credgate(tmp_path)}
-    return subprocess.run(["git", "commit", "-m", "x"], cwd=repo.path, capture_output=True, text=True, env=env)
+    args = ["git", "commit", "-m", "x"]
+    return subprocess.run(args, cwd=repo.path, capture_output=True, text=True, env=env)
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """`credgate install-hooks`: the plain git hooks, for teams without pre-commit.
 
 The pre-commit hook runs the same gate as the pre-commit framework's hooks (secrets, files,
-check-gitignore), every one, and exits with the worst result. Copies the shipped POSIX-sh hooks into the directory git itself runs hooks from
+check-gitignore), every one, and exits with the worst result.
+
+Copies the shipped POSIX-sh hooks into the directory git itself runs hooks from
 in this clone (`git rev-parse --git-path hooks`: `core.hooksPath` from any config
 source). Each installed hook records the Python this credgate runs on, so the
 hook runs this credgate, isolated, and not whatever `credgate` a PATH lookup
