@@ -21,7 +21,7 @@ from typing import Iterator, Sequence, TextIO
 import click
 
 from credgate import config as config_mod
-from credgate import gitio, policy
+from credgate import gitio, policy, progress
 from credgate.commands import _trusted
 from credgate.commands._common import (
     BlobScan,
@@ -560,7 +560,10 @@ def run(
     if not all_ranges:
         print("credgate: scanned 0 commits: the push only deletes refs", file=err)
         return CLEAN
-    stats = Stats()
+    # A bar on a terminal for a long range (not piped, not in a quick hook run); the loop below
+    # counts commits into stats, which moves it.
+    bar = progress.Bar("scanning commits", "commits", err, total=lambda: _count(all_ranges))
+    stats = progress.counting_stats(bar, "commits") if bar.enabled else Stats()
     findings: list[Finding] = []
     notes: list[str] = []
     accepted: list[Finding] = []
@@ -600,6 +603,7 @@ def run(
                 if (f.path, f.rule_name) not in seen:
                     seen.add((f.path, f.rule_name))
                     findings.append(f)
+    bar.close()
     first = all_ranges[0]
     base = _base_of(first)
     scope = "commits " + ("being pushed" if pre_push or pre_receive else "in " + first.label)
@@ -608,6 +612,14 @@ def run(
     report.notes.extend(notes)
     report.accepted.extend(accepted)
     return emit(report, fmt, verbose, out, err)
+
+
+def _count(ranges: Sequence[Range]) -> int | None:
+    """How many commits the ranges hold (the bar's total), or None when git cannot say cheaply."""
+    try:
+        return len({sha for r in ranges for sha in (r.commits or gitio.rev_list(r.revs))})
+    except gitio.GitCommandError:
+        return None
 
 
 def _base_of(rng: Range) -> str:
