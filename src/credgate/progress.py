@@ -19,7 +19,14 @@ from typing import Any, Callable, Protocol, TextIO
 
 from credgate.report import Stats
 
-DELAY = 0.5  # seconds of work before a bar appears
+DELAY = 0.5  # seconds of work before a bar appears ($CREDGATE_PROGRESS_DELAY overrides it)
+
+
+def _delay() -> float:
+    try:
+        return max(0.0, float(os.environ.get("CREDGATE_PROGRESS_DELAY", DELAY)))
+    except ValueError:
+        return DELAY
 
 
 def wanted(stream: TextIO | None = None) -> bool:
@@ -52,6 +59,7 @@ class Bar:
         self.count = 0
         self.bytes = 0
         self.start = time.monotonic()
+        self.delay = _delay()
         self.shown = False
         self._bar: Any = None
 
@@ -61,7 +69,7 @@ class Bar:
         if not self.enabled:
             return
         if self._bar is None:
-            if time.monotonic() - self.start < DELAY:
+            if time.monotonic() - self.start < self.delay:
                 return
             self._open()
         self._bar.update(n)
@@ -72,13 +80,16 @@ class Bar:
         from tqdm import tqdm  # imported only now: a quick run never pays for it
 
         total = self.total() if self.total is not None else None
+        # A terminal that reports no width (some containers' ptys) would get an empty bar.
+        sized = _columns(self.stream) > 0
         self._bar = tqdm(
             total=total or None,
             initial=self.count,
             desc=f"credgate: {self.desc}",
             unit=f" {self.unit}",
             file=self.stream,
-            dynamic_ncols=True,
+            dynamic_ncols=sized,
+            ncols=None if sized else 80,
             leave=False,  # the one summary line follows; the bar does not stay on screen
             mininterval=0.2,
         )
@@ -96,6 +107,13 @@ class Bar:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _columns(stream: TextIO) -> int:
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return 0
 
 
 def _size(n: int) -> str:
@@ -116,6 +134,10 @@ class _CountingStats(Stats):
     _bar: Ticker
     _unit: str
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Sent back from a worker process as plain Stats: the bar stays where it was drawn.
+        return (_plain, ({k: v for k, v in self.__dict__.items() if not k.startswith("_")},))
+
     def __setattr__(self, name: str, value: Any) -> None:
         bar = self.__dict__.get("_bar")
         if bar is not None and name in ("commits", "files", "bytes"):
@@ -125,6 +147,10 @@ class _CountingStats(Stats):
             elif name == "bytes":
                 bar.update(0, step)
         object.__setattr__(self, name, value)
+
+
+def _plain(fields: dict[str, Any]) -> Stats:
+    return Stats(**fields)
 
 
 def counting_stats(bar: Ticker, unit: str) -> Stats:

@@ -133,6 +133,8 @@ def _added(scanner: Scanner, rng: Range, max_size: int, stats: Stats) -> list[Ad
                 pending.wait(0.2)
                 bar.update(shared.value - bar.count)
             results = pending.get()
+            if bar is not None and shared is not None:
+                bar.update(shared.value - bar.count)
     finally:
         _TICK = bar
     found: list[Added] = []
