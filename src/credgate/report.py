@@ -198,7 +198,7 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
                 # A credential file (.env.master) does not belong in git at all: untrack it, ignore it.
                 steps.append(
                     f"Unstage the file (it stays on disk): git rm --cached -- {quoted}  (then add it to "
-                    ".gitignore: credgate check-gitignore --fix)"
+                    f".gitignore: {gitignore_fix_command()})"
                 )
                 if path not in report.new_files:
                     steps.append(
@@ -219,6 +219,16 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
         print(f"  {i}. {step}", file=out)
     if verbose or always:
         print(summary(report), file=err)
+
+
+def gitignore_fix_command() -> str:
+    """The command that adds the missing .gitignore lines, as the user can run it: under the pre-commit
+    framework credgate is not on PATH, its manual-stage fix hook is."""
+    import os
+
+    if os.environ.get("PRE_COMMIT") == "1":
+        return "pre-commit run credgate-gitignore-fix --hook-stage manual"
+    return "credgate check-gitignore --fix"
 
 
 def _history_steps(findings: list[Finding], credential_files: set[str]) -> list[str]:

@@ -167,3 +167,19 @@ def test_audit_uses_the_same_split(repo: Repo, tmp_path: Path) -> None:
     check = audit.check_gitignore(str(repo.path), classifier)
     assert not check.safe
     assert any(d.startswith("`.env.*` is NOT ignored") for d in check.details)
+
+
+def test_other_gates_name_the_fix_a_pre_commit_user_can_run(repo: Repo) -> None:
+    import os
+
+    repo.write(".env.master", "DB_HOST=db\n")
+    repo.git("add", "-f", ".env.master")
+    env = {**os.environ, "PRE_COMMIT": "1"}
+    for command in (["files", "--", ".env.master"], ["secrets", "--"]):
+        repo.write(".env.master", "DB_HOST=db\n" if command[0] == "files" else env_file_with_aws())
+        repo.git("add", "-f", ".env.master")
+        args = [sys.executable, "-m", "credgate", *command]
+        proc = subprocess.run(args, cwd=repo.path, capture_output=True, text=True, env=env)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert "pre-commit run credgate-gitignore-fix --hook-stage manual" in proc.stdout, command
+        assert "credgate check-gitignore --fix" not in proc.stdout

@@ -9,6 +9,12 @@ A name ignored only through .git/info/exclude or core.excludesFile counts as
 NOT covered: those files live on one machine, and the incident this guards
 against was a teammate committing `.env.master`.
 
+What blocks (exit 1) is what the incident was about: dotenv files and private keys, plus any
+pattern the repository protects itself; every other pattern is one line of advice, unless
+`--strict`. The report is one line per pattern, and its fix works without credgate on PATH (a
+pre-commit user's case): a shell line that appends the exact lines, or the manual-stage
+`credgate-gitignore-fix` hook.
+
 `--fix` keeps one marked block at the end of the root .gitignore and rewrites
 only that block; user lines are never edited. It exits 1 when it changed the
 file (the pre-commit convention: re-stage and commit again), 0 once nothing is
