@@ -103,3 +103,14 @@ def test_push_remote_follows_git_config(repo: Repo, tmp_path: Path) -> None:
     assert scan_range.push_remote("main") == "fork"
     repo.git("config", "branch.main.pushRemote", "origin")
     assert scan_range.push_remote("main") == "origin"
+
+
+def test_a_local_upstream_exempts_nothing(repo: Repo) -> None:
+    repo.stage("leak.env", env_file_with_aws())
+    repo.commit("leak on main, never pushed")
+    repo.git("checkout", "-q", "-b", "feature", "--track", "main")  # upstream: the local main
+    repo.stage("a.txt", "a\n")
+    repo.commit("feature work")
+    proc = cli(repo)
+    assert proc.returncode == 1 and "leak.env" in proc.stdout
+    assert "no remote is configured" in proc.stderr

@@ -116,6 +116,8 @@ def unpushed(cwd: str | None = None, err: TextIO | None = None) -> Range:
     name = branch or f"HEAD ({head[:12]})"
     exclude: dict[str, str] = {}  # commit -> what it is, for the label
     upstream = gitio.upstream_commit(branch, cwd) if branch else None
+    if upstream is not None and not upstream[0].startswith("refs/remotes/"):
+        upstream = None  # a local branch as upstream (`branch.<b>.remote = .`) says nothing is pushed
     if upstream is not None:
         exclude[upstream[1]] = upstream[0]
     remote = push_remote(branch, cwd)
