@@ -1742,3 +1742,20 @@ def grep_cached(needles: Sequence[bytes], cwd: str | None = None) -> list[tuple[
         out.append((os.fsdecode(proc_out[at:name_end]), line, proc_out[num_end + 1 : text_end]))
         at = text_end + 1
     return out
+
+
+def remote_names(cwd: str | None = None) -> list[str]:
+    """The configured remotes (`git remote`), in git's order."""
+    out = run("remote", cwd=cwd, check=False).decode("utf-8", "surrogateescape")
+    return [name for name in out.split("\n") if name]
+
+
+def upstream_commit(branch: str, cwd: str | None = None) -> tuple[str, str] | None:
+    """(its ref name, the commit) of a local branch's upstream (`branch@{upstream}`), or None when
+    the branch has none or it names no commit here (never fetched, or deleted)."""
+    name = run("rev-parse", "-q", "--symbolic-full-name", "--end-of-options", f"{branch}@{{upstream}}",
+               cwd=cwd, check=False).decode("utf-8", "surrogateescape").strip()  # fmt: skip
+    if not name:
+        return None
+    sha = resolve_commit(name, cwd)
+    return (name, sha) if sha else None

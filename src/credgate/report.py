@@ -54,6 +54,8 @@ class Report:
     # Paths the credential-file gate blocks by name (.env.master, id_rsa): only these are unstaged and
     # gitignored, or removed whole from history; in docs and source the value is replaced instead.
     credential_files: set[str] = field(default_factory=set)
+    # `scan` and `history` end with the summary line even without -v, as range scans always do.
+    summarize: bool = False
 
 
 def _size(n: int) -> str:
@@ -73,20 +75,35 @@ def summary(report: Report) -> str:
     else:
         parts = [f"scanned {s.files} file{'s' * (s.files != 1)} ({_size(s.bytes)}) in {report.scope}"]
     if s.binary:
-        parts.append(f"{len(s.binary)} binary (searched for high-confidence tokens only)")
+        # A count, not a line per file: a repository of images would bury everything else.
+        shown = ", ".join(safe(p) for p in s.binary[:3]) + (
+            f" +{len(s.binary) - 3} more" if len(s.binary) > 3 else ""
+        )
+        parts.append(f"{len(s.binary)} binary (searched for high-confidence tokens only: {shown})")
+    not_scanned = len(s.too_large) + len(s.unreadable) + len(s.skipped)
+    if not_scanned:
+        parts.append(f"{not_scanned} NOT scanned (named in the warnings above)")
     if s.excluded:
         parts.append(f"{s.excluded} excluded by config")
     if s.ignored:
         parts.append(f"{s.ignored} ignored by .gitignore (--no-ignore scans them)")
     if s.suppressed:
         parts.append(f"{s.suppressed} match(es) suppressed as decoys or allowed inline")
-    if s.baselined:
-        parts.append(f"{s.baselined} finding(s) accepted by the baseline")
-    if s.allowed_at_head:
-        parts.append(f"{s.allowed_at_head} finding(s) allowed by a marker on their line at HEAD")
+    accepted = s.baselined + s.allowed_at_head
+    if accepted:
+        by = [f"{s.baselined} by the baseline"] if s.baselined else []
+        if s.allowed_at_head:
+            by.append(f"{s.allowed_at_head} by an allow marker on their line at HEAD")
+        parts.append(f"{accepted} known finding{'s' * (accepted != 1)} accepted ({', '.join(by)})")
     if s.not_blocking:
         parts.append(f"{s.not_blocking} finding(s) on lines this commit does not add (see --all-lines)")
     return "credgate: " + "; ".join(parts)
+
+
+def always_summary(report: Report) -> bool:
+    """Whether the run ends with its summary line without -v: range scans ("scanned 0 commits" must
+    never look like a pass), `scan` and `history` (long runs that say what they covered)."""
+    return report.kind == "range" or report.summarize
 
 
 def warnings(report: Report) -> list[str]:
@@ -119,15 +136,12 @@ def accepted_line(report: Report) -> str | None:
 def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
     for line in warnings(report):
         print(line, file=err)
-    if verbose:
-        for path in report.stats.binary:
-            print(f"credgate: binary file {safe(path)}: searched for high-confidence tokens only", file=err)
     notices = [f for f in report.findings if not f.blocking]
     findings = [f for f in report.findings if f.blocking]
     if notices:
         _write_notices(notices, out)
     # A range scan always ends with its summary: "scanned 0 commits" must never look like a pass.
-    always = report.kind == "range"
+    always = always_summary(report)
     if not findings:
         if verbose or always:
             print(summary(report), file=err)
@@ -186,7 +200,7 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
                 # A credential file (.env.master) does not belong in git at all: untrack it, ignore it.
                 steps.append(
                     f"Unstage the file (it stays on disk): git rm --cached -- {quoted}  (then add it to "
-                    ".gitignore: credgate check-gitignore --fix)"
+                    f".gitignore: {gitignore_fix_command()})"
                 )
                 if path not in report.new_files:
                     steps.append(
@@ -207,6 +221,16 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
         print(f"  {i}. {step}", file=out)
     if verbose or always:
         print(summary(report), file=err)
+
+
+def gitignore_fix_command() -> str:
+    """The command that adds the missing .gitignore lines, as the user can run it: under the pre-commit
+    framework credgate is not on PATH, its manual-stage fix hook is."""
+    import os
+
+    if os.environ.get("PRE_COMMIT") == "1":
+        return "pre-commit run credgate-gitignore-fix --hook-stage manual"
+    return "credgate check-gitignore --fix"
 
 
 def _history_steps(findings: list[Finding], credential_files: set[str]) -> list[str]:

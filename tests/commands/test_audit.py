@@ -193,7 +193,8 @@ def test_json_output_has_stable_keys(repo: Repo) -> None:
     checks = doc["checks"]
     assert set(checks["tracked"]) == {"verdict", "safe", "files", "checked", "fix"}
     assert set(checks["history"]) == {"verdict", "safe", "files", "backup_refs", "fix"}
-    assert set(checks["gitignore"]) == {"verdict", "safe", "probes", "uncovered", "personal_only", "fix"}
+    gitignore_keys = {"verdict", "safe", "probes", "uncovered", "personal_only", "advice", "fix"}
+    assert set(checks["gitignore"]) == gitignore_keys
     hook_keys = {"verdict", "safe", "hooks_dir", "core_hooks_path", "pre_commit", "pre_push", "fix"}
     assert set(checks["hooks"]) == hook_keys
     assert set(checks["ci"]) == {"verdict", "safe", "runs", "ci_files", "not_counted", "unknown", "fix"}

@@ -475,8 +475,9 @@ def test_a_reviewers_reason_is_kept_when_the_file_is_rewritten(repo: Repo) -> No
 
 def test_the_real_commit_hook_refuses_a_self_approved_secret(repo: Repo, tmp_path: Path) -> None:
     from credgate.commands import install_hooks
-    from tests.commands.test_install_hooks import path_with_credgate
+    from tests.commands.test_install_hooks import covered, path_with_credgate
 
+    covered(repo)  # the plain hook's gitignore gate passes: the test is about the baseline
     repo.stage("docs/archive/notes.md", "# old notes\n")
     repo.commit()
     assert install_hooks.run(["pre-commit"], out=io.StringIO()) == 0

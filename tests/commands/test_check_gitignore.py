@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -46,6 +47,13 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def added(out: str) -> list[str]:
+    """The lines the printed one-line fix appends to .gitignore."""
+    line = next(x for x in out.splitlines() if x.startswith("fix: printf "))
+    words = shlex.split(line[len("fix: printf ") :].split(" >> ", 1)[0])
+    return words[1:]
+
+
 def git_ignores(repo: Repo, *paths: str) -> dict[str, bool]:
     return {p: v is not None for p, v in gitio.check_ignore(paths, cwd=str(repo.path)).items()}
 
@@ -54,10 +62,9 @@ def test_incident_env_and_env_local_only(repo: Repo) -> None:
     repo.write(".gitignore", ".env\n.env.local\n")
     rc, out, _ = run()
     assert rc == 1
-    assert "  .env.*  per-environment dotenv file" in out
-    assert ".env.master" in out
+    assert "\n  .env.*  .env.master, " in out and "(per-environment dotenv file" in out
     assert "not ignored: no rule matches" in out
-    add = out.split("Add these lines to .gitignore", 1)[1].split()
+    add = added(out)
     assert ".env.*" in add and "!.env.example" in add and ".env" not in add
     assert add.index(".env.*") < add.index("!.env.example")
     assert git_ignores(repo, ".env.master") == {".env.master": False}  # git agrees it is exposed
@@ -76,7 +83,8 @@ def test_negation_in_the_root_file_is_named_and_fixable(repo: Repo) -> None:
     rc, out, _ = run()
     assert rc == 1
     assert f".env.production  re-included by .gitignore:{FULL.count(chr(10)) + 1}: !.env.production" in out
-    assert "Add these lines to .gitignore (`credgate check-gitignore --fix` does it):\n    .env.*\n" in out
+    # `.env.*` after the user's `!.env.example` would hide the templates again: the negations follow it.
+    assert added(out) == [".env.*"] + [f"!{t}" for t in sorted(ENV_TEMPLATES)]
     assert "Remove these lines" not in out  # appending `.env.*` after it is enough
 
 
@@ -88,9 +96,9 @@ def test_negation_in_a_nested_gitignore_cannot_be_fixed_from_the_root(repo: Repo
     assert rc == 1
     assert "services/api/.env.local, services/api/credgate-probe/.env.local  re-included by " in out
     assert "Remove these lines" in out
-    assert "    services/api/.gitignore:2: !.env.local\n" in out
+    assert "    services/api/.gitignore:2: !.env.local  re-includes " in out
     assert "a .gitignore in a subdirectory overrides the root one" in out
-    assert "Add these lines" not in out
+    assert "fix: printf" not in out
     assert (repo.path / ".gitignore").read_bytes() == before  # nothing useful to append: untouched
     assert git_ignores(repo, "services/api/.env.local", "services/.env.local") == {
         "services/api/.env.local": False,
@@ -102,8 +110,8 @@ def test_anchored_env_covers_only_the_root(repo: Repo) -> None:
     repo.write(".gitignore", FULL.replace(".env\n", "/.env\n", 1))
     rc, out, _ = run()
     assert rc == 1
-    assert "\n  .env  dotenv file with the real values\n      credgate-probe/deeper/.env  not ignored" in out
-    assert "\n      .env  " not in out  # the root one is covered
+    assert "\n  .env  credgate-probe/deeper/.env  not ignored: no rule matches  (dotenv file" in out
+    assert "\n  .env  .env" not in out  # the root one is covered
     assert git_ignores(repo, ".env", "app/.env") == {".env": True, "app/.env": False}
 
 
@@ -115,8 +123,8 @@ def test_core_excludes_file_alone_is_not_coverage(repo: Repo, tmp_path: Path) ->
     rc, out, _ = run()
     assert rc == 1
     assert f"server.pem, credgate-probe/deeper/server.pem  ignored only by {personal}:1: *.pem" in out
-    assert "(this machine only)" in out and "do not travel with the repository" in out
-    assert "    *.pem\n" in out.split("Add these lines", 1)[1]
+    assert "(this machine only)" in out and "stay on this machine" in out
+    assert "*.pem" in added(out)
     assert git_ignores(repo, "server.pem") == {"server.pem": True}  # git ignores it here, yet rc is 1
 
 
@@ -197,7 +205,7 @@ def test_a_later_user_negation_after_the_block_must_be_removed(repo: Repo) -> No
     repo.write(".gitignore", text)
     rc, out, _ = run(fix=True)
     assert rc == 1
-    assert f"    .gitignore:{text.count(chr(10))}: !.env.staging\n" in out
+    assert f"    .gitignore:{text.count(chr(10))}: !.env.staging  re-includes " in out
     assert "it comes after credgate's block" in out
 
 
@@ -215,9 +223,9 @@ def test_config_protect_and_unprotect(repo: Repo) -> None:
     rc, out, _ = run()
     assert rc == 1
     assert "*.pem" not in out
-    assert "  *.secret  listed in .credgate.toml" in out and "credgate-probe.secret" in out
-    assert "\n      config/master.txt  not ignored" in out  # anchored: probed at the root only
-    assert "    config/master.txt\n" in out.split("Add these lines", 1)[1]
+    assert "  *.secret  credgate-probe.secret" in out and "(listed in .credgate.toml)" in out
+    assert "\n  config/master.txt  config/master.txt  not ignored" in out  # anchored: the root only
+    assert "config/master.txt" in added(out)
     assert run(fix=True)[0] == 1 and run()[0] == 0
 
 
@@ -225,7 +233,7 @@ def test_fix_adds_nothing_an_earlier_block_line_already_covers(repo: Repo) -> No
     repo.write(".gitignore", FULL.replace("*.key\n", ""))
     repo.write(".credgate.toml", 'protect = ["secrets/*.key"]\n')
     rc, out, _ = run()
-    assert rc == 1 and "  secrets/*.key  listed in .credgate.toml" in out
+    assert rc == 1 and "  secrets/*.key  secrets/credgate-probe.key  not ignored" in out
     assert run(fix=True)[0] == 1
     lines = (repo.path / ".gitignore").read_text().splitlines()
     block = lines[lines.index(BLOCK_START) + 1 : lines.index(BLOCK_END)]

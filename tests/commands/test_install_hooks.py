@@ -25,6 +25,17 @@ def path_with_credgate(tmp_path: Path) -> str:
     return f"{bindir}{os.pathsep}{os.environ['PATH']}"
 
 
+# What the plain pre-commit hook's gitignore gate needs: dotenv files and private keys ignored.
+GITIGNORE = ".env\n.env.*\n!.env.example\n*.pem\n*.key\nid_rsa\nid_dsa\nid_ecdsa\nid_ed25519\n*.ppk\n"
+
+
+def covered(repo: Repo) -> None:
+    """Commit a .gitignore that passes `credgate check-gitignore`, so a test's commit is judged on
+    what it stages."""
+    repo.stage(".gitignore", GITIGNORE)
+    repo.commit("ignore credential files")
+
+
 def test_install_copies_hooks_and_commit_is_blocked(repo: Repo, tmp_path: Path) -> None:
     assert install_hooks.run(["pre-commit"], out=io.StringIO()) == 0
     hook = repo.path / ".git" / "hooks" / "pre-commit"
@@ -57,9 +68,11 @@ def test_core_hooks_path_is_honoured(repo: Repo) -> None:
 
 
 def test_plain_hook_via_core_hooks_path_blocks_then_passes(repo: Repo, tmp_path: Path) -> None:
+    covered(repo)
     repo.git("config", "core.hooksPath", str(PROJECT / "hooks"))
     env = {**os.environ, "PATH": path_with_credgate(tmp_path)}
-    repo.stage(".env.master", env_file_with_aws())
+    repo.write(".env.master", env_file_with_aws())
+    repo.git("add", "-f", ".env.master")  # force-added past .gitignore
     blocked = subprocess.run(
         ["git", "commit", "-m", "x"], cwd=repo.path, capture_output=True, text=True, env=env
     )

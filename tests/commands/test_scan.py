@@ -19,6 +19,10 @@ from tests.conftest import PROJECT, Repo, env_file_with_aws, secret
 def run(*paths: str, **kw: object) -> tuple[int, str]:
     out, err = io.StringIO(), io.StringIO()
     rc = scan.run(paths, out=out, err=err, **kw)  # type: ignore[arg-type]
+    if kw.get("fmt", "text") != "text":
+        # Machine output on stdout; stderr has the summary line every scan ends with.
+        assert err.getvalue().count("credgate: scanned ") == 1
+        return rc, out.getvalue()
     return rc, out.getvalue() + err.getvalue()
 
 

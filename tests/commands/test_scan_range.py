@@ -107,7 +107,9 @@ def test_unknown_ref_is_a_usage_error(repo: Repo) -> None:
     repo.commit()
     with pytest.raises(UsageError, match="is not a commit"):
         run(from_ref="0123456789abcdef0123456789abcdef01234567", to_ref="HEAD")
-    proc = subprocess.run([sys.executable, "-m", "credgate", "scan-range"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "credgate", "scan-range", "--from-ref", "HEAD"], capture_output=True, text=True
+    )
     assert proc.returncode == 2 and "no range to scan" in proc.stderr
 
 

@@ -103,7 +103,7 @@ def test_binary_file_is_searched_for_distinctive_tokens(repo: Repo) -> None:
     repo.stage("blob.bin", b"\x00\x01binary\x00" + secret("%%github:ghp_%%").encode() + b"\x00")
     rc, out, err = run(verbose=True)
     assert rc == 1
-    assert "binary file blob.bin" in err
+    assert "1 binary (searched for high-confidence tokens only: blob.bin)" in err
 
 
 def test_file_over_the_limit_blocks_by_name_until_allow_large_accepts_it(repo: Repo) -> None:

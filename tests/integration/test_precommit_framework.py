@@ -219,6 +219,10 @@ def test_a_pure_rename_of_an_old_secret_passes_and_an_edited_rename_blocks(
     framework_repo: Repo, tmp_path: Path, style: str
 ) -> None:
     repo = framework_repo
+    if style == "plain":
+        from tests.commands.test_install_hooks import covered
+
+        covered(repo)  # the plain hook also runs the gitignore gate
     old = f"TOKEN = '{secret('%%github:ghp_%%')}'\n" + "".join(f"line {i}\n" for i in range(20))
     repo.stage("old_name.py", old)
     repo.commit("the secret was committed long ago")  # --no-verify

@@ -151,7 +151,9 @@ def emit(report: Report, fmt: str, verbose: bool, out: TextIO | None, err: TextI
         print(render(report), file=out)
     for line in _warnings(report):
         print(line, file=err)
-    if report.kind == "range":
+    from credgate.report import always_summary
+
+    if always_summary(report):
         from credgate.report import summary
 
         print(summary(report), file=err)  # machine output on stdout; the one summary line on stderr
@@ -159,10 +161,11 @@ def emit(report: Report, fmt: str, verbose: bool, out: TextIO | None, err: TextI
 
 
 def _print_accepted(report: Report, fmt: str, verbose: bool, err: TextIO) -> None:
-    from credgate.report import accepted_line
+    from credgate.report import accepted_line, always_summary
 
     line = accepted_line(report)
-    if line and not (verbose and fmt == "text"):  # -v prints the whole summary, which counts them
+    # The summary line counts them: -v prints it in text, and some runs always end with it.
+    if line and not (verbose and fmt == "text") and not always_summary(report):
         print(line, file=err)
 
 

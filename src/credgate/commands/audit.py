@@ -280,7 +280,14 @@ def check_gitignore(top: str, classifier: files_cmd.Classifier, layout: gitio.La
     # What is committed is what protects teammates and CI: an edit on this disk protects no one yet.
     sources = committed_ignore_sources(layout)
     cov = ignore.coverage(sources, classifier.protected, probe_dirs(sources))
-    uncovered, personal = cov.uncovered, cov.personal_only
+    # The same split as `credgate check-gitignore`: dotenv files and private keys make it unsafe,
+    # the rest of the list is advice.
+    from credgate.commands.check_gitignore import is_blocking
+
+    hard = {p.pattern for p in classifier.protected if is_blocking(p)}
+    advice = [p for p in cov.failing_patterns() if p not in hard]
+    uncovered = [r for r in cov.uncovered if r.pattern in hard]
+    personal = [r for r in cov.personal_only if r.pattern in hard]
     check = Check("gitignore", not uncovered and not personal)
 
     def item(r: ignore.ProbeResult) -> dict[str, Any]:
@@ -294,6 +301,7 @@ def check_gitignore(top: str, classifier: files_cmd.Classifier, layout: gitio.La
         "probes": len(cov.results),
         "uncovered": [item(r) for r in uncovered],
         "personal_only": [item(r) for r in personal],
+        "advice": [safe(p) for p in advice],
     }
     # One line per pattern naming a few failing probes, so a bare .gitignore stays readable.
     for label, failing in (
@@ -310,10 +318,16 @@ def check_gitignore(top: str, classifier: files_cmd.Classifier, layout: gitio.La
             deciders = sorted({safe(str(r.decided_by)) for r in probes if r.decided_by is not None})
             by = f"; decided by {', '.join(deciders)}" if deciders else ""
             check.details.append(f"`{safe(pattern)}` {label}: {names}{by}")
-    if check.safe:
+    if advice:
         check.details.append(
-            f"all {len(cov.results)} probes of the protected names are ignored by .gitignore"
+            f"advice (not unsafe): {len(advice)} more credential file pattern(s) not ignored: "
+            + ", ".join(safe(p) for p in advice)
         )
+    if check.safe:
+        if not advice:
+            check.details.append(
+                f"all {len(cov.results)} probes of the protected names are ignored by .gitignore"
+            )
     else:
         missing = list(dict.fromkeys(r.pattern for r in [*uncovered, *personal]))
         on_disk = None

@@ -9,6 +9,12 @@ A name ignored only through .git/info/exclude or core.excludesFile counts as
 NOT covered: those files live on one machine, and the incident this guards
 against was a teammate committing `.env.master`.
 
+What blocks (exit 1) is what the incident was about: dotenv files and private keys, plus any
+pattern the repository protects itself; every other pattern is one line of advice, unless
+`--strict`. The report is one line per pattern, and its fix works without credgate on PATH (a
+pre-commit user's case): a shell line that appends the exact lines, or the manual-stage
+`credgate-gitignore-fix` hook.
+
 `--fix` keeps one marked block at the end of the root .gitignore and rewrites
 only that block; user lines are never edited. It exits 1 when it changed the
 file (the pre-commit convention: re-stage and commit again), 0 once nothing is
@@ -30,7 +36,6 @@ import click
 
 from credgate import __version__, gitio, ignore, output_escape, policy
 from credgate import config as config_mod
-from credgate.commands._common import scan_options
 from credgate.errors import CLEAN, FINDINGS, UsageError
 from credgate.gitio import IgnoreSource
 from credgate.report import safe
@@ -255,6 +260,67 @@ def status(results: Sequence[ignore.ProbeResult]) -> str:
     return "covered"
 
 
+# What the incident was about blocks by default: dotenv files and private keys (and any pattern the
+# repository listed itself in `protect`). The rest of the list (keystores, tool and cloud credential
+# files, state files) is advice: one line, never a failed commit, unless --strict. The credential-file
+# gate (`credgate files`) still blocks every one of those files by name when it is staged.
+BLOCKING_KINDS = frozenset({"env", "private-key", "custom"})
+
+
+def is_blocking(item: policy.Protected, strict: bool = False) -> bool:
+    """Whether a pattern missing from .gitignore fails the check (`audit` uses the same split)."""
+    return strict or item.kind in BLOCKING_KINDS
+
+
+def _where(results: Sequence[ignore.ProbeResult], top: str) -> str:
+    """Why one pattern's probes fail, on one line: the probes grouped by what decided them."""
+    groups: dict[tuple[str, ignore.Rule | None], list[str]] = {}
+    for r in results:
+        if not r.ignored:
+            groups.setdefault(("not", r.decided_by), []).append(r.probe)
+        elif r.personal_only:
+            groups.setdefault(("personal", r.decided_by), []).append(r.probe)
+    parts = []
+    for (what, rule), probes in groups.items():
+        if what == "personal" and rule is not None and rule.source_kind == "gitignore":
+            where = f"ignored only by {rule_text(rule, top)}, which is not committed or staged"
+        elif what == "personal" and rule is not None:
+            where = f"ignored only by {rule_text(rule, top)} (this machine only)"
+        elif what == "personal":
+            where = "ignored only by a personal excludes file (this machine only)"
+        elif rule is not None:
+            where = f"re-included by {rule_text(rule, top)}"
+        else:
+            where = "not ignored: no rule matches"
+        parts.append(f"{_some(probes)}  {where}")
+    return "; ".join(parts)
+
+
+def append_command(lines: Sequence[str], root: RootFile, raw: str | None) -> str:
+    """A shell line that appends lines to the root .gitignore and stages it: copy-pasteable from any
+    shell, with nothing installed but git (a pre-commit user has no `credgate` on PATH)."""
+    # A last user line without its newline must stay whole: end it first.
+    sep = f"echo >> {ROOT} && " if raw and not raw.endswith("\n") else ""
+    quoted = " ".join(shlex.quote(safe(line)) for line in lines)
+    return f"{sep}printf '%s\\n' {quoted} >> {ROOT} && git add {ROOT}"
+
+
+def fix_commands(lines: Sequence[str], root: RootFile, raw: str | None) -> list[str]:
+    """How to fix it from where the user is: under pre-commit, credgate is not on PATH."""
+    out = [f"fix: {append_command(lines, root, raw)}"]
+    if os.environ.get("PRE_COMMIT") == "1":
+        out.append(
+            " or: pre-commit run credgate-gitignore-fix --hook-stage manual  (add"
+            " `- id: credgate-gitignore-fix` to credgate's hooks in .pre-commit-config.yaml;"
+            " it adds every missing pattern)"
+        )
+    else:
+        out.append(
+            " or: credgate check-gitignore --fix  (adds every missing pattern, in a block credgate manages)"
+        )
+    return out
+
+
 def write_text(
     cov: ignore.Coverage,
     protected: Sequence[policy.Protected],
@@ -264,69 +330,59 @@ def write_text(
     changed: bool,
     top: str,
     out: TextIO,
+    *,
+    blocking: frozenset[str] = frozenset(),
+    required: Sequence[str] = (),
+    raw: str | None = None,
+    verbose: bool = False,
 ) -> None:
+    """One line per blocking pattern, one line for the advice, then the fix: a short report that
+    puts the finding first (the incident repository gets about a dozen lines)."""
     if changed:
         verb = "updated credgate's block in" if root.block else "added credgate's block to"
         print(f"credgate: {verb} {ROOT}; review it, then stage it: git add {ROOT}", file=out)
     failing = cov.failing_patterns()
-    if not failing:
-        return
+    hard = [p for p in failing if p in blocking]
+    soft = [p for p in failing if p not in blocking]
     why = {p.pattern: p.why for p in protected}
-    n = len(failing)
-    print(f"credgate: {ROOT} does not keep out {n} credential file pattern{'s' * (n != 1)}\n", file=out)
-    for pattern in failing:
-        results = [r for r in cov.results if r.pattern == pattern]
-        print(f"  {safe(pattern)}  {safe(why.get(pattern, ''))}", file=out)
-        groups: dict[tuple[str, ignore.Rule | None], list[str]] = {}
-        for r in results:
-            if not r.ignored:
-                groups.setdefault(("not", r.decided_by), []).append(r.probe)
-            elif r.personal_only:
-                groups.setdefault(("personal", r.decided_by), []).append(r.probe)
-        for (what, rule), probes in groups.items():
-            if what == "personal" and rule is not None and rule.source_kind == "gitignore":
-                where = f"ignored only by {rule_text(rule, top)}, which is not committed or staged"
-            elif what == "personal" and rule is not None:
-                where = f"ignored only by {rule_text(rule, top)} (this machine only)"
-            elif what == "personal":
-                where = "ignored only by a personal excludes file (this machine only)"
-            elif rule is not None:
-                where = f"re-included by {rule_text(rule, top)}"
-            else:
-                where = "not ignored: no rule matches"
-            print(f"      {_some(probes)}  {where}", file=out)
+    if hard:
+        n = len(hard)
+        print(f"credgate: {ROOT} does not keep out {n} credential file pattern{'s' * (n != 1)}:", file=out)
+        for pattern in hard:
+            results = [r for r in cov.results if r.pattern == pattern]
+            print(f"  {safe(pattern)}  {_where(results, top)}  ({safe(why.get(pattern, ''))})", file=out)
+    if soft and (hard or verbose):
+        n = len(soft)
+        print(
+            f"credgate: advice (not blocking; --strict blocks on them): {n} more pattern{'s' * (n != 1)}"
+            f" not ignored: {', '.join(safe(p) for p in soft)}",
+            file=out,
+        )
+    if not hard:
+        return
+    shown = [r for r in cov.results if r.pattern in blocking]
     unshared = sorted(
-        {r.decided_by.source_path for r in cov.results if r.personal_only and r.decided_by is not None
+        {r.decided_by.source_path for r in shown if r.personal_only and r.decided_by is not None
          and r.decided_by.source_kind == "gitignore"}
     )  # fmt: skip
     if unshared:
         quoted = " ".join(shlex.quote(safe(p)) for p in unshared)
-        print(
-            "\n  A .gitignore protects teammates and CI once it is committed: stage it with"
-            f" `git add -- {quoted}` (and check that .git/info/exclude does not hide it).",
-            file=out,
-        )
+        print(f"  a .gitignore protects teammates and CI once it is committed: git add -- {quoted}", file=out)
     if any(r.personal_only and (r.decided_by is None or r.decided_by.source_kind != "gitignore")
-           for r in cov.results):  # fmt: skip
-        print(
-            "\n  info/exclude and core.excludesFile do not travel with the repository: teammates and CI"
-            f" do not get them. Put the rule in {ROOT}.",
-            file=out,
-        )
-    add = [line for line in fix_plan.body if line not in root.block_body]
+           for r in shown):  # fmt: skip
+        print(f"  info/exclude and core.excludesFile stay on this machine: put the rule in {ROOT}", file=out)
+    add = [line for line in required if line not in root.block_body]
     if add and not changed:
-        print(f"\nAdd these lines to {ROOT} (`credgate check-gitignore --fix` does it):", file=out)
-        for line in add:
-            print(f"    {safe(line)}", file=out)
+        for line in fix_commands(add, root, raw):
+            print(line, file=out)
     if to_remove:
-        print("\nRemove these lines: no line added to the root .gitignore can override them.", file=out)
+        print("Remove these lines: no line added to the root .gitignore can override them.", file=out)
         for item in to_remove:
             if item.rule.source_path == ROOT:
                 reason = "it comes after credgate's block, and the last matching line wins"
             else:
                 reason = "a .gitignore in a subdirectory overrides the root one"
-            print(f"    {rule_text(item.rule, top)}", file=out)
-            print(f"        re-includes {_some(item.probes)}; {reason}", file=out)
+            print(f"    {rule_text(item.rule, top)}  re-includes {_some(item.probes)}; {reason}", file=out)
 
 
 def to_json(
@@ -338,6 +394,7 @@ def to_json(
     changed: bool,
     top: str,
     rc: int,
+    blocking: frozenset[str] = frozenset(),
 ) -> str:
     def rule_doc(rule: ignore.Rule | None) -> dict[str, object] | None:
         if rule is None:
@@ -358,6 +415,7 @@ def to_json(
                 "pattern": item.pattern,
                 "kind": item.kind,
                 "why": item.why,
+                "blocking": item.pattern in blocking,
                 "status": status(results),
                 "probes": len(results),
                 "failing": [
@@ -392,6 +450,9 @@ def to_json(
 # ---------------------------------------------------------------- the command
 
 
+FORMATS = ("text", "json")
+
+
 def run(
     *,
     fix: bool = False,
@@ -401,16 +462,26 @@ def run(
     cwd: str | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    strict: bool = False,
 ) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
+    if fmt not in FORMATS:
+        # A coverage verdict has no file line to annotate: SARIF, JUnit and annotations would be made up.
+        raise UsageError(
+            f"check-gitignore has no {safe(fmt)} output", f"use --format {' or --format '.join(FORMATS)}"
+        )
     top = gitio.toplevel(cwd)
     cfg = config_mod.find(top, config_path)
     protected = policy.protected_list(cfg.protect, cfg.unprotect)
+    blocking = frozenset(p.pattern for p in protected if is_blocking(p, strict))
     sources = gitio.ignore_sources(top)
     dirs = probe_dirs(sources)
-    root = parse_root(read_root(top))
+    raw = read_root(top)
+    root = parse_root(raw)
     fix_plan = plan(sources, protected, dirs, root)
+    # The lines the blocking patterns need (the printed one-line fix adds only these).
+    required = plan(sources, [p for p in protected if p.pattern in blocking], dirs, root).body
     changed = False
     if fix and fix_plan.changes(root):
         write_root(top, fix_plan.lines)
@@ -421,16 +492,18 @@ def run(
         # (untracked, or hidden by info/exclude) protects nobody else.
         cov = ignore.coverage(sources, protected, dirs, gitio.shared_ignore_sources(top))
     to_remove = removals(fix_plan, dirs)
-    rc = FINDINGS if changed or not cov.covered else CLEAN
+    blocked = any(p in blocking for p in cov.failing_patterns())
+    rc = FINDINGS if changed or blocked else CLEAN
     if fmt == "json":
-        print(to_json(cov, protected, root, fix_plan, to_remove, changed, top, rc), file=out)
+        print(to_json(cov, protected, root, fix_plan, to_remove, changed, top, rc, blocking), file=out)
     else:
-        write_text(cov, protected, root, fix_plan, to_remove, changed, top, out)
+        write_text(cov, protected, root, fix_plan, to_remove, changed, top, out,
+                   blocking=blocking, required=required, raw=raw, verbose=verbose)  # fmt: skip
         if verbose:
             n = len({r.probe for r in cov.results})
             print(
-                f"credgate: checked {len(protected)} credential file patterns ({n} probe paths in"
-                f" {len(dirs)} directories) against {len(sources)} ignore file(s)",
+                f"credgate: checked {len(protected)} credential file patterns ({len(blocking)} blocking;"
+                f" {n} probe paths in {len(dirs)} directories) against {len(sources)} ignore file(s)",
                 file=err,
             )
     return rc
@@ -442,13 +515,24 @@ def run(
     is_flag=True,
     help="Add the missing lines to the root .gitignore, in a block credgate manages (exit 1 when it did).",
 )
-@scan_options
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail on every credential file pattern, not only dotenv files and private keys.",
+)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Config file to use instead of .credgate.toml at the repository root.")  # fmt: skip
+@click.option("-v", "--verbose", is_flag=True, help="Also list the advice when nothing blocks.")
+# Not scan_options: a coverage verdict has no file line for SARIF, JUnit or annotations.
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.pass_context
-def command(ctx: click.Context, fix: bool, fmt: str, verbose: bool, config_path: str | None) -> None:
+def command(
+    ctx: click.Context, fix: bool, strict: bool, fmt: str, verbose: bool, config_path: str | None
+) -> None:
     """Check that .gitignore keeps credential files (.env.*, keys, keystores...) out of git.
 
-    Exit 0 when every protected name is ignored by the repository's own .gitignore files;
-    1 when one is not, or is ignored only by a personal excludes file, or when --fix changed
-    .gitignore.
+    Exit 1 when a dotenv or private-key pattern (any pattern with --strict, and any `protect`
+    pattern) is not ignored by the repository's own .gitignore files, or is ignored only by a
+    personal excludes file, or when --fix changed .gitignore; the other patterns are advice.
     """
-    ctx.exit(run(fix=fix, fmt=fmt, verbose=verbose, config_path=config_path))
+    ctx.exit(run(fix=fix, strict=strict, fmt=fmt, verbose=verbose, config_path=config_path))

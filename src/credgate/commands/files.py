@@ -36,7 +36,7 @@ from credgate.engine.finding import Finding
 from credgate.engine.rules import RuleSet
 from credgate.engine.scanner import Scanner
 from credgate.errors import CLEAN, FINDINGS, InternalError, UsageError
-from credgate.report import Stats, safe, warnings
+from credgate.report import Stats, gitignore_fix_command, safe, warnings
 
 # Engine rules whose finding means "this file holds a private key" (the whole key is the match).
 KEY_RULE_PREFIX = "private-key"
@@ -88,7 +88,7 @@ class Verdict:
         if self.pattern and line:
             steps.append(
                 f"Keep it out for good: add `{safe(line)}` to .gitignore "
-                "(`credgate check-gitignore --fix` adds every standard line)"
+                f"(`{gitignore_fix_command()}` adds every standard line)"
             )
         else:
             # Named by content only: no standard pattern covers it, so the key has to move.

@@ -12,12 +12,12 @@ import os
 import sys
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Iterable, Iterator, TextIO
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, TextIO
 
 import click
 
 from credgate import config as config_mod
-from credgate import gitio
+from credgate import gitio, progress
 from credgate.commands import files as files_cmd
 from credgate.commands._common import CHUNK, STREAM_ABOVE, build_scanner, emit, scan_options
 from credgate.commands.scan_range import Range, iter_added_findings, scan_tips
@@ -77,10 +77,28 @@ PARALLEL_MIN_COMMITS = 2000  # below this, starting a second process costs more 
 Added = tuple[int, int, Finding]  # (commit time, rank: larger is older at equal times, finding)
 
 
+# What moves the progress bar while commits are scanned (set by `run` on a terminal only): the
+# bar itself, or in a worker process a counter the parent reads. A global, because the workers
+# are forked with it and the scanning functions' signatures stay as they are.
+_TICK: progress.Bar | _SharedCount | None = None
+
+
+class _SharedCount:
+    """The commits the workers have scanned, in shared memory (the parent draws the bar)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def update(self, n: int = 1, nbytes: int = 0) -> None:
+        if n:
+            with self.value.get_lock():
+                self.value.value += n
+
+
 def _scan_part(args: tuple[Scanner, Range, int, int, int]) -> tuple[list[Added], Stats]:
     """One worker's share of the history (every `stride`-th commit from `offset`) and what it scanned."""
     scanner, rng, max_size, offset, stride = args
-    stats = Stats()
+    stats = progress.counting_stats(_TICK, "commits") if _TICK is not None else Stats()
     order = {sha: offset + i * stride for i, sha in enumerate(rng.commits or ())}
     found: list[Added] = []
     seen: dict[str, int] = {}
@@ -117,8 +135,21 @@ def _added(scanner: Scanner, rng: Range, max_size: int, stats: Stats) -> list[Ad
         for i in range(workers)
     ]
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    with context.Pool(workers) as pool:
-        results = pool.map(_scan_part, parts)
+    global _TICK
+    bar = _TICK if isinstance(_TICK, progress.Bar) else None
+    shared = context.Value("q", 0) if bar is not None else None
+    _TICK = _SharedCount(shared) if shared is not None else None
+    try:
+        with context.Pool(workers) as pool:
+            pending = pool.map_async(_scan_part, parts)
+            while bar is not None and shared is not None and not pending.ready():
+                pending.wait(0.2)
+                bar.update(shared.value - bar.count)
+            results = pending.get()
+            if bar is not None and shared is not None:
+                bar.update(shared.value - bar.count)
+    finally:
+        _TICK = bar
     found: list[Added] = []
     for part_found, part_stats in results:
         found.extend(part_found)
@@ -321,9 +352,17 @@ def run(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
+    global _TICK
     cfg = load_config(config_path)
     stats = Stats()
-    findings = collect(cfg, include_reflog, stats)
+    revs = ALL_REFS + (("--reflog",) if include_reflog else ())
+    bar = progress.Bar("scanning history", "commits", err, total=lambda: len(gitio.rev_list(revs)))
+    _TICK = bar if bar.enabled else None
+    try:
+        with bar:
+            findings = collect(cfg, include_reflog, stats)
+    finally:
+        _TICK = None
     report = Report(
         "commits of all refs",
         findings,
@@ -331,6 +370,7 @@ def run(
         max_size=cfg.max_file_size,
         kind="history",
         credential_files=credential_files(findings, cfg),
+        summarize=True,
     )
     return emit(accept_known(report, cfg), fmt, verbose, out, err or sys.stderr)
 

@@ -1,5 +1,8 @@
 """`credgate install-hooks`: the plain git hooks, for teams without pre-commit.
 
+The pre-commit hook runs the same gate as the pre-commit framework's hooks (secrets, files,
+check-gitignore), every one, and exits with the worst result.
+
 Copies the shipped POSIX-sh hooks into the directory git itself runs hooks from
 in this clone (`git rev-parse --git-path hooks`: `core.hooksPath` from any config
 source). Each installed hook records the Python this credgate runs on, so the
@@ -154,7 +157,8 @@ def run(
         raise UsageError(
             f"{names} exists and is not a credgate hook (another tool's, or yours): left alone",
             "rerun with --force to replace it (the current one is kept as <hook>.credgate-backup.<time>), "
-            "or keep it and add a line that runs `credgate secrets` (pre-commit) or "
+            "or keep it and add lines that run `credgate secrets`, `credgate files` and "
+            "`credgate check-gitignore` (pre-commit; fail if any fails) or "
             '`credgate scan-range --pre-push "$1" "$2"` (pre-push) to it',
         )
     for name in wanted:

@@ -16,7 +16,7 @@ from typing import Iterator, Sequence, TextIO
 import click
 
 from credgate import config as config_mod
-from credgate import gitio
+from credgate import gitio, progress
 from credgate.commands._common import (
     ALLOWED_LARGE,
     apply_baseline,
@@ -28,6 +28,7 @@ from credgate.commands._common import (
     too_large_finding,
 )
 from credgate.engine.finding import Finding
+from credgate.engine.scanner import Scanner
 from credgate.errors import UsageError
 from credgate.report import Report, Stats, safe
 
@@ -82,8 +83,33 @@ def run(
     root = (None if no_git else _repo_root(first)) or first
     cfg = config_mod.find(root, config_path)
     scanner = build_scanner(cfg)
-    stats = Stats()
+    bar = progress.Bar("scanning files", "files", err)
+    stats = progress.counting_stats(bar, "files") if bar.enabled else Stats()
     findings: list[Finding] = []
+    with bar:
+        _scan_paths(paths, no_git, no_ignore, root, cfg, scanner, stats, findings)
+    if stats.files == 0 and not findings and not stats.unreadable:
+        named = ", ".join(safe(p) for p in paths)
+        raise UsageError(
+            f"nothing was scanned in {named}: {_skips(stats, name_them=True) or 'no files there'}",
+            "name a path that holds files; --no-ignore scans ignored files, --no-git walks the directory",
+        )
+    report = Report("files", findings, stats, max_size=cfg.max_file_size, kind="files", summarize=True)
+    in_git = not no_git and root != first
+    report = apply_baseline(report, cfg, root=root, from_cwd=True, work_tree_renames=in_git)
+    return emit(report, fmt, verbose, out, err)
+
+
+def _scan_paths(
+    paths: Sequence[str],
+    no_git: bool,
+    no_ignore: bool,
+    root: str,
+    cfg: config_mod.Config,
+    scanner: Scanner,
+    stats: Stats,
+    findings: list[Finding],
+) -> None:
     for p in paths:
         if os.path.islink(p) and os.path.isdir(p):
             why = "a symlink to a directory, not followed (only the link was read; name its target to scan)"
@@ -104,17 +130,6 @@ def run(
                 findings.append(replace(finding, advisory=ALLOWED_LARGE))
                 continue
             scan_content_into(scanner, content, file, None, True, stats, findings, cfg.max_file_size)
-    if stats.files == 0 and not findings and not stats.unreadable:
-        named = ", ".join(safe(p) for p in paths)
-        raise UsageError(
-            f"nothing was scanned in {named}: {_skips(stats, name_them=True) or 'no files there'}",
-            "name a path that holds files; --no-ignore scans ignored files, --no-git walks the directory",
-        )
-    _say_what_was_skipped(stats, err)
-    report = Report("files", findings, stats, max_size=cfg.max_file_size, kind="files")
-    in_git = not no_git and root != first
-    report = apply_baseline(report, cfg, root=root, from_cwd=True, work_tree_renames=in_git)
-    return emit(report, fmt, verbose, out, err)
 
 
 def _skips(stats: Stats, name_them: bool = False) -> str:
@@ -130,19 +145,6 @@ def _skips(stats: Stats, name_them: bool = False) -> str:
             what += f" ({', '.join(f'{safe(p)}: {why}' for p, why in stats.skipped[:3])}{more})"
         parts.append(what)
     return "; ".join(parts)
-
-
-def _say_what_was_skipped(stats: Stats, err: TextIO) -> None:
-    """A directory scan never leaves files out in silence."""
-    left_out = _skips(stats)
-    if not left_out and not stats.binary:
-        return
-    text = f"credgate: scanned {stats.files} file{'s' * (stats.files != 1)}"
-    if stats.binary:
-        text += f" ({len(stats.binary)} binary: searched for high-confidence tokens only)"
-    if left_out:
-        text += f"; left out: {left_out}"
-    print(text, file=err)
 
 
 @click.command("scan")

@@ -21,7 +21,7 @@ from typing import Iterator, Sequence, TextIO
 import click
 
 from credgate import config as config_mod
-from credgate import gitio, policy
+from credgate import gitio, policy, progress
 from credgate.commands import _trusted
 from credgate.commands._common import (
     STREAM_ABOVE,
@@ -81,6 +81,67 @@ def from_refs(from_ref: str | None, to_ref: str, cwd: str | None = None, remote:
         return Range(to_ref, ("--not", "--remotes"), f"{to_ref} (commits on no remote-tracking branch)")
     _need_commit(from_ref, "--from-ref", cwd)
     return Range(to_ref, (f"^{from_ref}",), f"{from_ref}..{to_ref}")
+
+
+def push_remote(branch: str | None, cwd: str | None = None) -> str | None:
+    """The remote `git push` would send branch to: branch.<b>.pushRemote, remote.pushDefault,
+    branch.<b>.remote, else the only remote or `origin`; None when there is no remote at all."""
+    names = gitio.remote_names(cwd)
+    if not names:
+        return None
+    keys = [f"branch.{branch}.pushRemote", "remote.pushDefault", f"branch.{branch}.remote"] if branch else []
+    for key in keys + ([] if branch else ["remote.pushDefault"]):
+        value = gitio.config_value(key, cwd)
+        if value and value in names:
+            return value
+    if len(names) == 1:
+        return names[0]
+    return "origin" if "origin" in names else None
+
+
+def unpushed(cwd: str | None = None, err: TextIO | None = None) -> Range:
+    """The commits of HEAD that are not pushed yet: not on its upstream, and on no remote-tracking
+    ref of the remote it would push to.
+
+    Fail-closed: with no remote (or a remote never fetched from), nothing is known to be
+    published, so the whole of HEAD's history is scanned, and a line on stderr says so.
+    """
+    err = err or sys.stderr
+    head = gitio.resolve_commit("HEAD", cwd)
+    if head is None:
+        raise UsageError(
+            "no range to scan: this repository has no commit yet", "commit first, or give --from-ref/--to-ref"
+        )
+    ref = gitio.symbolic_ref("HEAD", cwd)
+    branch = ref[len("refs/heads/") :] if ref and ref.startswith("refs/heads/") else None
+    name = branch or f"HEAD ({head[:12]})"
+    exclude: dict[str, str] = {}  # commit -> what it is, for the label
+    upstream = gitio.upstream_commit(branch, cwd) if branch else None
+    if upstream is not None and not upstream[0].startswith("refs/remotes/"):
+        upstream = None  # a local branch as upstream (`branch.<b>.remote = .`) says nothing is pushed
+    if upstream is not None:
+        exclude[upstream[1]] = upstream[0]
+    remote = push_remote(branch, cwd)
+    tracking = gitio.refs_matching(gitio.remote_tracking_patterns(remote, cwd), cwd) if remote else []
+    for tracking_ref, sha in tracking:
+        exclude.setdefault(sha, tracking_ref)
+    if not exclude:
+        why = (
+            "no remote is configured" if remote is None and not gitio.remote_names(cwd)
+            else f"{remote} has no remote-tracking refs here (fetch it to skip what it has)" if remote
+            else "no remote is configured for it (several remotes, none named origin or set as pushRemote)"
+        )  # fmt: skip
+        print(
+            f"credgate: {why}, so nothing of {safe(name)} is known to be pushed: scanning all of it", file=err
+        )
+        return Range(head, (), f"{name} (all of it: nothing is known to be pushed)")
+    # Non-empty exclude: tracking refs come only with a remote, so without one there is an upstream.
+    where = (
+        f"commits {safe(remote)} does not have"
+        if remote
+        else f"not on {safe(upstream[0] if upstream else '')}"
+    )
+    return Range(head, tuple(f"^{sha}" for sha in sorted(exclude)), f"{name} ({where}: not pushed yet)")
 
 
 def from_pre_push(lines: Sequence[str], remote: str, cwd: str | None = None) -> list[Range]:
@@ -488,18 +549,27 @@ def run(
                 # pre-commit pushing a branch whose whole history is new sets no refs,
                 # only the branch: everything the destination remote does not have is new.
                 to_ref = os.environ.get("PRE_COMMIT_LOCAL_BRANCH")
-            if not to_ref:
+            if not to_ref and not from_ref:
+                # `credgate scan-range` alone, or pre-commit's manual stage (which sets no refs):
+                # what this branch has not pushed yet.
+                ranges = [unpushed(err=err)]
+            elif not to_ref:
                 raise UsageError(
-                    "no range to scan",
-                    "give --from-ref A --to-ref B, or --pre-push / --pre-receive from those hooks",
+                    "no range to scan: --from-ref without --to-ref",
+                    "give --to-ref too (e.g. --to-ref HEAD), or neither to scan what is not pushed yet",
                 )
-            ranges = [from_refs(from_ref, to_ref, remote=os.environ.get("PRE_COMMIT_REMOTE_NAME") or None)]
+            else:
+                remote = os.environ.get("PRE_COMMIT_REMOTE_NAME") or None
+                ranges = [from_refs(from_ref, to_ref, remote=remote)]
         jobs.append((_disk_state(cfg), ranges, [None] * len(ranges)))
     all_ranges = [r for _, rs, _ in jobs for r in rs]
     if not all_ranges:
         print("credgate: scanned 0 commits: the push only deletes refs", file=err)
         return CLEAN
-    stats = Stats()
+    # A bar on a terminal for a long range (not piped, not in a quick hook run); the loop below
+    # counts commits into stats, which moves it.
+    bar = progress.Bar("scanning commits", "commits", err, total=lambda: _count(all_ranges))
+    stats = progress.counting_stats(bar, "commits") if bar.enabled else Stats()
     findings: list[Finding] = []
     notes: list[str] = []
     accepted: list[Finding] = []
@@ -539,6 +609,7 @@ def run(
                 if (f.path, f.rule_name) not in seen:
                     seen.add((f.path, f.rule_name))
                     findings.append(f)
+    bar.close()
     first = all_ranges[0]
     base = _base_of(first)
     scope = "commits " + ("being pushed" if pre_push or pre_receive else "in " + first.label)
@@ -547,6 +618,14 @@ def run(
     report.notes.extend(notes)
     report.accepted.extend(accepted)
     return emit(report, fmt, verbose, out, err)
+
+
+def _count(ranges: Sequence[Range]) -> int | None:
+    """How many commits the ranges hold (the bar's total), or None when git cannot say cheaply."""
+    try:
+        return len({sha for r in ranges for sha in (r.commits or gitio.rev_list(r.revs))})
+    except gitio.GitCommandError:
+        return None
 
 
 def _base_of(rng: Range) -> str:
