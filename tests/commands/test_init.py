@@ -87,7 +87,7 @@ def test_a_second_run_changes_nothing_and_says_so(repo: Repo, on_path: str) -> N
 def test_the_local_hooks_match_the_published_hook_manifest() -> None:
     published = {h["id"]: h for h in yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text())}
     local = yaml.safe_load("hooks:\n" + init.LOCAL_HOOKS)["hooks"]
-    assert [h["id"] for h in local] == list(init.HOOK_IDS) and set(init.HOOK_IDS) == set(published)
+    assert [h["id"] for h in local] == list(init.WRITTEN_IDS) and set(init.WRITTEN_IDS) == set(published)
     for hook in local:
         want = published[hook["id"]]
         entry = want["entry"] + "".join(f" {a}" for a in want.get("args", []))
@@ -115,7 +115,7 @@ def test_an_existing_config_is_merged_and_still_parses_to_the_old_one_plus_the_h
     assert new.startswith(original)
     doc = yaml.safe_load(new)
     assert doc["default_stages"] == ["pre-commit"] and len(doc["repos"]) == 2
-    assert [h["id"] for h in doc["repos"][1]["hooks"]] == list(init.HOOK_IDS)
+    assert [h["id"] for h in doc["repos"][1]["hooks"]] == list(init.WRITTEN_IDS)
 
 
 @pytest.mark.parametrize(
@@ -143,7 +143,7 @@ def test_pinned_to_a_commit_and_a_rev_that_is_not_a_commit_is_refused(repo: Repo
     rc, text = run_init(repo_url=URL, rev=SHA, hooks="none")
     assert rc == 0, text
     doc = yaml.safe_load((repo.path / ".pre-commit-config.yaml").read_text())
-    assert doc["repos"] == [{"repo": URL, "rev": SHA, "hooks": [{"id": h} for h in init.HOOK_IDS]}]
+    assert doc["repos"] == [{"repo": URL, "rev": SHA, "hooks": [{"id": h} for h in init.WRITTEN_IDS]}]
     os.unlink(repo.path / ".pre-commit-config.yaml")
     for args in (["--repo", URL, "--rev", "v0.1.0"], ["--repo", URL]):
         with pytest.raises(SystemExit) as exc:

@@ -43,7 +43,9 @@ from credgate.report import safe
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 GITHUB_WORKFLOW = ".github/workflows/credgate.yml"
 GITLAB_CI = ".gitlab-ci.yml"
-HOOK_IDS = ("credgate-secrets", "credgate-files", "credgate-gitignore", "credgate-range")
+HOOK_IDS = ("credgate-secrets", "credgate-files", "credgate-gitignore", "credgate-range")  # the gate
+# Written with the gate: the manual-stage fix that `credgate-gitignore` names to a pre-commit user.
+WRITTEN_IDS = (*HOOK_IDS, "credgate-gitignore-fix")
 _SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 
 # The hooks of .pre-commit-hooks.yaml as `repo: local` hooks that run the installed credgate (a test
@@ -75,6 +77,13 @@ LOCAL_HOOKS = """\
         pass_filenames: false
         always_run: true
         stages: [pre-push, manual]
+      - id: credgate-gitignore-fix
+        name: credgate check-gitignore --fix (add the missing lines to .gitignore)
+        entry: credgate check-gitignore --fix
+        language: system
+        pass_filenames: false
+        always_run: true
+        stages: [manual]
 """
 
 
@@ -203,7 +212,7 @@ def precommit_block(source: Source, indent: str = "  ") -> str:
     """One `repos:` item with the four hooks, its `- ` at `indent`."""
     pad = indent + "  "
     if source.pinned:
-        hooks = "".join(f"{pad}  - id: {h}\n" for h in HOOK_IDS)
+        hooks = "".join(f"{pad}  - id: {h}\n" for h in WRITTEN_IDS)
         return f"{indent}- repo: {source.url}\n{pad}rev: {source.rev}\n{pad}hooks:\n{hooks}"
     body = "".join(pad + "  " + line[6:] + "\n" if line else "" for line in LOCAL_HOOKS.splitlines())
     return (
@@ -256,7 +265,7 @@ def write_precommit_config(root: str, source: Source, o: Outcome) -> None:
         and isinstance(new, dict)
         and {k: v for k, v in new.items() if k != "repos"} == {k: v for k, v in doc.items() if k != "repos"}
         and new.get("repos", [])[:-1] == doc["repos"]
-        and _hook_ids({"repos": new["repos"][-1:]}) == set(HOOK_IDS)
+        and _hook_ids({"repos": new["repos"][-1:]}) == set(WRITTEN_IDS)
     )
     if not ok:
         o.refuse(
