@@ -18,6 +18,7 @@ import click
 
 from credgate import config as config_mod
 from credgate import gitio
+from credgate.commands import _range_files
 from credgate.commands import files as files_cmd
 from credgate.commands._common import build_scanner, emit, scan_options
 from credgate.commands.scan_range import Range, iter_added_findings, scan_tips
@@ -51,9 +52,16 @@ def present_at_head(secrets: list[Introduced], max_size: int, cwd: str | None = 
                 wanted.setdefault(sha, []).append((i, path))
     still: dict[int, list[str]] = {}
     shas = list(wanted)
+    from credgate.engine import credfiles
+
     for sha, blob in zip(shas, gitio.read_blobs(shas, max_size, cwd)):
         for i, path in wanted[sha]:
-            if blob.data is None or secrets[i].finding.secret in blob.data:
+            f = secrets[i].finding
+            # A detector's finding (a keystore, a DER key) carries a digest of the file, not its bytes.
+            whole = f.rule_id in credfiles.DETECTORS and blob.data is not None
+            if blob.data is None or (
+                credfiles.content_id(blob.data) == f.secret if whole else f.secret in blob.data
+            ):
                 still.setdefault(i, []).append(path)  # too large to check: assume it is still there
     return still
 
@@ -204,6 +212,10 @@ def credential_file(path: str, classifier: files_cmd.Classifier, rule_ids: set[s
     (`*.pem`, `.npmrc`) counts when what was found in it is a private key. Docs, source, rule files and
     tests are not: there the value is replaced and the file keeps its history.
     """
+    from credgate.engine.credfiles import DETECTORS
+
+    if any(r in DETECTORS for r in rule_ids or ()):
+        return True  # a keystore, DER key or state file found by its structure: the whole file is the finding
     hit = classifier.by_name(_matchable(path))
     if hit is None:
         return False
@@ -304,15 +316,22 @@ def run(
     cfg = load_config(config_path)
     stats = Stats()
     findings = collect(cfg, include_reflog, stats)
+    # Credential files by name (.env.production, id_rsa): the whole file leaves history, token or not.
+    refs = ALL_REFS + (("--reflog",) if include_reflog else ())
+    named = _range_files.history_credential_files(cfg, refs, _root_or_none())
     report = Report(
         "commits of all refs",
         findings,
         stats,
         max_size=cfg.max_file_size,
         kind="history",
-        credential_files=credential_files(findings, cfg),
+        credential_files=credential_files(findings, cfg) | {f.path for f in named},
     )
-    return emit(accept_known(report, cfg), fmt, verbose, out, err or sys.stderr)
+    report = accept_known(report, cfg)
+    # A file a secret was found in is named already (and accepted with it, if the baseline accepts it).
+    covered = {p for f in findings for p in _paths(f)}
+    report.findings.extend(f for f in named if f.path not in covered)
+    return emit(report, fmt, verbose, out, err or sys.stderr)
 
 
 def accept_known(report: Report, cfg: config_mod.Config) -> Report:

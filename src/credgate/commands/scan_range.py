@@ -22,7 +22,7 @@ import click
 
 from credgate import config as config_mod
 from credgate import gitio, policy
-from credgate.commands import _trusted
+from credgate.commands import _range_files, _trusted
 from credgate.commands._common import (
     BlobScan,
     added_findings,
@@ -503,6 +503,8 @@ def run(
         scanner = _trusted.scanner_for(state) if state.rev is not None else build_scanner(state.cfg)
         try:
             found = scan_ranges(scanner, ranges, state.cfg.max_file_size, stats)
+            # `--no-verify` skips the files hook: a commit that writes .env.production or id_rsa blocks here.
+            named = _range_files.added_credential_files([(r.revs, r.commits) for r in ranges], state.cfg)
         except gitio.GitCommandError as exc:
             raise InternalError(
                 f"could not read the commits of {', '.join(r.label for r in ranges)}: {exc.message}",
@@ -526,6 +528,7 @@ def run(
         notes.extend(part.notes)
         accepted.extend(part.accepted)
         findings.extend(part.findings)
+        findings.extend(named)  # as the files gate: protect/unprotect decide, not the baseline
         seen: set[tuple[str, str]] = set()
         for rng, compare in zip(ranges, compares):
             if compare is None:
