@@ -343,7 +343,7 @@ def test_history_and_remediate_treat_a_keystore_found_by_content_as_a_whole_file
     assert "--invert-paths --path assets/cert.bin" in out.getvalue()
 
 
-def test_an_edit_of_a_file_the_remote_has_passes_and_a_rename_into_a_credential_name_blocks(
+def test_edits_and_renames_of_a_file_the_remote_has_pass_and_a_rename_into_a_credential_name_blocks(
     repo: Repo,
 ) -> None:
     repo.stage(".env.production", "DB_HOST=db.internal\n")  # tracked before the gate existed
@@ -353,6 +353,9 @@ def test_an_edit_of_a_file_the_remote_has_passes_and_a_rename_into_a_credential_
     repo.stage(".env.production", "DB_HOST=db2.internal\n")
     repo.commit("edit it")
     assert range_json(base) == (0, [])  # its content is judged; the files hook blocks the edit locally
+    repo.git("mv", ".env.production", ".env.prod")  # one credential name to another: nothing new
+    repo.commit("rename it")
+    assert range_json(base) == (0, [])
     repo.git("mv", "settings.txt", ".env.staging")
     repo.commit("rename into place")
     rc, found = range_json(base)

@@ -135,3 +135,41 @@ def test_a_detector_rule_file_is_validated(tmp_path: Path) -> None:
         "example #1 is not found by the rule",
         "negative example #1 is matched by the rule",
     ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "rule"),
+    [
+        ("pkcs12", "pkcs12-keystore"),
+        ("jks", "java-keystore"),
+        ("der-rsa", "der-private-key"),
+        ("der-ed25519", "der-private-key"),
+    ],
+)
+def test_a_keystore_or_key_in_base64_is_found_as_a_value_or_wrapped_file(kind: str, rule: str) -> None:
+    import base64
+    import textwrap
+
+    encoded = base64.b64encode(sample(kind)).decode()
+    wrapped = "\n".join(textwrap.wrap(encoded, 76))  # what `base64 release.jks > release.b64` writes
+    block = wrapped.replace("\n", "\n    ")
+    texts = {
+        "ci/vars.env": f"SIGNING_STORE_B64={encoded}\n",
+        "release.b64": wrapped + "\n",
+        "ci.yml": f"signing:\n  store: |\n    {block}\nnext: 1\n",
+    }
+    for path, text in texts.items():
+        found = [(f.rule_id, f.line, f.blocking) for f in scanner().scan(text.encode(), path).findings]
+        line = 3 if path == "ci.yml" else 1
+        assert (rule, line, True) in found and len([f for f in found if f[0] == rule]) == 1, (path, found)
+
+
+def test_a_pem_body_or_a_certificate_in_base64_is_not_a_detector_finding() -> None:
+    import base64
+    import textwrap
+
+    body = "\n".join(textwrap.wrap(base64.b64encode(sample("der-pkcs8")).decode(), 64))
+    pem = f"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"
+    assert [f.rule_id for f in scanner().scan(pem.encode(), "k.txt").findings] == ["private-key-pem"]
+    cert = base64.b64encode(sample("der-certificate")).decode()
+    assert scanner().scan(f"CERT={cert}\n".encode(), "x.txt").findings == []

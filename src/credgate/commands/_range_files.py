@@ -96,7 +96,7 @@ def added_credential_files(
                 continue
             seen.add(sha)
             classifier.commit = sha
-            for raw, mode, _blob in added:
+            for raw, mode, renamed_from in added:
                 if mode == "160000":
                     continue  # a submodule is another repository
                 path = os.fsdecode(raw)
@@ -105,10 +105,17 @@ def added_credential_files(
                 hit = classifier.by_name(_matchable(path))
                 if hit is None or hit.by_content:
                     continue  # the content rules judge these (private keys, keystores, .npmrc tokens)
+                if renamed_from is not None and _named(classifier, os.fsdecode(renamed_from)):
+                    continue  # moved from one credential name to another: it adds no file the remote lacks
                 verdict = files_cmd.Verdict(path, hit.kind, "name", hit.why, hit.pattern, status="A")
                 # git log is newest first: a later sighting is an older commit.
                 oldest[path] = _finding(verdict, sha)
     return sorted(oldest.values(), key=lambda f: f.path)
+
+
+def _named(classifier: files_cmd.Classifier, path: str) -> bool:
+    hit = classifier.by_name(_matchable(path))
+    return hit is not None and not hit.by_content
 
 
 def _finding(v: files_cmd.Verdict, commit: str) -> Finding:

@@ -328,9 +328,22 @@ def run(
         credential_files=credential_files(findings, cfg) | {f.path for f in named},
     )
     report = accept_known(report, cfg)
-    # A file a secret was found in is named already (and accepted with it, if the baseline accepts it).
+    # A file a secret was found in is named already (and accepted with it, if the baseline accepts it),
+    # under every name it was renamed to since.
     covered = {p for f in findings for p in _paths(f)}
-    report.findings.extend(f for f in named if f.path not in covered)
+    left = [f for f in named if f.path not in covered]
+    if left and covered:
+        moves: dict[str, list[str]] = {}
+        for old, new in gitio.renames_in(refs, cwd=_root_or_none()):
+            moves.setdefault(old, []).append(new)
+        todo = list(covered)
+        while todo:
+            for new in moves.get(todo.pop(), []):
+                if new not in covered:
+                    covered.add(new)
+                    todo.append(new)
+        left = [f for f in left if f.path not in covered]
+    report.findings.extend(left)
     return emit(report, fmt, verbose, out, err or sys.stderr)
 
 

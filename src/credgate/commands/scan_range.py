@@ -528,7 +528,10 @@ def run(
         notes.extend(part.notes)
         accepted.extend(part.accepted)
         findings.extend(part.findings)
-        findings.extend(named)  # as the files gate: protect/unprotect decide, not the baseline
+        # As the files gate judges them: protect/unprotect decide. A file whose content the baseline
+        # accepted here was reviewed with that content, so it is not reported again by its name.
+        reviewed = {f.path for f in part.accepted}
+        findings.extend(f for f in named if f.path not in reviewed)
         seen: set[tuple[str, str]] = set()
         for rng, compare in zip(ranges, compares):
             if compare is None:

@@ -16,7 +16,7 @@ nothing of the key when redacted.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 if TYPE_CHECKING:
     from credgate.engine.rules import Rule
@@ -218,49 +218,120 @@ def content_id(data: bytes) -> bytes:
     return hashlib.sha256(data).hexdigest()[:32].encode()
 
 
+# Base64 of a binary credential file pasted as a value or committed as `keystore.b64` (`base64 release.jks`,
+# an Android signing key in CI variables): the DER SEQUENCE headers of keys and PKCS#12 stores
+# (`MII`, `MIG`, `MIH`; `MHc` for a P-256 SEC1 key, `MC4C` for an Ed25519 one) and the JKS / JCEKS magic.
+# Lines may be wrapped, as base64(1) wraps them at 76 columns.
+_B64_PREFIXES = (b"MII", b"MIG", b"MIH", b"MHc", b"MC4C", b"/u3+7Q", b"zs7Ozg")
+_B64_RUN = (
+    rb"(?:MII|MIG|MIH|MHc|MC4C|/u3\+7Q|zs7Ozg)[A-Za-z0-9+/]{40,}(?:\r?\n[ \t]*[A-Za-z0-9+/]{4,})*={0,2}"
+)
+_B64_DETECTORS = frozenset({"der-private-key", "pkcs12-keystore", "java-keystore"})
+_pattern: Any = None
+
+
+def _encoded_files(data: bytes) -> list[tuple[int, int, list[bytes]]]:
+    """(start, end, what it may decode to) of each base64 run that may hold a key or keystore, PEM
+    bodies aside (the PEM rules read those). Linear: one RE2 pass, each run decoded at most twice."""
+    global _pattern
+    if not any(p in data for p in _B64_PREFIXES):
+        return []
+    if _pattern is None:
+        from credgate.engine import linear
+
+        _pattern = linear.compile(_B64_RUN)
+    import base64
+    import binascii
+
+    out = []
+    for m in _pattern.finditer(data):
+        if b"-----" in data[max(0, m.start() - 200) : m.start()]:
+            continue  # a PEM block's body
+        lines = m.group(0).split()
+        # A word on the next line (`next: 1` under a YAML block) joins the run: try without it too.
+        options = []
+        for kept in (lines, lines[:-1]) if len(lines) > 1 else (lines,):
+            body = b"".join(kept)
+            try:
+                options.append(base64.b64decode(body + b"=" * (-len(body) % 4)))
+            except (binascii.Error, ValueError):
+                continue
+        out.append((m.start(), m.end(), options))
+    return out
+
+
 def scan_into(
     result: ScanResult, data: bytes, path: str, rules: Sequence[Rule], notices: str, include_hidden: bool
 ) -> None:
-    """Add a finding to result for each detector rule whose structure data has (the whole file).
+    """Add a finding to result for each detector rule whose structure data has: the whole file, or
+    for keys and keystores a base64 run that decodes to one (reported at the run).
 
     A match in a test path follows the rule's `in_tests`, as regex rules do: "notice" reports it
     without blocking (or blocks, or hides it, by `notices`), "skip" leaves it out.
     """
-    from credgate.engine.filters import Candidate, is_in_test_file, is_test_vector
-    from credgate.engine.finding import Finding
-
+    encoded: list[tuple[int, int, list[bytes]]] | None = None
     for rule in rules:
         if not (rule.visible or include_hidden) or not rule.applies_to(path) or rule.detector is None:
             continue
         what = DETECTORS[rule.detector](data)
-        if what is None:
+        if what is not None:
+            _report(result, rule, path, data, what, (1, data.count(b"\n") + 1, 0), notices)
             continue
-        ident = content_id(data)
-        probe = Candidate(rule=rule, secret=ident, line=b"", prev_line=b"", path=path)
-        advisory = ""
-        if is_test_vector(probe):  # `in_tests = "skip"`
-            result.suppressed.append((rule.id, 1, "test-vector"))
+        if rule.detector not in _B64_DETECTORS:
             continue
-        if is_in_test_file(probe):
-            if notices == "hide":
-                result.suppressed.append((rule.id, 1, "in-test-file"))
-                continue
-            advisory = "in-test-file" if notices == "report" else ""
-        result.findings.append(
-            Finding(
-                rule_id=rule.id,
-                rule_name=rule.name,
-                severity=rule.severity,
-                confidence="low" if advisory else rule.confidence,
-                path=path,
-                line=1,
-                col=1,
-                # The whole file is the finding: any line a change adds to it touches it.
-                end_line=data.count(b"\n") + 1,
-                hint=rule.hint,
-                url=rule.url,
-                secret=ident,
-                note=f"{what}, recognised by its content (its secret is shown as a digest of the file)",
-                advisory=advisory,
-            )
+        if encoded is None:
+            encoded = _encoded_files(data)
+        for start, end, options in encoded:
+            for raw in options:
+                what = DETECTORS[rule.detector](raw)
+                if what is not None:
+                    line = data.count(b"\n", 0, start) + 1
+                    where = (line, line + data.count(b"\n", start, end), start)
+                    _report(result, rule, path, raw, f"{what} in base64", where, notices)
+                    break
+
+
+def _report(
+    result: ScanResult,
+    rule: Rule,
+    path: str,
+    data: bytes,
+    what: str,
+    where: tuple[int, int, int],
+    notices: str,
+) -> None:
+    """One detector finding; where: (line, end line, offset). The whole file (or run) is the match, so
+    any line a change adds to it touches it."""
+    from credgate.engine.filters import Candidate, is_in_test_file, is_test_vector
+    from credgate.engine.finding import Finding
+
+    line, end_line, offset = where
+    ident = content_id(data)
+    probe = Candidate(rule=rule, secret=ident, line=b"", prev_line=b"", path=path)
+    advisory = ""
+    if is_test_vector(probe):  # `in_tests = "skip"`
+        result.suppressed.append((rule.id, line, "test-vector"))
+        return
+    if is_in_test_file(probe):
+        if notices == "hide":
+            result.suppressed.append((rule.id, line, "in-test-file"))
+            return
+        advisory = "in-test-file" if notices == "report" else ""
+    result.findings.append(
+        Finding(
+            rule_id=rule.id,
+            rule_name=rule.name,
+            severity=rule.severity,
+            confidence="low" if advisory else rule.confidence,
+            path=path,
+            line=line,
+            col=1,
+            end_line=end_line,
+            hint=rule.hint,
+            url=rule.url,
+            secret=ident,
+            offset=offset,
+            note=f"{what}, recognised by its content (its secret is shown as a digest of it)",
+            advisory=advisory,
         )
+    )
