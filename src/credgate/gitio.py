@@ -1492,3 +1492,13 @@ def commit_additions(
             continue
         first, rest = parts[0], parts[1:]
         yield sha, [(p, mode, old) for p, (mode, old) in first.items() if all(p in other for other in rest)]
+
+
+def peeled_tree(rev: str, cwd: str | None = None) -> str | None:
+    """The tree a ref or tag ends at when it names a tree rather than a commit (`git tag t <tree>`); None
+    for a commit, a blob or a missing object."""
+    peeled = run("rev-parse", "--verify", "-q", f"{rev}^{{}}", cwd=cwd, check=False).strip()
+    if not peeled:
+        return None
+    kind = run("cat-file", "-t", peeled.decode("ascii"), cwd=cwd, check=False).strip()
+    return peeled.decode("ascii") if kind == b"tree" else None

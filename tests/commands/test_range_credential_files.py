@@ -360,3 +360,22 @@ def test_edits_and_renames_of_a_file_the_remote_has_pass_and_a_rename_into_a_cre
     repo.commit("rename into place")
     rc, found = range_json(base)
     assert rc == 1 and blocking(found) == [(".env.staging", "credential-file", head(repo))]
+
+
+def test_a_tag_of_a_tree_holding_a_credential_file_is_rejected(
+    repo: Repo, remote: Path, tmp_path: Path
+) -> None:
+    repo.stage("deploy/.env.production", "DB_HOST=db.internal\n")  # no token: only the name tells
+    tree = repo.git("write-tree").strip()
+    repo.git("reset", "-q")
+    repo.git("tag", "-a", "-m", "a snapshot", "snapshot", tree)
+    rejected = push(repo, tmp_path, "--no-verify", "origin", "snapshot")
+    assert rejected.returncode != 0
+    assert "deploy/.env.production" in rejected.stderr and f"in tree {tree[:12]}" in rejected.stderr
+    assert (
+        "refs/tags/snapshot"
+        not in subprocess.run(["git", "for-each-ref"], cwd=remote, capture_output=True, text=True).stdout
+    )
+    # A tree of ordinary files passes.
+    repo.git("tag", "clean", repo.git("rev-parse", "HEAD^{tree}").strip())
+    assert push(repo, tmp_path, "--no-verify", "origin", "clean").returncode == 0

@@ -113,6 +113,31 @@ def added_credential_files(
     return sorted(oldest.values(), key=lambda f: f.path)
 
 
+def tree_tip_credential_files(
+    tips: Sequence[tuple[str, str]], cfg: config_mod.Config, cwd: str | None = None
+) -> list[Finding]:
+    """Credential files by name in a tree pushed as a tip (a tag of a tree): git log sees no commit
+    there, and the server would serve every file in it. `tips`: (object name, what to call it)."""
+    classifier = _CommitClassifier(cfg, cwd)
+    found = []
+    for tip, name in tips:
+        tree = gitio.peeled_tree(tip, cwd)
+        if tree is None:
+            continue
+        classifier.commit = tree  # pyvenv.cfg is read from the tree itself
+        for mode, _sha, raw in gitio.tree_blobs(tree, cwd):
+            path = os.fsdecode(raw)
+            if mode == "160000" or cfg.is_excluded(path):
+                continue
+            hit = classifier.by_name(_matchable(path))
+            if hit is None or hit.by_content:
+                continue
+            f = _finding(files_cmd.Verdict(path, hit.kind, "name", hit.why, hit.pattern), "")
+            where = f"in tree {tree[:12]} pushed as {name}"
+            found.append(replace(f, note=f"{f.note}; {where}" if f.note else where))
+    return found
+
+
 def _named(classifier: files_cmd.Classifier, path: str) -> bool:
     hit = classifier.by_name(_matchable(path))
     return hit is not None and not hit.by_content

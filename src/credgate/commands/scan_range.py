@@ -505,6 +505,8 @@ def run(
             found = scan_ranges(scanner, ranges, state.cfg.max_file_size, stats)
             # `--no-verify` skips the files hook: a commit that writes .env.production or id_rsa blocks here.
             named = _range_files.added_credential_files([(r.revs, r.commits) for r in ranges], state.cfg)
+            tips = [(r.tip, _tip_name(r)) for r in ranges]
+            named += _range_files.tree_tip_credential_files(tips, state.cfg)
         except gitio.GitCommandError as exc:
             raise InternalError(
                 f"could not read the commits of {', '.join(r.label for r in ranges)}: {exc.message}",
