@@ -222,7 +222,6 @@ def content_id(data: bytes) -> bytes:
 # an Android signing key in CI variables): the DER SEQUENCE headers of keys and PKCS#12 stores
 # (`MII`, `MIG`, `MIH`; `MHc` for a P-256 SEC1 key, `MC4C` for an Ed25519 one) and the JKS / JCEKS magic.
 # Lines may be wrapped, as base64(1) wraps them at 76 columns.
-_B64_PREFIXES = (b"MII", b"MIG", b"MIH", b"MHc", b"MC4C", b"/u3+7Q", b"zs7Ozg")
 _B64_RUN = (
     rb"(?:MII|MIG|MIH|MHc|MC4C|/u3\+7Q|zs7Ozg)[A-Za-z0-9+/]{40,}(?:\r?\n[ \t]*[A-Za-z0-9+/]{4,})*={0,2}"
 )
@@ -232,10 +231,9 @@ _pattern: Any = None
 
 def _encoded_files(data: bytes) -> list[tuple[int, int, list[bytes]]]:
     """(start, end, what it may decode to) of each base64 run that may hold a key or keystore, PEM
-    bodies aside (the PEM rules read those). Linear: one RE2 pass, each run decoded at most twice."""
+    bodies aside (the PEM rules read those). Linear: one RE2 pass (faster than a substring prefilter for
+    each prefix), each run decoded at most twice."""
     global _pattern
-    if not any(p in data for p in _B64_PREFIXES):
-        return []
     if _pattern is None:
         from credgate.engine import linear
 
