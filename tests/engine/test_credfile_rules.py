@@ -173,3 +173,22 @@ def test_a_pem_body_or_a_certificate_in_base64_is_not_a_detector_finding() -> No
     assert [f.rule_id for f in scanner().scan(pem.encode(), "k.txt").findings] == ["private-key-pem"]
     cert = base64.b64encode(sample("der-certificate")).decode()
     assert scanner().scan(f"CERT={cert}\n".encode(), "x.txt").findings == []
+
+
+def test_many_base64_keystores_in_one_file_cost_linear_time() -> None:
+    import base64
+    import time
+
+    one = b"K: " + base64.b64encode(b"\xfe\xed\xfe\xed\0\0\0\x02" + b"\x01" * 40) + b"\n-\n"
+    s = scanner()
+
+    def timed(n: int) -> float:
+        start = time.perf_counter()
+        found = s.scan(one * n, "x.txt").findings
+        assert len(found) == n  # each one is reported, at its own line
+        assert found[-1].line == 2 * n - 1
+        return time.perf_counter() - start
+
+    timed(200)
+    small, large = timed(2000), timed(8000)
+    assert large < 8 * small + 0.5  # 4x the input: about 4x the time, never 16x

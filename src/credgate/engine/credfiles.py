@@ -229,8 +229,8 @@ _B64_DETECTORS = frozenset({"der-private-key", "pkcs12-keystore", "java-keystore
 _pattern: Any = None
 
 
-def _encoded_files(data: bytes) -> list[tuple[int, int, list[bytes]]]:
-    """(start, end, what it may decode to) of each base64 run that may hold a key or keystore, PEM
+def _encoded_files(data: bytes) -> list[tuple[int, int, int, list[bytes]]]:
+    """(line, end line, offset, what it may decode to) of each base64 run that may hold a key or keystore, PEM
     bodies aside (the PEM rules read those). Linear: one RE2 pass (faster than a substring prefilter for
     each prefix), each run decoded at most twice."""
     global _pattern
@@ -242,9 +242,12 @@ def _encoded_files(data: bytes) -> list[tuple[int, int, list[bytes]]]:
     import binascii
 
     out = []
+    line, counted = 1, 0  # lines counted up to `counted`, incrementally: linear however many runs match
     for m in _pattern.finditer(data):
         if b"-----" in data[max(0, m.start() - 200) : m.start()]:
             continue  # a PEM block's body
+        line += data.count(b"\n", counted, m.start())
+        counted = m.start()
         lines = m.group(0).split()
         # A word on the next line (`next: 1` under a YAML block) joins the run: try without it too.
         options = []
@@ -254,7 +257,7 @@ def _encoded_files(data: bytes) -> list[tuple[int, int, list[bytes]]]:
                 options.append(base64.b64decode(body + b"=" * (-len(body) % 4)))
             except (binascii.Error, ValueError):
                 continue
-        out.append((m.start(), m.end(), options))
+        out.append((line, line + data.count(b"\n", m.start(), m.end()), m.start(), options))
     return out
 
 
@@ -267,7 +270,7 @@ def scan_into(
     A match in a test path follows the rule's `in_tests`, as regex rules do: "notice" reports it
     without blocking (or blocks, or hides it, by `notices`), "skip" leaves it out.
     """
-    encoded: list[tuple[int, int, list[bytes]]] | None = None
+    encoded: list[tuple[int, int, int, list[bytes]]] | None = None
     for rule in rules:
         if not (rule.visible or include_hidden) or not rule.applies_to(path) or rule.detector is None:
             continue
@@ -279,13 +282,11 @@ def scan_into(
             continue
         if encoded is None:
             encoded = _encoded_files(data)
-        for start, end, options in encoded:
+        for line, end_line, start, options in encoded:
             for raw in options:
                 what = DETECTORS[rule.detector](raw)
                 if what is not None:
-                    line = data.count(b"\n", 0, start) + 1
-                    where = (line, line + data.count(b"\n", start, end), start)
-                    _report(result, rule, path, raw, f"{what} in base64", where, notices)
+                    _report(result, rule, path, raw, f"{what} in base64", (line, end_line, start), notices)
                     break
 
 
