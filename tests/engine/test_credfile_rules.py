@@ -192,3 +192,13 @@ def test_many_base64_keystores_in_one_file_cost_linear_time() -> None:
     timed(200)
     small, large = timed(2000), timed(8000)
     assert large < 8 * small + 0.5  # 4x the input: about 4x the time, never 16x
+
+
+def test_a_rule_cannot_pair_with_a_detector_rule(tmp_path: Path) -> None:
+    p = tmp_path / "custom.toml"
+    p.write_text(
+        '[[rule]]\nid = "x"\nname = "x"\nkeywords = ["k"]\nregex = "k(?P<secret>[0-9]{8})"\nhint = "h"\n'
+        'near = { rule = "java-keystore", lines = 2 }\n'
+    )
+    with pytest.raises(RuleError, match="is a detector rule"):
+        RuleSet([*rules.load().rules, *load_file(str(p))])

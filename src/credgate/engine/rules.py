@@ -134,6 +134,11 @@ class RuleSet:
                 raise RuleError(
                     f"{rule.origin}: rule {rule.id}: near.rule {rule.near.rule!r} is not a rule id"
                 )
+            if rule.near and self.by_id[rule.near.rule].detector is not None:
+                raise RuleError(
+                    f"{rule.origin}: rule {rule.id}: near.rule {rule.near.rule!r} is a detector rule, "
+                    "which matches whole files, not text near a match"
+                )
         # Rules matched by structure, not by keyword and regex (they have neither): run on every file.
         self.detectors = [rule for rule in self.rules if rule.detector is not None]
         self._by_keyword: dict[bytes, list[Rule]] = {}
