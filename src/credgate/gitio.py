@@ -1759,3 +1759,67 @@ def upstream_commit(branch: str, cwd: str | None = None) -> tuple[str, str] | No
         return None
     sha = resolve_commit(name, cwd)
     return (name, sha) if sha else None
+
+
+def commit_additions(
+    revs: Sequence[str], commits: Sequence[str] | None = None, cwd: str | None = None
+) -> Iterator[tuple[str, list[tuple[bytes, str, bytes | None]]]]:
+    """(commit, [(path, mode, renamed from)]) for each commit in revs, newest first: the files it adds.
+
+    A file is added when no parent has its path (a root commit adds all of its files), so a merge
+    adds only what it creates itself, not what it takes from one side. A rename adds its new path
+    and says where from (git's rename detection, against each parent); edits and deletions add
+    nothing. Paths only, no patches: one `git log --raw -z` with a section per parent
+    (`--diff-merges=separate`).
+    """
+    selection = ["--no-walk=unsorted", "--stdin"] if commits is not None else list(revs)
+    data = "".join(f"{c}\n" for c in commits).encode() if commits is not None else None
+    out = run(
+        "log", "--format=%x01%H %P", "--raw", "-z", "--no-abbrev", "--find-renames", "--diff-merges=separate",
+        "--no-color", "--no-ext-diff", "--ignore-submodules=none", *_LOG_PINNED, *selection, "--",
+        cwd=cwd, input=data,
+    )  # fmt: skip
+    order: list[str] = []
+    parents: dict[str, int] = {}
+    sections: dict[str, list[dict[bytes, tuple[str, bytes | None]]]] = {}
+    tokens = out.split(b"\0")
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i].lstrip(b"\n")
+        i += 1
+        if tok.startswith(b"\x01"):
+            sha, *ps = tok[1:].decode("ascii").split()
+            if sha not in sections:
+                order.append(sha)
+                sections[sha] = []
+                parents[sha] = len(ps)
+            sections[sha].append({})
+            continue
+        if not tok.startswith(b":") or not order or i >= len(tokens):
+            continue
+        meta = tok[1:].decode("ascii").split(" ")
+        status = meta[4][:1]
+        path, old = tokens[i], None
+        i += 1
+        if status in ("R", "C") and i < len(tokens):
+            old, path = path, tokens[i]
+            i += 1
+        if status in ("A", "R", "C"):
+            sections[order[-1]][-1][path] = (meta[1], old)
+    for sha in order:
+        parts = sections[sha]
+        if len(parts) < max(parents[sha], 1):
+            yield sha, []  # identical to a parent: the merge takes that side whole and adds nothing
+            continue
+        first, rest = parts[0], parts[1:]
+        yield sha, [(p, mode, old) for p, (mode, old) in first.items() if all(p in other for other in rest)]
+
+
+def peeled_tree(rev: str, cwd: str | None = None) -> str | None:
+    """The tree a ref or tag ends at when it names a tree rather than a commit (`git tag t <tree>`); None
+    for a commit, a blob or a missing object."""
+    peeled = run("rev-parse", "--verify", "-q", f"{rev}^{{}}", cwd=cwd, check=False).strip()
+    if not peeled:
+        return None
+    kind = run("cat-file", "-t", peeled.decode("ascii"), cwd=cwd, check=False).strip()
+    return peeled.decode("ascii") if kind == b"tree" else None

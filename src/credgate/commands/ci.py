@@ -18,7 +18,7 @@ import click
 
 from credgate import config as config_mod
 from credgate import gitio
-from credgate.commands import _trusted
+from credgate.commands import _range_files, _trusted
 from credgate.commands._common import apply_baseline, build_scanner, emit, scan_options
 from credgate.commands.scan_range import Range, scan_ranges
 from credgate.errors import CLEAN, InternalError, UsageError
@@ -335,6 +335,10 @@ def run(
         report = apply_baseline(report, cfg, tip=rng.tip)
     else:
         report = _trusted.apply_baseline(report, state, rng.tip)
+    if rng.commits != ():  # commits that add a credential file (.env.production, id_rsa), as `files` judges
+        reviewed = {f.path for f in report.accepted}  # content the base's baseline accepts, file and all
+        named = _range_files.added_credential_files([(rng.revs, rng.commits)], cfg)
+        report.findings.extend(f for f in named if f.path not in reviewed)
     if outside_cfg is None and p.compare_rev is not None:
         old = _trusted.start_state(p.compare_rev, state)
         report.findings.extend(_trusted.change_findings(old, cfg, rng.tip, p.compare_rev))

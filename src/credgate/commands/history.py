@@ -18,6 +18,7 @@ import click
 
 from credgate import config as config_mod
 from credgate import gitio, progress
+from credgate.commands import _range_files
 from credgate.commands import files as files_cmd
 from credgate.commands._common import CHUNK, STREAM_ABOVE, build_scanner, emit, scan_options
 from credgate.commands.scan_range import Range, iter_added_findings, scan_tips
@@ -51,17 +52,25 @@ def present_at_head(secrets: list[Introduced], max_size: int, cwd: str | None = 
                 wanted.setdefault(sha, []).append((i, path))
     still: dict[int, list[str]] = {}
     shas = list(wanted)
+    from credgate.engine import credfiles
+
     # A large blob is searched a chunk at a time (a value cut by a chunk's edge is seen whole in the next
-    # search, which starts that value's length early), never read whole.
+    # search, which starts that value's length early), never read whole. A detector's finding (a
+    # keystore, a DER key) carries a digest of the file, not its bytes.
     for blob in gitio.read_blob_streams(shas, max_size, STREAM_ABOVE, CHUNK, cwd):
         needles = {i: secrets[i].finding.secret for i, _ in wanted[blob.sha]}
+        whole = {i for i in needles if secrets[i].finding.rule_id in credfiles.DETECTORS}
         if blob.data is not None:
-            present = {i for i, value in needles.items() if value in blob.data}
+            present = {
+                i
+                for i, value in needles.items()
+                if (credfiles.content_id(blob.data) == value if i in whole else value in blob.data)
+            }
         elif blob.chunks is not None:
-            present, keep, tail = set(), max(len(v) for v in needles.values()), b""
+            present, keep, tail = set(whole), max(len(v) for v in needles.values()), b""
             for chunk in blob.chunks:
                 window = tail + chunk
-                present |= {i for i, value in needles.items() if value in window}
+                present |= {i for i, value in needles.items() if i not in whole and value in window}
                 tail = window[-keep:] if keep else b""
         else:
             present = set(needles)  # over max-file-size, so not checked: assume it is still there
@@ -248,6 +257,10 @@ def credential_file(path: str, classifier: files_cmd.Classifier, rule_ids: set[s
     (`*.pem`, `.npmrc`) counts when what was found in it is a private key. Docs, source, rule files and
     tests are not: there the value is replaced and the file keeps its history.
     """
+    from credgate.engine.credfiles import DETECTORS
+
+    if any(r in DETECTORS for r in rule_ids or ()):
+        return True  # a keystore, DER key or state file found by its structure: the whole file is the finding
     hit = classifier.by_name(_matchable(path))
     if hit is None:
         return False
@@ -363,16 +376,36 @@ def run(
             findings = collect(cfg, include_reflog, stats)
     finally:
         _TICK = None
+    # Credential files by name (.env.production, id_rsa): the whole file leaves history, token or not.
+    refs = revs
+    named = _range_files.history_credential_files(cfg, refs, _root_or_none())
     report = Report(
         "commits of all refs",
         findings,
         stats,
         max_size=cfg.max_file_size,
         kind="history",
-        credential_files=credential_files(findings, cfg),
+        credential_files=credential_files(findings, cfg) | {f.path for f in named},
         summarize=True,
     )
-    return emit(accept_known(report, cfg), fmt, verbose, out, err or sys.stderr)
+    report = accept_known(report, cfg)
+    # A file a secret was found in is named already (and accepted with it, if the baseline accepts it),
+    # under every name it was renamed to since.
+    covered = {p for f in findings for p in _paths(f)}
+    left = [f for f in named if f.path not in covered]
+    if left and covered:
+        moves: dict[str, list[str]] = {}
+        for old, new in gitio.renames_in(refs, cwd=_root_or_none()):
+            moves.setdefault(old, []).append(new)
+        todo = list(covered)
+        while todo:
+            for new in moves.get(todo.pop(), []):
+                if new not in covered:
+                    covered.add(new)
+                    todo.append(new)
+        left = [f for f in left if f.path not in covered]
+    report.findings.extend(left)
+    return emit(report, fmt, verbose, out, err or sys.stderr)
 
 
 def accept_known(report: Report, cfg: config_mod.Config) -> Report:

@@ -66,7 +66,13 @@ def check(ruleset: RuleSet) -> list[Problem]:
                 except TemplateError as exc:
                     bad(f"{kind} #{i + 1}: bad template: {exc}")
                     continue
-                findings = scanner.scan(text.encode(), example_path(rule.files)).findings
+                # A detector's examples are files, often binary: one character a byte (synth's `credfile`).
+                try:
+                    data = text.encode("latin-1") if rule.detector else text.encode()
+                except UnicodeEncodeError:
+                    bad(f"{kind} #{i + 1}: a detector rule's example must be bytes (latin-1 text)")
+                    continue
+                findings = scanner.scan(data, example_path(rule.files)).findings
                 # A notice (a placeholder-like value, a wrong checksum) does not block: it is not a hit.
                 found = any(f.rule_id == rule.id and f.blocking for f in findings)
                 if want and not found:

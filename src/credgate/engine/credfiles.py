@@ -6,12 +6,21 @@ binary file. Each check here reads a fixed-size header or walks a bounded
 number of DER elements, so the cost does not grow with what the file holds
 (the Terraform check parses JSON only once the header names it a state file).
 
-Pure: bytes in, a (kind, why) pair or None out.
+Pure: bytes in, a (kind, why) pair or None out. The same checks are rules of the engine
+(`detector = "..."` in rules/credential-file-content.toml): `scan_into` turns them into findings, so
+`credgate secrets`, `scan` and the range gates block these files by content too. A finding's "secret"
+is a digest of the file, never its bytes: it identifies the content for baselines and dedupe, and shows
+nothing of the key when redacted.
 """
 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+if TYPE_CHECKING:
+    from credgate.engine.rules import Rule
+    from credgate.engine.scanner import ScanResult
 
 _MAX_ELEMENTS = 64  # a private key has at most ten top-level fields; more is another structure
 
@@ -90,6 +99,8 @@ def der_private_key(data: bytes) -> str | None:
     tags = [k[0] for k in kids]
     if version in (0, 1) and len(kids) >= 9 and all(t == _INTEGER for t in tags):
         return "PKCS#1 RSA private key"
+    if version == 0 and len(kids) == 6 and all(t == _INTEGER for t in tags) and kids[1][2] - kids[1][1] >= 64:
+        return "DSA private key"  # OpenSSL's traditional form: version, p, q, g, y, x
     if version in (0, 1) and len(kids) >= 3 and tags[1] == _SEQUENCE and tags[2] == _OCTET_STRING:
         alg = _children(data, kids[1][1], kids[1][2])
         optional = all(t in (0xA0, 0xA1, 0x81) for t in tags[3:])  # attributes, public key
@@ -126,12 +137,14 @@ def _pkcs12(data: bytes) -> bool:
 
 
 def _terraform_state(data: bytes) -> bool:
+    if data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
     head = data[:4096].lstrip()
     if not head.startswith(b"{") or b'"terraform_version"' not in head:
         return False
     try:
         doc = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # deeply nested arrays exhaust the parser's stack, not ours
         return False
     return (
         isinstance(doc, dict)
@@ -140,21 +153,184 @@ def _terraform_state(data: bytes) -> bool:
     )
 
 
+def _java_keystore(data: bytes) -> str | None:
+    version = data[4:8]
+    if version not in (b"\0\0\0\x01", b"\0\0\0\x02"):
+        return None
+    if data[:4] == b"\xfe\xed\xfe\xed":
+        return "Java keystore (JKS)"
+    if data[:4] == b"\xce\xce\xce\xce":
+        return "Java JCEKS keystore"
+    return None
+
+
+def _keepass(data: bytes) -> str | None:
+    # KeePass 2.x (.kdbx) and 1.x (.kdb) share the first signature word.
+    if data[:8] in (b"\x03\xd9\xa2\x9a\x67\xfb\x4b\xb5", b"\x03\xd9\xa2\x9a\x65\xfb\x4b\xb5"):
+        return "KeePass database"
+    return None
+
+
+def _der_key(data: bytes) -> str | None:
+    key = der_private_key(data) if data[:1] == b"\x30" else None
+    return f"DER-encoded {key}" if key else None
+
+
+def _pkcs12_store(data: bytes) -> str | None:
+    return "PKCS#12 keystore" if data[:1] == b"\x30" and _pkcs12(data) else None
+
+
+def _terraform(data: bytes) -> str | None:
+    return "Terraform state (holds secrets in clear text)" if _terraform_state(data) else None
+
+
+# The detectors a rule names with `detector = "..."`: bytes in, what the file is (or None) out.
+DETECTORS: dict[str, Callable[[bytes], str | None]] = {
+    "der-private-key": _der_key,
+    "pkcs12-keystore": _pkcs12_store,
+    "java-keystore": _java_keystore,
+    "keepass-database": _keepass,
+    "terraform-state": _terraform,
+}
+# What `credgate files` calls each kind (its verdicts and .gitignore advice are by kind).
+_KINDS = {
+    "der-private-key": "private-key",
+    "pkcs12-keystore": "keystore",
+    "java-keystore": "keystore",
+    "keepass-database": "vault",
+    "terraform-state": "state",
+}
+
+
 def detect(data: bytes) -> Detected | None:
     """(kind, why) when data is a keystore, a DER private key, a KeePass database or a Terraform state."""
-    magic = data[:8]
-    if magic[:4] == b"\xfe\xed\xfe\xed" and magic[4:8] in (b"\0\0\0\x01", b"\0\0\0\x02"):
-        return "keystore", "Java keystore (JKS), recognised by its content"
-    if magic[:4] == b"\xce\xce\xce\xce" and magic[4:8] in (b"\0\0\0\x01", b"\0\0\0\x02"):
-        return "keystore", "Java JCEKS keystore, recognised by its content"
-    if magic[:8] == b"\x03\xd9\xa2\x9a\x67\xfb\x4b\xb5":
-        return "vault", "KeePass database, recognised by its content"
-    if magic[:1] == b"\x30":
-        key = der_private_key(data)
-        if key:
-            return "private-key", f"DER-encoded {key}, recognised by its content"
-        if _pkcs12(data):
-            return "keystore", "PKCS#12 keystore, recognised by its content"
-    if _terraform_state(data):
-        return "state", "Terraform state (holds secrets in clear text), recognised by its content"
+    for name, found in DETECTORS.items():
+        what = found(data)
+        if what is not None:
+            return _KINDS[name], f"{what}, recognised by its content"
     return None
+
+
+def content_id(data: bytes) -> bytes:
+    """What a detector finding carries as its secret: a digest naming this content, none of its bytes."""
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()[:32].encode()
+
+
+# Base64 of a binary credential file pasted as a value or committed as `keystore.b64` (`base64 release.jks`,
+# an Android signing key in CI variables): the DER SEQUENCE headers of keys and PKCS#12 stores
+# (`MII`, `MIG`, `MIH`; `MHc` for a P-256 SEC1 key, `MC4C` for an Ed25519 one) and the JKS / JCEKS magic.
+# Lines may be wrapped, as base64(1) wraps them at 76 columns.
+_B64_RUN = (
+    rb"(?:MII|MIG|MIH|MHc|MC4C|/u3\+7Q|zs7Ozg)[A-Za-z0-9+/]{40,}(?:\r?\n[ \t]*[A-Za-z0-9+/]{4,})*={0,2}"
+)
+_B64_DETECTORS = frozenset({"der-private-key", "pkcs12-keystore", "java-keystore"})
+_pattern: Any = None
+
+
+def _encoded_files(data: bytes) -> list[tuple[int, int, int, list[bytes]]]:
+    """(line, end line, offset, what it may decode to) of each base64 run that may hold a key or keystore, PEM
+    bodies aside (the PEM rules read those). Linear: one RE2 pass (faster than a substring prefilter for
+    each prefix), each run decoded at most twice."""
+    global _pattern
+    if _pattern is None:
+        from credgate.engine import linear
+
+        _pattern = linear.compile(_B64_RUN)
+    import base64
+    import binascii
+
+    out = []
+    line, counted = 1, 0  # lines counted up to `counted`, incrementally: linear however many runs match
+    for m in _pattern.finditer(data):
+        if b"-----" in data[max(0, m.start() - 200) : m.start()]:
+            continue  # a PEM block's body
+        line += data.count(b"\n", counted, m.start())
+        counted = m.start()
+        lines = m.group(0).split()
+        # A word on the next line (`next: 1` under a YAML block) joins the run: try without it too.
+        options = []
+        for kept in (lines, lines[:-1]) if len(lines) > 1 else (lines,):
+            body = b"".join(kept)
+            try:
+                options.append(base64.b64decode(body + b"=" * (-len(body) % 4)))
+            except (binascii.Error, ValueError):
+                continue
+        out.append((line, line + data.count(b"\n", m.start(), m.end()), m.start(), options))
+    return out
+
+
+def scan_into(
+    result: ScanResult, data: bytes, path: str, rules: Sequence[Rule], notices: str, include_hidden: bool
+) -> None:
+    """Add a finding to result for each detector rule whose structure data has: the whole file, or
+    for keys and keystores a base64 run that decodes to one (reported at the run).
+
+    A match in a test path follows the rule's `in_tests`, as regex rules do: "notice" reports it
+    without blocking (or blocks, or hides it, by `notices`), "skip" leaves it out.
+    """
+    encoded: list[tuple[int, int, int, list[bytes]]] | None = None
+    for rule in rules:
+        if not (rule.visible or include_hidden) or not rule.applies_to(path) or rule.detector is None:
+            continue
+        what = DETECTORS[rule.detector](data)
+        if what is not None:
+            _report(result, rule, path, data, what, (1, data.count(b"\n") + 1, 0), notices)
+            continue
+        if rule.detector not in _B64_DETECTORS:
+            continue
+        if encoded is None:
+            encoded = _encoded_files(data)
+        for line, end_line, start, options in encoded:
+            for raw in options:
+                what = DETECTORS[rule.detector](raw)
+                if what is not None:
+                    _report(result, rule, path, raw, f"{what} in base64", (line, end_line, start), notices)
+                    break
+
+
+def _report(
+    result: ScanResult,
+    rule: Rule,
+    path: str,
+    data: bytes,
+    what: str,
+    where: tuple[int, int, int],
+    notices: str,
+) -> None:
+    """One detector finding; where: (line, end line, offset). The whole file (or run) is the match, so
+    any line a change adds to it touches it."""
+    from credgate.engine.filters import Candidate, is_in_test_file, is_test_vector
+    from credgate.engine.finding import Finding
+
+    line, end_line, offset = where
+    ident = content_id(data)
+    probe = Candidate(rule=rule, secret=ident, line=b"", prev_line=b"", path=path)
+    advisory = ""
+    if is_test_vector(probe):  # `in_tests = "skip"`
+        result.suppressed.append((rule.id, line, "test-vector"))
+        return
+    if is_in_test_file(probe):
+        if notices == "hide":
+            result.suppressed.append((rule.id, line, "in-test-file"))
+            return
+        advisory = "in-test-file" if notices == "report" else ""
+    result.findings.append(
+        Finding(
+            rule_id=rule.id,
+            rule_name=rule.name,
+            severity=rule.severity,
+            confidence="low" if advisory else rule.confidence,
+            path=path,
+            line=line,
+            col=1,
+            end_line=end_line,
+            hint=rule.hint,
+            url=rule.url,
+            secret=ident,
+            offset=offset,
+            note=f"{what}, recognised by its content (its secret is shown as a digest of it)",
+            advisory=advisory,
+        )
+    )

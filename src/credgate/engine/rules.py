@@ -24,8 +24,10 @@ ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _KNOWN_KEYS = {
     "id", "name", "description", "keywords", "regex", "entropy", "severity", "confidence",
     "hint", "url", "references", "examples", "negative_examples", "near", "generic", "visible", "validate",
-    "shape", "in_tests", "files",
+    "shape", "in_tests", "files", "detector",
 }  # fmt: skip
+# What a regex means and a structural detector (engine/credfiles.py) does not use: not allowed beside one.
+_REGEX_ONLY_KEYS = ("regex", "keywords", "near", "generic", "validate", "shape", "entropy")
 
 
 class RuleError(ValueError):
@@ -62,6 +64,9 @@ class Rule:
     # Globs on the file's base name (fnmatch, case-insensitive); empty: every file.
     files: tuple[str, ...] = ()
     origin: str = ""
+    # A structural detector in engine/credfiles.py (keystores, DER keys, Terraform state) that finds this
+    # rule's matches instead of a regex: the whole file is the match.
+    detector: str | None = None
     _compiled: Any = field(default=None, repr=False, compare=False)
     # (group index, quoted?) for each `secret*` group; a `secret_bare` group is an unquoted value.
     _secret_groups: tuple[tuple[int, bool], ...] = field(default=(), repr=False, compare=False)
@@ -86,6 +91,8 @@ class Rule:
 
     @property
     def secret_groups(self) -> tuple[tuple[int, bool], ...]:
+        if self.detector is not None:
+            return ()  # no regex: engine/credfiles.py finds the matches
         if self._compiled is None:
             self._compile()
         return self._secret_groups
@@ -127,6 +134,13 @@ class RuleSet:
                 raise RuleError(
                     f"{rule.origin}: rule {rule.id}: near.rule {rule.near.rule!r} is not a rule id"
                 )
+            if rule.near and self.by_id[rule.near.rule].detector is not None:
+                raise RuleError(
+                    f"{rule.origin}: rule {rule.id}: near.rule {rule.near.rule!r} is a detector rule, "
+                    "which matches whole files, not text near a match"
+                )
+        # Rules matched by structure, not by keyword and regex (they have neither): run on every file.
+        self.detectors = [rule for rule in self.rules if rule.detector is not None]
         self._by_keyword: dict[bytes, list[Rule]] = {}
         self._hidden_by_keyword: dict[bytes, list[Rule]] = {}
         for rule in self.rules:
@@ -221,6 +235,8 @@ def parse_rule(raw: dict[str, Any], origin: str) -> Rule:
     unknown = set(raw) - _KNOWN_KEYS
     if unknown:
         raise RuleError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    if "detector" in raw:
+        return _detector_rule(raw, origin, where)
     for key in ("name", "regex", "hint"):
         if not isinstance(raw.get(key), str) or not raw[key].strip():
             raise RuleError(f"{where}: '{key}' is required and must be a non-empty string")
@@ -287,6 +303,21 @@ def parse_rule(raw: dict[str, Any], origin: str) -> Rule:
         files=files,
         origin=origin,
     )
+
+
+def _detector_rule(raw: dict[str, Any], origin: str, where: str) -> Rule:
+    """A rule whose matches come from a structural detector in engine/credfiles.py."""
+    from credgate.engine.credfiles import DETECTORS
+
+    detector = raw["detector"]
+    if detector not in DETECTORS:
+        raise RuleError(f"{where}: detector must be one of {', '.join(sorted(DETECTORS))}")
+    if extra := [k for k in _REGEX_ONLY_KEYS if k in raw]:
+        raise RuleError(f"{where}: a detector rule has no {', '.join(extra)} (its detector finds matches)")
+    shaped = {**raw, "regex": "(?P<secret>)", "keywords": ["-"]}  # validated like any rule, then dropped
+    rule = parse_rule({k: v for k, v in shaped.items() if k != "detector"}, origin)
+    rule.regex, rule.keywords, rule.detector = "", (), detector
+    return rule
 
 
 def load_file(path: str) -> list[Rule]:

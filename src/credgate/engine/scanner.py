@@ -194,7 +194,12 @@ class Scanner:
             parsed = notebook.read(raw)
             if parsed is not None:
                 return self._scan_notebook(raw, path, parsed)
-        return self._scan(raw, path, 0)
+        result = self._scan(raw, path, 0)
+        if self.ruleset.detectors:  # keystores, DER keys, Terraform state: by structure (engine/credfiles.py)
+            from credgate.engine import credfiles
+
+            credfiles.scan_into(result, raw, path, self.ruleset.detectors, self.notices, self.include_hidden)
+        return result
 
     def _scan_notebook(self, raw: bytes, path: str, nb: Notebook) -> ScanResult:
         """Scan every string of a notebook (engine/notebook.py), not its JSON syntax or image payloads.

@@ -100,6 +100,12 @@ def pem(rng: random.Random, label: str) -> str:
     return f"-----BEGIN {label}-----\n" + "\n".join(lines) + f"\n-----END {label}-----"
 
 
+def _credfile(rng: random.Random, args: list[str]) -> str:
+    from credgate.engine.credfile_synth import credfile
+
+    return credfile(rng, args[0], args[1] if len(args) > 1 else "").decode("latin-1")
+
+
 def _gen(name: str, args: list[str], rng: random.Random) -> str:
     generators: dict[str, Callable[[], str]] = {
         "rand": lambda: rand(rng, args[0], int(args[1])),
@@ -111,6 +117,8 @@ def _gen(name: str, args: list[str], rng: random.Random) -> str:
         "der": lambda: base64.b64encode(bytes([0x30, int(args[0])]) + rng.randbytes(int(args[0]))).decode(),
         "pem": lambda: pem(rng, args[0].replace("_", " ")),
         "aws-key-id": lambda: (args[0] if args else "AKIA") + rand(rng, "base32", 16),
+        # A binary file (keystore, DER key), one character a byte: for detector rules' examples.
+        "credfile": lambda: _credfile(rng, args),
     }
     if name not in generators:
         raise TemplateError(f"unknown generator {name!r}; known: {', '.join(sorted(generators))}")
