@@ -1,0 +1,129 @@
+"""String literals joined before matching: `"ghp_" + "…"`, `"abc" "def"`, `'a' . 'b'`, across lines.
+
+Source code splits long strings, and a token split that way is invisible to a pattern that reads one
+literal at a time. This pass finds chains of adjacent literals (joined by nothing but white space, a
+`+`, a PHP `.` or a line continuation), joins each chain, and scans all the joined values in one pass
+with the line's own text around them, so `TOKEN = "ghp_" + "…"` reads as `TOKEN = "ghp_…"` to every rule.
+A finding is kept only when its value spans two or more pieces (a value inside one piece is the plain
+scan's); it is reported at its first byte in the first piece, and its secret is the joined value (so the
+report redacts the joined value, never a piece of it).
+
+Bounded and linear: one RE2 pass finds the chains; each joined value holds at most MAX_PIECES pieces
+and MAX_BYTES bytes (a longer chain is read in windows that overlap by one piece); every joined value
+is scanned once, in one blob.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, replace
+from typing import Callable
+
+from credgate.engine import linear
+from credgate.engine.content import LineIndex
+from credgate.engine.finding import Finding
+
+MAX_PIECES = 16
+MAX_BYTES = 1024
+MIN_JOINED = 12  # bytes; shorter than any token or password worth a finding
+_LINE_CONTEXT = 200  # bytes of the line kept before the first piece and after the last one
+
+_LITERAL = rb'"[^"\\\r\n]{0,512}"|\'[^\'\\\r\n]{0,512}\''
+# White space (line breaks and a backslash continuation included), then at most one `+` or `.`.
+_JOINER = rb"[ \t]{0,16}(?:\\?\r?\n[ \t]{0,80})?(?:[+.][ \t]{0,16}(?:\r?\n[ \t]{0,80})?)?"
+_CHAIN = linear.compile(rb"(?:%s)(?:%s(?:%s))+" % (_LITERAL, _JOINER, _LITERAL))
+_PIECE = linear.compile(_LITERAL)
+
+
+@dataclass
+class _Joined:
+    blob_start: int  # where the joined value starts in the blob
+    raw_starts: list[int]  # where each piece's text starts in the scanned data
+    joined_starts: list[int]  # where each piece's text starts in the joined value
+    size: int  # bytes of the joined value
+    end: int  # where the last piece's text ends in the scanned data
+
+
+def _windows(pieces: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Groups of at most MAX_PIECES pieces and MAX_BYTES bytes, each overlapping the next by one piece."""
+    out: list[list[tuple[int, int]]] = []
+    at = 0
+    while at < len(pieces) - 1:
+        group: list[tuple[int, int]] = []
+        size = 0
+        for start, end in pieces[at : at + MAX_PIECES]:
+            if group and size + (end - start) > MAX_BYTES:
+                break
+            group.append((start, end))
+            size += end - start
+        if len(group) >= 2:
+            out.append(group)
+        at += max(len(group) - 1, 1)
+    return out
+
+
+def joined_findings(
+    data: bytes, index: LineIndex, scan_blob: Callable[[bytes], list[Finding]]
+) -> list[Finding]:
+    """Findings over values split across adjacent string literals, placed in `data`.
+
+    `scan_blob` scans a text with the full rule set (the scanner's own scan, one level down).
+    """
+    if b'"' not in data and b"'" not in data:
+        return []
+    parts: list[bytes] = []
+    joined: list[_Joined] = []
+    size = 0
+    for chain in _CHAIN.finditer(data):
+        base = chain.start()
+        pieces = [(base + m.start() + 1, base + m.end() - 1) for m in _PIECE.finditer(chain.group(0))]
+        for group in _windows(pieces):
+            value = b"".join(data[s:e] for s, e in group)
+            if len(value) < MIN_JOINED:
+                continue
+            first, last = group[0][0], group[-1][1]
+            line_start = data.rfind(b"\n", max(0, first - _LINE_CONTEXT), first) + 1
+            if line_start == 0 and first > _LINE_CONTEXT:
+                line_start = first - _LINE_CONTEXT
+            line_end = data.find(b"\n", last, last + _LINE_CONTEXT)
+            line_end = min(len(data), last + _LINE_CONTEXT) if line_end == -1 else line_end
+            head = data[line_start : first - 1].replace(b"\r", b" ")
+            quote = data[first - 1 : first]
+            tail = data[last + 1 : line_end].replace(b"\r", b" ")
+            text = head + quote + value + quote + tail
+            starts, at = [], 0
+            for s, e in group:
+                starts.append(at)
+                at += e - s
+            joined.append(_Joined(size + len(head) + 1, [s for s, _ in group], starts, len(value), last))
+            parts.append(text)
+            size += len(text) + 1
+    if not parts:
+        return []
+    blob_starts = [j.blob_start for j in joined]
+    out: list[Finding] = []
+    for f in scan_blob(b"\n".join(parts)):
+        at = bisect_right(blob_starts, f.offset) - 1
+        if at < 0:
+            continue
+        j = joined[at]
+        lo = f.offset - j.blob_start
+        hi = lo + len(f.secret)
+        if lo < 0 or hi > j.size:
+            continue  # a match in the line's own text around the literals, which the plain scan reads
+        first_piece = bisect_right(j.joined_starts, lo) - 1
+        last_piece = bisect_right(j.joined_starts, hi - 1) - 1
+        if first_piece == last_piece:
+            continue  # inside one literal: the plain scan reports it
+        start = j.raw_starts[first_piece] + lo - j.joined_starts[first_piece]
+        end = j.raw_starts[last_piece] + hi - j.joined_starts[last_piece]
+        line, col = index.position(start)
+        note = f"joined from {last_piece - first_piece + 1} string literals" + (
+            f"; {f.note}" if f.note else ""
+        )
+        out.append(
+            replace(
+                f, line=line, col=col, end_line=index.line_of(max(start, end - 1)), offset=start, note=note
+            )
+        )
+    return out
