@@ -72,6 +72,11 @@ def test_define_of_a_number_or_an_empty_string_stays_quiet(scanner: Scanner) -> 
         ('def connect(host, password="{v}"):', "db.py"),
         ('public string Password {{ get; set; }} = "{v}";', "Settings.cs"),
         ('const API_TOKEN: &str = "{v}";', "main.rs"),
+        ('static char password[] = "{v}";', "auth.c"),
+        ("  private readonly token?: string | null = '{v}';", "client.ts"),
+        ('    db_password: Final[str] = "{v}"', "settings.py"),
+        ('    password: SecretStr = "{v}"', "settings.py"),
+        ("var token string = `{v}`", "main.go"),
     ],
 )
 def test_typed_declarations_and_parameters(scanner: Scanner, template: str, path: str) -> None:
@@ -104,6 +109,10 @@ def test_typed_declarations_without_a_literal_stay_quiet(scanner: Scanner, line:
         ('if (!strncmp(user->password, "{v}", 12)) grant();', "auth.c"),
         ('if (password.equals("{v}")) {{', "Auth.java"),
         ('if ("{v}".equals(user.getPassword())) {{', "Auth.java"),
+        ('if (pw == "{v}") {{', "auth.cpp"),
+        ('if hmac.compare_digest(token, "{v}"):', "auth.py"),
+        ('if (StringUtils.equals(password, "{v}")) {{', "Auth.java"),
+        ('if (string.Equals(password, "{v}")) {{', "Auth.cs"),
     ],
 )
 def test_comparisons_with_a_literal(scanner: Scanner, template: str, path: str) -> None:
@@ -137,6 +146,8 @@ def test_comparisons_with_nothing_stay_quiet(scanner: Scanner, line: str, path: 
         ('TOKEN = ("{a}"\n         "{b}")', "client.py"),
         ("$t = '{a}' . '{b}';", "client.php"),
         ('export T="{a}""{b}"', "deploy.sh"),
+        ("SELECT '{a}' || '{b}';", "seed.sql"),
+        ('t = "{a}" & "{b}"', "Module1.vb"),
     ],
 )
 def test_token_split_across_literals_is_joined(scanner: Scanner, template: str, path: str) -> None:
@@ -202,6 +213,15 @@ def test_documentation_style_credentials(scanner: Scanner) -> None:
     )
     hits = blocking(scanner, text, "notes/ticket-4411.txt")
     assert {f.secret for f in hits} == {p.encode() for p in (pw1, pw2, pw3, pw4)}
+
+
+def test_abbreviated_login_pairs_outside_notes(scanner: Scanner) -> None:
+    pw1, pw2 = password(), password()
+    text = f"# staging: ID: admin PW: {pw1}\nhosts: [a]  # user=deploy, pass={pw2}\n"
+    assert {f.secret for f in blocking(scanner, text, "deploy.yml")} == {pw1.encode(), pw2.encode()}
+    assert {f.secret for f in blocking(scanner, text, "provision.log")} == {pw1.encode(), pw2.encode()}
+    quiet = "login(user=args.user, pass=args.password)\nusage: app --user NAME --pass PASS\n"
+    assert blocking(scanner, quiet, "cli.py") == []
 
 
 def test_documentation_prose_stays_quiet(scanner: Scanner) -> None:

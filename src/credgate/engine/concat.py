@@ -29,8 +29,9 @@ MIN_JOINED = 12  # bytes; shorter than any token or password worth a finding
 _LINE_CONTEXT = 200  # bytes of the line kept before the first piece and after the last one
 
 _LITERAL = rb'"[^"\\\r\n]{0,512}"|\'[^\'\\\r\n]{0,512}\''
-# White space (line breaks and a backslash continuation included), then at most one `+` or `.`.
-_JOINER = rb"[ \t]{0,16}(?:\\?\r?\n[ \t]{0,80})?(?:[+.][ \t]{0,16}(?:\r?\n[ \t]{0,80})?)?"
+# White space (line breaks and a backslash continuation included), then at most one `+`, PHP's `.`, SQL's
+# `||` or Visual Basic's `&`.
+_JOINER = rb"[ \t]{0,16}(?:\\?\r?\n[ \t]{0,80})?(?:(?:[+.&]|\|\|)[ \t]{0,16}(?:\r?\n[ \t]{0,80})?)?"
 _CHAIN = linear.compile(rb"(?:%s)(?:%s(?:%s))+" % (_LITERAL, _JOINER, _LITERAL))
 _PIECE = linear.compile(_LITERAL)
 
