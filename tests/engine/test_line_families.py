@@ -194,13 +194,17 @@ def test_concat_is_bounded() -> None:
     assert windows[0][0] == pieces[0] and windows[-1][-1] == pieces[-1]
     assert all(a[-1] == b[0] for a, b in zip(windows, windows[1:], strict=False))  # overlap by one piece
     scanner = Scanner(load())
-    small = b'x = "ab" + "cd" + "ef" "gh"\n' * 2_000
-    t0 = time.perf_counter()
-    scanner.scan(small, "a.js")
-    one = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    scanner.scan(small * 8, "a.js")
-    assert time.perf_counter() - t0 < 8 * one * 3 + 0.5
+    # many short chains, and one chain of many pieces (a quote search to the chain's end was quadratic)
+    for small, big in (
+        (b'x = "ab" + "cd" + "ef" "gh"\n' * 2_000, b'x = "ab" + "cd" + "ef" "gh"\n' * 16_000),
+        (b"x = " + b'"a" ' * 10_000 + b"\n", b"x = " + b'"a" ' * 80_000 + b"\n"),
+    ):
+        t0 = time.perf_counter()
+        scanner.scan(small, "a.js")
+        one = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        scanner.scan(big, "a.js")
+        assert time.perf_counter() - t0 < 8 * one * 3 + 0.5
 
 
 def test_documentation_style_credentials(scanner: Scanner) -> None:

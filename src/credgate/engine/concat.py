@@ -26,14 +26,15 @@ from credgate.engine.finding import Finding
 MAX_PIECES = 16
 MAX_BYTES = 1024
 MIN_JOINED = 12  # bytes; shorter than any token or password worth a finding
-_LINE_CONTEXT = 200  # bytes of the line kept before the first piece and after the last one
+_LINE_CONTEXT = 120  # bytes of the line kept before the first piece and after the last one
 
-_LITERAL = rb'"[^"\\\r\n]{0,512}"|\'[^\'\\\r\n]{0,512}\''
+_MAX_LITERAL = 512
+_MAX_JOINER = 16 + 2 + 80 + 2 + 16 + 2 + 80  # the longest text _JOINER matches
+_LITERAL = rb'"[^"\\\r\n]{0,%d}"|\'[^\'\\\r\n]{0,%d}\'' % (_MAX_LITERAL, _MAX_LITERAL)
 # White space (line breaks and a backslash continuation included), then at most one `+`, PHP's `.`, SQL's
 # `||` or Visual Basic's `&`.
 _JOINER = rb"[ \t]{0,16}(?:\\?\r?\n[ \t]{0,80})?(?:(?:[+.&]|\|\|)[ \t]{0,16}(?:\r?\n[ \t]{0,80})?)?"
 _CHAIN = linear.compile(rb"(?:%s)(?:%s(?:%s))+" % (_LITERAL, _JOINER, _LITERAL))
-_PIECE = linear.compile(_LITERAL)
 
 
 @dataclass
@@ -63,6 +64,22 @@ def _windows(pieces: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
     return out
 
 
+def _pieces(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
+    """The text spans of the literals of a chain that _CHAIN matched from `start` to `end`: each literal
+    opens with a quote and closes at the next one of its kind (no escapes: _LITERAL has none), and the
+    next literal opens at the next quote after the joiner, which holds none."""
+    out: list[tuple[int, int]] = []
+    at = start
+    while at < end:
+        # Both searches stay within one literal's or one joiner's longest span, so the walk is linear.
+        close = data.find(data[at : at + 1], at + 1, min(end, at + _MAX_LITERAL + 2))
+        out.append((at + 1, close))
+        stop = min(end, close + 1 + _MAX_JOINER)
+        dq, sq = data.find(b'"', close + 1, stop), data.find(b"'", close + 1, stop)
+        at = end if dq == -1 and sq == -1 else min(x for x in (dq, sq) if x != -1)
+    return out
+
+
 def joined_findings(
     data: bytes, index: LineIndex, scan_blob: Callable[[bytes], list[Finding]]
 ) -> list[Finding]:
@@ -75,30 +92,34 @@ def joined_findings(
     parts: list[bytes] = []
     joined: list[_Joined] = []
     size = 0
-    for chain in _CHAIN.finditer(data):
-        base = chain.start()
-        pieces = [(base + m.start() + 1, base + m.end() - 1) for m in _PIECE.finditer(chain.group(0))]
-        for group in _windows(pieces):
+    chains = [m.span() for m in _CHAIN.finditer(data)]
+    for i, (base, chain_end) in enumerate(chains):
+        # The line's text around a chain, up to the neighbouring chains: no byte of context is read twice,
+        # so the blob stays within a small multiple of the file (the joined values, plus the file once).
+        left = max(chains[i - 1][1] if i else 0, base - _LINE_CONTEXT)
+        right = min(chains[i + 1][0] if i + 1 < len(chains) else len(data), chain_end + _LINE_CONTEXT)
+        pieces = _pieces(data, base, chain_end)
+        groups = _windows(pieces)
+        for g, group in enumerate(groups):
             value = b"".join(data[s:e] for s, e in group)
             if len(value) < MIN_JOINED:
                 continue
             first, last = group[0][0], group[-1][1]
-            line_start = data.rfind(b"\n", max(0, first - _LINE_CONTEXT), first) + 1
-            if line_start == 0 and first > _LINE_CONTEXT:
-                line_start = first - _LINE_CONTEXT
-            line_end = data.find(b"\n", last, last + _LINE_CONTEXT)
-            line_end = min(len(data), last + _LINE_CONTEXT) if line_end == -1 else line_end
-            head = data[line_start : first - 1].replace(b"\r", b" ")
+            head = tail = b""
+            if g == 0:  # the name the chain is assigned to: `password = 'ab' . 'cd'`
+                line_start = data.rfind(b"\n", left, first) + 1 or left
+                head = data[max(line_start, left) : first - 1].replace(b"\r", b" ")
+            if g == len(groups) - 1:  # an inline allow marker after the chain
+                line_end = data.find(b"\n", last, right)
+                tail = data[last + 1 : right if line_end == -1 else line_end].replace(b"\r", b" ")
             quote = data[first - 1 : first]
-            tail = data[last + 1 : line_end].replace(b"\r", b" ")
-            text = head + quote + value + quote + tail
             starts, at = [], 0
             for s, e in group:
                 starts.append(at)
                 at += e - s
             joined.append(_Joined(size + len(head) + 1, [s for s, _ in group], starts, len(value), last))
-            parts.append(text)
-            size += len(text) + 1
+            parts.append(head + quote + value + quote + tail)
+            size += len(parts[-1]) + 1
     if not parts:
         return []
     blob_starts = [j.blob_start for j in joined]
