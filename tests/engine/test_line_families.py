@@ -262,6 +262,21 @@ def test_sql_statements_and_connection_calls(scanner: Scanner) -> None:
     }
 
 
+def test_sql_grants_plugins_oracle_and_jdbc(scanner: Scanner) -> None:
+    p = [secret("Q%%rand:alnum:13%%") for _ in range(6)]
+    sql = (
+        f"GRANT ALL ON shop.* TO 'shop'@'%' IDENTIFIED BY '{p[0]}';\n"
+        f"CREATE USER 'app'@'%' IDENTIFIED WITH caching_sha2_password BY '{p[1]}';\n"
+        f"CREATE USER app IDENTIFIED BY {p[2]};\n"
+        f"EXEC sp_addlogin 'etl', '{p[3]}';\n"
+    )
+    assert {f.secret for f in blocking(scanner, sql, "db/init.sql")} == {v.encode() for v in p[:4]}
+    java = f'Connection c = DriverManager.getConnection(url, "app", "{p[4]}");\n'
+    assert [f.secret for f in blocking(scanner, java, "Db.java")] == [p[4].encode()]
+    py = f'db = pymysql.connect("db.internal", "app", "{p[5]}", "shop")\n'
+    assert [f.secret for f in blocking(scanner, py, "db.py")] == [p[5].encode()]
+
+
 def test_sql_bind_parameters_stay_quiet(scanner: Scanner) -> None:
     text = (
         "CREATE USER app WITH PASSWORD :'app_password';\n"
@@ -271,6 +286,9 @@ def test_sql_bind_parameters_stay_quiet(scanner: Scanner) -> None:
         "ALTER ROLE app PASSWORD :password;\n"
         "$c = mysqli_connect($host, $user, $password, $db);\n"
         '$pdo = new PDO($dsn, $user, getenv("DB_PASS"));\n'
+        "CREATE USER app IDENTIFIED BY :app_password;\n"
+        "CREATE USER app IDENTIFIED BY &pw;\n"
+        "EXEC sp_addlogin @loginame = 'etl', @passwd = @pw;\n"
     )
     assert blocking(scanner, text, "schema.sql") == []
     assert blocking(scanner, text, "db.php") == []
