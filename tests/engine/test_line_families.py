@@ -86,6 +86,31 @@ def test_typed_declarations_and_parameters(scanner: Scanner, template: str, path
 
 
 @pytest.mark.parametrize(
+    ("template", "path"),
+    [
+        ('parser.add_argument("--password", default="{v}", help="db password")', "cli.py"),
+        ('@click.option("--api-key", envvar="API_KEY", default="{v}")', "cli.py"),
+        ('[ConfigurationProperty("password", DefaultValue = "{v}", IsRequired = false)]', "Section.cs"),
+        ('@Value("${{spring.datasource.password:{v}}}")', "DbConfig.java"),
+    ],
+)
+def test_declared_defaults_of_options_and_attributes(scanner: Scanner, template: str, path: str) -> None:
+    value = password()
+    hits = blocking(scanner, template.format(v=value) + "\n", path)
+    assert [f.secret for f in hits] == [value.encode()], template
+
+
+def test_declared_defaults_without_a_literal_stay_quiet(scanner: Scanner) -> None:
+    text = (
+        'parser.add_argument("--password", default=None)\n'
+        'parser.add_argument("--password", default=os.environ.get("DB_PASSWORD"))\n'
+        'parser.add_argument("--password-file", default="/run/secrets/db")\n'
+        '@Value("${spring.datasource.password:${DB_PASSWORD}}")\n'
+    )
+    assert blocking(scanner, text, "cli.py") == []
+
+
+@pytest.mark.parametrize(
     ("line", "path"),
     [
         ('val password: String = ""', "App.kt"),
