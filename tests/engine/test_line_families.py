@@ -77,6 +77,8 @@ def test_define_of_a_number_or_an_empty_string_stays_quiet(scanner: Scanner) -> 
         ('    db_password: Final[str] = "{v}"', "settings.py"),
         ('    password: SecretStr = "{v}"', "settings.py"),
         ("var token string = `{v}`", "main.go"),
+        ('    password: SecretStr = Field(default="{v}")', "settings.py"),
+        ('    api_key: str = field(default="{v}")', "config.py"),
     ],
 )
 def test_typed_declarations_and_parameters(scanner: Scanner, template: str, path: str) -> None:
