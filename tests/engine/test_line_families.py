@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -425,7 +426,7 @@ def test_pre_commit_gate_blocks_a_split_token(repo: Repo) -> None:
     repo.write("client.py", f'TOKEN = ("{token[:12]}"\n         "{token[12:]}")\n')
     repo.git("add", "client.py")
     proc = subprocess.run(
-        [str(Path(__import__("sys").executable).with_name("credgate")), "secrets"],
+        [str(Path(sys.executable).with_name("credgate")), "secrets"],
         cwd=repo.path,
         capture_output=True,
         text=True,
@@ -434,3 +435,21 @@ def test_pre_commit_gate_blocks_a_split_token(repo: Repo) -> None:
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "github-pat" in proc.stdout + proc.stderr
     assert token not in proc.stdout + proc.stderr
+
+
+def test_pre_commit_gate_blocks_when_only_the_last_piece_is_added(repo: Repo) -> None:
+    """A split token reaches the gate whole even when the commit adds only its second line: the finding
+    spans every piece's line, so the added-line check sees it."""
+    token = secret("%%github:ghp_%%")
+    repo.stage("client.py", f'TOKEN = ("{token[:12]}"\n         "placeholder")\n')
+    repo.commit("first half")
+    repo.stage("client.py", f'TOKEN = ("{token[:12]}"\n         "{token[12:]}")\n')
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("credgate")), "secrets"],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "github-pat" in proc.stdout + proc.stderr
