@@ -368,6 +368,7 @@ def cand(secret: bytes, path: str, rule: str = "generic-password-assignment") ->
         ("Contraseña".encode(), "config/locales/es.yml", True),
         (b"Passwort eingeben", "de.json", True),
         (b"Passwort", "i18n/de/common.json", True),
+        (b"Passwortschutz aktivieren", "config/locales/de.yml", True),
         (b"Enter password for {username}", "locales/en.json", True),
         (b"Mot de passe", "messages_fr.properties", True),
         (b"Senha", "app_pt.arb", True),

@@ -1318,8 +1318,19 @@ def is_locale_file_label(c: Candidate) -> bool:
     if not locale_path:
         return False
     words = _natural_words(c.secret)
-    # One lower-case word of a vowelless or consonant-heavy shape (`kqzxwjvb`) is no language's word.
-    return words is not None and all(_is_word(w.encode()) or not w.isascii() or w.isupper() for w in words)
+    return words is not None and all(_spoken(w) for w in words)
+
+
+_SPOKEN_CONSONANTS_RE = _lazy(rb"[^aeiouy]{6,}")
+
+
+def _spoken(word: str) -> bool:
+    """A word a language could hold: another script, an acronym, or Latin letters with a vowel and no six
+    consonants in a row (German `Passwortschutz` has five; `kqzxwjvbtrpl` has no vowel)."""
+    if not word.isascii() or word.isupper() or len(word) < 3:
+        return True
+    lowered = word.lower().encode()
+    return any(ch in b"aeiouy" for ch in lowered) and _SPOKEN_CONSONANTS_RE.search(lowered) is None
 
 
 def is_natural_language_word(c: Candidate) -> bool:
