@@ -114,6 +114,26 @@ def test_declared_defaults_without_a_literal_stay_quiet(scanner: Scanner) -> Non
 
 
 @pytest.mark.parametrize(
+    ("template", "path"),
+    [
+        ('pw = "{v}"', "login.py"),
+        ('std::string db_pw = "{v}";', "db.cpp"),
+        ('  "adminPw": "{v}",', "seed.json"),
+        ("self.pw = '{v}'", "client.py"),
+    ],
+)
+def test_abbreviated_password_names(scanner: Scanner, template: str, path: str) -> None:
+    value = password()
+    hits = blocking(scanner, template.format(v=value) + "\n", path)
+    assert [f.secret for f in hits] == [value.encode()], template
+
+
+def test_abbreviated_password_names_without_a_literal_stay_quiet(scanner: Scanner) -> None:
+    text = 'pw = getpass.getpass("Password: ")\npw = os.environ["DB_PW"]\npw = ""\npw = "${DB_PW}"\n'
+    assert blocking(scanner, text, "login.py") == []
+
+
+@pytest.mark.parametrize(
     ("line", "path"),
     [
         ('val password: String = ""', "App.kt"),
