@@ -8,6 +8,7 @@ from typing import Any
 
 from credgate.engine import linear
 from credgate.engine.binary import binary_pattern
+from credgate.engine.concat import joined_findings
 from credgate.engine.content import Content, LineIndex, prepare
 from credgate.engine.filters import Candidate, why_not_secret
 from credgate.engine.finding import Finding
@@ -241,6 +242,9 @@ class Scanner:
         decoded_spans: list[tuple[int, int]] = []
         if content.kind != "binary" and depth < MAX_DECODE_DEPTH:
             decoded_spans = self._scan_encoded(data, path, depth, index, result)
+        if content.kind != "binary" and depth == 0:
+            # Values split across adjacent string literals (engine/concat.py), scanned joined, one level down.
+            result.findings += joined_findings(data, index, lambda blob: self._scan(blob, path, 1).findings)
         if content.kind == "binary" and b"\x00" in data:
             self._scan_utf16_strings(data, path, index, result)
         if not rules:
