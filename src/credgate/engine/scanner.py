@@ -179,7 +179,10 @@ class Scanner:
             parsed = notebook.read(raw)
             if parsed is not None:
                 return self._scan_notebook(raw, path, parsed)
-        return self._scan(raw, path, 0)
+        from credgate.engine import structure
+
+        # Names and values that the file's structure joins across lines (engine/structure.py).
+        return structure.extend(self, raw, path, self._scan(raw, path, 0))
 
     def _scan_notebook(self, raw: bytes, path: str, nb: Notebook) -> ScanResult:
         """Scan every string of a notebook (engine/notebook.py), not its JSON syntax or image payloads.
