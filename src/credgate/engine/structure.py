@@ -316,10 +316,13 @@ _HCL_SUFFIXES = (".tf", ".tfvars", ".hcl")
 def _terraform(lines: _Lines, path: str) -> list[Pair]:
     data = lines.data
     out = []
+    walked = -1  # the last line a block walk read: blocks do not nest, so no line is read twice
     for m in _TF_VARIABLE_RE.finditer(data):
         i = lines.of(m.start())
+        if i <= walked:
+            continue
         name = (m.start(1), m.end(1), b'"')
-        value = _tf_default(lines, i, m.end())
+        value, walked = _tf_default(lines, i, m.end())
         if value is not None:
             out.append(_pair(TERRAFORM, data, name, value, "Terraform variable default"))
     if b"<<" in data:
@@ -338,8 +341,9 @@ def _terraform(lines: _Lines, path: str) -> list[Pair]:
     return out
 
 
-def _tf_default(lines: _Lines, i: int, body: int) -> tuple[int, int, bytes] | None:
-    """The string `default` of the variable block that opens at offset `body` (on line i)."""
+def _tf_default(lines: _Lines, i: int, body: int) -> tuple[tuple[int, int, bytes] | None, int]:
+    """The string `default` of the variable block that opens at offset `body` (on line i), and the
+    last line read."""
     data = lines.data
     depth = 1
     j = i
@@ -355,17 +359,17 @@ def _tf_default(lines: _Lines, i: int, body: int) -> tuple[int, int, bytes] | No
                 rest = data[value_at:end]
                 if rest.startswith(b'"'):
                     close = _string_end(data, value_at, end)
-                    return (value_at + 1, close, b'"') if close is not None else None
+                    return ((value_at + 1, close, b'"') if close is not None else None), j
                 if rest.startswith(b"<<") and j + 1 < len(lines):
                     start2, end2 = lines.span(j + 1)
                     text = lines.text(j + 1)
-                    return start2 + len(text) - len(text.lstrip()), start2 + len(text.rstrip()), b""
-                return None  # a number, a bool, null, a map or a list: not a credential string
+                    return (start2 + len(text) - len(text.lstrip()), start2 + len(text.rstrip()), b""), j + 1
+                return None, j  # a number, a bool, null, a map or a list: not a credential string
         depth += _braces(data[at:end])
         if depth <= 0:
-            return None
+            return None, j
         j += 1
-    return None
+    return None, j
 
 
 def _string_end(data: bytes, quote_at: int, end: int) -> int | None:
@@ -381,6 +385,8 @@ def _string_end(data: bytes, quote_at: int, end: int) -> int | None:
 
 def _braces(text: bytes) -> int:
     """Net `{` minus `}` outside double-quoted strings and `#` comments on one line."""
+    if b'"' not in text and b"#" not in text and b"//" not in text:
+        return text.count(b"{") - text.count(b"}")
     depth, inside, k = 0, False, 0
     n = len(text)
     while k < n:
@@ -404,13 +410,23 @@ def _braces(text: bytes) -> int:
 
 # --------------------------------------------------------------------------- JSON (and JS object literals)
 
-_JSON_TOKEN_RE = linear.compile(
-    rb"\"(?:[^\"\\\r\n]|\\.)*\"|'(?:[^'\\\r\n]|\\.)*'|[{}\[\]:,]|\b(?:name|value|Name|Value)\b"
-)
 _KTY_RE = linear.compile(rb"[\"']kty[\"'][ \t\r\n]*:")
 _JWK_PRIVATE = (b"d", b"p", b"q", b"dp", b"dq", b"qi")
 _JWK_KEYS = frozenset((b"kty", b"k") + _JWK_PRIVATE)
 _ENV_KEYS = frozenset((b"name", b"value"))
+_STRING = rb"\"(?:[^\"\\\r\n]|\\.)*\"|'(?:[^'\\\r\n]|\\.)*'"
+_MEMBERS = rb"name|value|Name|Value|kty|d|p|q|dp|dq|qi|k|default"
+# One match per token that matters: a bracket (with the key it opens under, if any), or a member the
+# readers want with its string value. Every other string, key and value is skipped inside the match (a
+# whole string at a time, so a bracket inside a string is never read as one): the Python loop runs once
+# per bracket or wanted member, not once per string.
+_JSON_RE = linear.compile(
+    rb"(?:" + _STRING + rb"|[^{}\[\]])*?"
+    rb"(?:\"(?P<ckey>[^\"\\\r\n]{1,200})\"[ \t\r\n]*:[ \t\r\n]*(?P<copen>\{)"
+    rb"|(?:\"(?P<kd>" + _MEMBERS + rb")\"|'(?P<ks>" + _MEMBERS + rb")'|\b(?P<kb>name|value|Name|Value))"
+    rb"[ \t\r\n]*:[ \t\r\n]*(?:\"(?P<dq>(?:[^\"\\\r\n]|\\.)*)\"|'(?P<sq>(?:[^'\\\r\n]|\\.)*)')?"
+    rb"|(?P<open>[{\[])|(?P<close>[}\]]))"
+)
 
 
 @dataclass
@@ -421,7 +437,7 @@ class _Frame:
 
 
 def _json(data: bytes, path: str, env: bool, jwk: bool) -> list[Pair]:
-    """One pass over the string and bracket tokens, with a stack of open objects.
+    """A stack of open objects over the brackets and wanted members of JSON (or a JS object literal).
 
     An object closes with all its members known, in any order: `{"value": ..., "name": ...}` pairs as
     well as the usual order, and a JWK's `kty` may follow its `d`.
@@ -429,40 +445,81 @@ def _json(data: bytes, path: str, env: bool, jwk: bool) -> list[Pair]:
     tf_json = path.lower().endswith(".tf.json")
     wanted = (_ENV_KEYS if env else frozenset()) | (_JWK_KEYS if jwk else frozenset())
     if tf_json:
-        wanted = wanted | {b"default"}
+        return _json_span(data, 0, len(data), wanted | {b"default"}, tf_json, env, jwk)
+    # Only the stretch around each `"name": "<credential>"` or `"kty":` is read: the object that holds
+    # it starts and ends within a few kilobytes. A hit inside a stretch already read opens none.
+    hit_re = _ENV_OR_KTY_RE if env and jwk else _ENV_NAME_JSON_RE if env else _KTY_RE
+    out: list[Pair] = []
+    pos = 0
+    while (m := hit_re.search(data, pos)) is not None:
+        start, end = _window(data, m.start(), pos, _JSON_WINDOW)
+        out += _json_span(data, start, end, wanted, tf_json, env, jwk)
+        pos = max(end, m.end())
+    return out
+
+
+_JSON_WINDOW = 8192  # bytes either side: an 8192-bit RSA JWK with every member is about 7 KB
+_ENV_NAME_JSON = rb"(?i:[\"']?name[\"']?[ \t\r\n]*:[ \t\r\n]*[\"'][A-Za-z0-9_.-]{0,80}" + _CRED_WORD + rb")"
+_ENV_NAME_JSON_RE = linear.compile(_ENV_NAME_JSON)
+_ENV_OR_KTY_RE = linear.compile(_ENV_NAME_JSON + rb"|[\"']kty[\"'][ \t\r\n]*:")
+
+
+def _window(data: bytes, h: int, floor: int, margin: int) -> tuple[int, int]:
+    """The stretch within `margin` bytes of a hit, starting no earlier than `floor` (read already).
+
+    It starts at a line's start, or on one long line (minified JSON) at an object's opening `{"`, so
+    that it never starts inside a string; it ends at a line's end when one is near.
+    """
+    lo = max(floor, h - margin)
+    if lo > floor:
+        back = max(floor, lo - margin)
+        nl = data.rfind(b"\n", back, lo)
+        lo = nl + 1 if nl != -1 else max(data.rfind(b'{"', back, lo), data.rfind(b"{'", back, lo), back)
+    hi = min(len(data), h + margin)
+    nl = data.find(b"\n", hi, hi + margin)
+    hi = min(len(data), hi + margin) if nl == -1 else nl
+    return lo, hi
+
+
+def _json_span(
+    data: bytes, base: int, stop: int, wanted: frozenset[bytes], tf_json: bool, env: bool, jwk: bool
+) -> list[Pair]:
+    text = data[base:stop]
     out: list[Pair] = []
     stack: list[_Frame] = [_Frame(b"", False, {})]
-    key: bytes | None = None  # the member whose value comes next
-    last: tuple[int, int] | None = None  # the last string, which a `:` makes a key
-    for m in _JSON_TOKEN_RE.finditer(data):
-        start, end = m.start(), m.end()
-        first = data[start : start + 1]
-        if first in (b'"', b"'") or first.isalpha():
-            quoted = first in (b'"', b"'")
-            if key is not None and quoted:
-                frame = stack[-1]
-                if frame.is_object and key in wanted and key not in frame.fields:
-                    frame.fields[key] = (start + 1, end - 1, first)
-                key = None
-                last = None
-            else:
-                last = (start + 1, end - 1) if quoted else (start, end)
-        elif first == b":":
-            key = data[last[0] : last[1]] if last is not None and stack[-1].is_object else None
-            key = key.lower() if key is not None and key.lower() in (b"name", b"value") else key
-            last = None
-        elif first in (b"{", b"["):
-            stack.append(_Frame(key or b"", first == b"{", {}))
-            key, last = None, None
-        elif first in (b"}", b"]"):
-            if len(stack) > 1:
+    deeper = 0  # open brackets past _MAX_DEPTH, not on the stack
+    g = _JSON_RE.groupindex
+    close, opened, copen, ckey, kd, ks, kb, dq, sq = (
+        g[n] for n in (b"close", b"open", b"copen", b"ckey", b"kd", b"ks", b"kb", b"dq", b"sq")
+    )
+    for m in _JSON_RE.finditer(text):
+        if m.start(close) != -1:
+            if deeper:
+                deeper -= 1
+            elif len(stack) > 1:
                 frame = stack.pop()
                 if frame.is_object and frame.fields:
                     out.extend(_judge_object(data, frame, stack, tf_json, env, jwk))
-            key, last = None, None
-        else:  # `,`
-            key, last = None, None
+            continue
+        if m.start(opened) != -1 or m.start(copen) != -1:
+            if deeper or len(stack) >= _MAX_DEPTH:
+                deeper += 1
+            else:
+                is_object = m.start(copen) != -1 or m.group(opened) == b"{"
+                stack.append(_Frame(m.group(ckey), is_object, {}))
+            continue
+        key = m.group(kd if m.start(kd) != -1 else ks if m.start(ks) != -1 else kb)
+        key = key.lower() if key.lower() in _ENV_KEYS else key
+        value = dq if m.start(dq) != -1 else sq if m.start(sq) != -1 else None
+        frame = stack[-1]
+        if value is None or deeper or not frame.is_object or key not in wanted or key in frame.fields:
+            continue
+        vs, ve = base + m.start(value), base + m.end(value)
+        frame.fields[key] = (vs, ve, data[vs - 1 : vs])
     return out
+
+
+_MAX_DEPTH = 64
 
 
 def _judge_object(
