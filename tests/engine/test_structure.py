@@ -94,6 +94,18 @@ def test_ecs_task_definition_pretty_printed(scanner: Scanner) -> None:
     assert (f.line, f.col) == position(text, value)
 
 
+def test_cloudformation_json_and_compose_block_scalar(scanner: Scanner) -> None:
+    a, b = password(), password()
+    cfn = '{"Environment": [\n  {\n    "Name": "API_TOKEN",\n    "Value": "' + a + '"\n  }\n]}\n'
+    assert (only(scanner, cfn, "stack.json").rule_id, only(scanner, cfn, "stack.json").secret) == (
+        "env-entry-secret",
+        a.encode(),
+    )
+    compose = f"services:\n  db:\n    environment:\n      MYSQL_ROOT_PASSWORD: >-\n        {b}\n"
+    f = only(scanner, compose, "compose.yaml")
+    assert (f.rule_id, f.secret) == ("yaml-multiline-secret", b.encode())
+
+
 def test_js_object_env_list(scanner: Scanner) -> None:
     value = password()
     text = f"const env = [\n  {{ name: 'DB_PASSWORD',\n    value: '{value}' }},\n];\n"
