@@ -656,6 +656,22 @@ def _structure_rules(ruleset: RuleSet) -> RuleSet | None:
     return _sub_rulesets[ruleset]
 
 
+def _not_found_yet(found: list[Pair], result: ScanResult) -> list[Pair]:
+    """The pairs whose value no finding of the scan overlaps (a provider token under `value:` is reported
+    once, by its provider rule). Sorted starts and a running maximum of ends: no pair-by-finding loop."""
+    spans = sorted((f.offset, f.offset + max(len(f.secret), 1)) for f in result.findings)
+    starts = [a for a, _ in spans]
+    reach: list[int] = []
+    for _, b in spans:
+        reach.append(max(b, reach[-1]) if reach else b)
+    out = []
+    for p in found:
+        k = bisect_right(starts, p.end - 1) - 1  # the findings that start before the value ends
+        if k < 0 or reach[k] <= p.start:
+            out.append(p)
+    return out
+
+
 def extend(scanner: Scanner, raw: bytes, path: str, result: ScanResult) -> ScanResult:
     """Add to a scan's result the findings of the pairs the file's structure joins.
 
@@ -671,8 +687,7 @@ def extend(scanner: Scanner, raw: bytes, path: str, result: ScanResult) -> ScanR
     found = pairs(data, path, families)
     if not found:
         return result
-    taken = [(f.offset, f.offset + max(len(f.secret), 1)) for f in result.findings]
-    found = [p for p in found if not any(a < p.end and p.start < b for a, b in taken)]
+    found = _not_found_yet(found, result)
     if not found:
         return result
     from credgate.engine.scanner import MAX_DECODE_DEPTH, Scanner
