@@ -106,6 +106,16 @@ def test_cloudformation_json_and_compose_block_scalar(scanner: Scanner) -> None:
     assert (f.rule_id, f.secret) == ("yaml-multiline-secret", b.encode())
 
 
+def test_yaml_flow_mapping_env_entry(scanner: Scanner) -> None:
+    value = password()
+    text = f"env:\n  - {{name: DB_PASSWORD, value: {value} }}  # prod\n  - {{name: MODE, value: x}}\n"
+    f = only(scanner, text, "pod.yaml")
+    assert (f.rule_id, f.secret) == ("env-entry-secret", value.encode())
+    assert (f.line, f.col) == position(text, value)
+    # In code an unquoted value is an expression, not the credential.
+    assert findings(scanner, "env = [{name: 'DB_PASSWORD', value: dbPassword}]\n", "stack.ts") == []
+
+
 def test_js_object_env_list(scanner: Scanner) -> None:
     value = password()
     text = f"const env = [\n  {{ name: 'DB_PASSWORD',\n    value: '{value}' }},\n];\n"

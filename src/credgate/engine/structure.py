@@ -283,6 +283,14 @@ def _yaml_multiline(lines: _Lines) -> list[Pair]:
     return out
 
 
+def _plain_values(path: str) -> bool:
+    """Whether an unquoted value in a flow mapping can be a credential: not in JSON or source code."""
+    from credgate.engine.filters import CODE_EXTENSIONS
+
+    ext = path.rsplit("/", 1)[-1].rsplit(".", 1)[-1].lower()
+    return ext not in CODE_EXTENSIONS and ext not in ("json", "jsonc", "json5", "ipynb", "jsii")
+
+
 def _is_yaml(path: str) -> bool:
     base = path.rsplit("/", 1)[-1].lower()
     return any(part in (".yml", ".yaml") for part in _suffixes(base))
@@ -424,7 +432,8 @@ _JSON_RE = linear.compile(
     rb"(?:" + _STRING + rb"|[^{}\[\]])*?"
     rb"(?:\"(?P<ckey>[^\"\\\r\n]{1,200})\"[ \t\r\n]*:[ \t\r\n]*(?P<copen>\{)"
     rb"|(?:\"(?P<kd>" + _MEMBERS + rb")\"|'(?P<ks>" + _MEMBERS + rb")'|\b(?P<kb>name|value|Name|Value))"
-    rb"[ \t\r\n]*:[ \t\r\n]*(?:\"(?P<dq>(?:[^\"\\\r\n]|\\.)*)\"|'(?P<sq>(?:[^'\\\r\n]|\\.)*)')?"
+    rb"[ \t\r\n]*:[ \t\r\n]*(?:\"(?P<dq>(?:[^\"\\\r\n]|\\.)*)\"|'(?P<sq>(?:[^'\\\r\n]|\\.)*)'"
+    rb"|(?P<bare>[^\s,{}\[\]\"'#][^,{}\[\]\r\n]{0,1000}))?"
     rb"|(?P<open>[{\[])|(?P<close>[}\]]))"
 )
 
@@ -445,7 +454,7 @@ def _json(data: bytes, path: str, env: bool, jwk: bool) -> list[Pair]:
     tf_json = path.lower().endswith(".tf.json")
     wanted = (_ENV_KEYS if env else frozenset()) | (_JWK_KEYS if jwk else frozenset())
     if tf_json:
-        return _json_span(data, 0, len(data), wanted | {b"default"}, tf_json, env, jwk)
+        return _json_span(data, path, 0, len(data), wanted | {b"default"}, tf_json, env, jwk)
     # Only the stretch around each `"name": "<credential>"` or `"kty":` is read: the object that holds
     # it starts and ends within a few kilobytes. A hit inside a stretch already read opens none.
     hit_re = _ENV_OR_KTY_RE if env and jwk else _ENV_NAME_JSON_RE if env else _KTY_RE
@@ -453,13 +462,13 @@ def _json(data: bytes, path: str, env: bool, jwk: bool) -> list[Pair]:
     pos = 0
     while (m := hit_re.search(data, pos)) is not None:
         start, end = _window(data, m.start(), pos, _JSON_WINDOW)
-        out += _json_span(data, start, end, wanted, tf_json, env, jwk)
+        out += _json_span(data, path, start, end, wanted, tf_json, env, jwk)
         pos = max(end, m.end())
     return out
 
 
 _JSON_WINDOW = 8192  # bytes either side: an 8192-bit RSA JWK with every member is about 7 KB
-_ENV_NAME_JSON = rb"(?i:[\"']?name[\"']?[ \t\r\n]*:[ \t\r\n]*[\"'][A-Za-z0-9_.-]{0,80}" + _CRED_WORD + rb")"
+_ENV_NAME_JSON = rb"(?i:[\"']?name[\"']?[ \t\r\n]*:[ \t\r\n]*[\"']?[A-Za-z0-9_.-]{0,80}" + _CRED_WORD + rb")"
 _ENV_NAME_JSON_RE = linear.compile(_ENV_NAME_JSON)
 _ENV_OR_KTY_RE = linear.compile(_ENV_NAME_JSON + rb"|[\"']kty[\"'][ \t\r\n]*:")
 
@@ -482,16 +491,26 @@ def _window(data: bytes, h: int, floor: int, margin: int) -> tuple[int, int]:
 
 
 def _json_span(
-    data: bytes, base: int, stop: int, wanted: frozenset[bytes], tf_json: bool, env: bool, jwk: bool
+    data: bytes,
+    path: str,
+    base: int,
+    stop: int,
+    wanted: frozenset[bytes],
+    tf_json: bool,
+    env: bool,
+    jwk: bool,
 ) -> list[Pair]:
     text = data[base:stop]
     out: list[Pair] = []
     stack: list[_Frame] = [_Frame(b"", False, {})]
     deeper = 0  # open brackets past _MAX_DEPTH, not on the stack
     g = _JSON_RE.groupindex
-    close, opened, copen, ckey, kd, ks, kb, dq, sq = (
-        g[n] for n in (b"close", b"open", b"copen", b"ckey", b"kd", b"ks", b"kb", b"dq", b"sq")
+    close, opened, copen, ckey, kd, ks, kb, dq, sq, bare = (
+        g[n] for n in (b"close", b"open", b"copen", b"ckey", b"kd", b"ks", b"kb", b"dq", b"sq", b"bare")
     )
+    # A YAML flow mapping's plain scalars (`- {name: DB_PASSWORD, value: s3cret}`) are values; in JSON
+    # and code an unquoted value is a number, a literal or an expression, never the credential itself.
+    plain = _plain_values(path)
     for m in _JSON_RE.finditer(text):
         if m.start(close) != -1:
             if deeper:
@@ -510,12 +529,21 @@ def _json_span(
             continue
         key = m.group(kd if m.start(kd) != -1 else ks if m.start(ks) != -1 else kb)
         key = key.lower() if key.lower() in _ENV_KEYS else key
-        value = dq if m.start(dq) != -1 else sq if m.start(sq) != -1 else None
+        value = dq if m.start(dq) != -1 else sq if m.start(sq) != -1 else bare if plain else None
         frame = stack[-1]
-        if value is None or deeper or not frame.is_object or key not in wanted or key in frame.fields:
+        if value is None or m.start(value) == -1 or deeper or not frame.is_object:
+            continue
+        if key not in wanted or key in frame.fields:
             continue
         vs, ve = base + m.start(value), base + m.end(value)
-        frame.fields[key] = (vs, ve, data[vs - 1 : vs])
+        if value == bare:
+            stop = data.find(b" #", vs, ve)
+            ve = ve if stop == -1 else stop
+            while ve > vs and data[ve - 1] in b" \t":
+                ve -= 1
+            frame.fields[key] = (vs, ve, b"")
+        else:
+            frame.fields[key] = (vs, ve, data[vs - 1 : vs])
     return out
 
 
