@@ -390,6 +390,16 @@ def test_latin1_utf16_and_binary_input_do_not_crash(scanner: Scanner) -> None:
     assert scanner.scan(b"\x00\x01" + text.encode(), "pod.yaml").kind == "binary"
 
 
+def test_windows_line_endings(scanner: Scanner) -> None:
+    a, b, c = password(), password(), password()
+    k8s = f"env:\r\n  - name: DB_PASSWORD\r\n    value: {a}\r\n"
+    assert only(scanner, k8s, "pod.yaml").secret == a.encode()
+    tf = f'variable "db_password" {{\r\n  default = "{b}"\r\n}}\r\n'
+    assert only(scanner, tf, "main.tf").secret == b.encode()
+    block = f"password: |\r\n  {c}\r\n"
+    assert only(scanner, block, "app.yml").secret == c.encode()
+
+
 def test_pairs_reports_real_offsets() -> None:
     value = password()
     data = f"env:\n  - value: {value}\n    name: API_TOKEN\n".encode()
