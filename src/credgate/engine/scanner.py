@@ -195,7 +195,10 @@ class Scanner:
             parsed = notebook.read(raw)
             if parsed is not None:
                 return self._scan_notebook(raw, path, parsed)
-        result = self._scan(raw, path, 0)
+        from credgate.engine import structure
+
+        # Names and values that the file's structure joins across lines (engine/structure.py).
+        result = structure.extend(self, raw, path, self._scan(raw, path, 0))
         if self.ruleset.detectors:  # keystores, DER keys, Terraform state: by structure (engine/credfiles.py)
             from credgate.engine import credfiles
 

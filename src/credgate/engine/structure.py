@@ -1,0 +1,764 @@
+"""Credentials whose name and value are joined by the file's structure, not by one line.
+
+A Kubernetes env entry puts the name on one line and the value on the next (`- name: DB_PASSWORD` /
+`value: ...`), an ECS task definition spreads `{"name": ..., "value": ...}` over lines, a Terraform
+variable names itself on the block line and holds its `default` lines below, a YAML block scalar
+(`password: |`) puts the value on the next indented line, and a JSON Web Key is a private key only
+when it holds private members (`d`, `k`...). No single-line rule sees any of them.
+
+This module associates a credential-named key with the value that follows it in the same object or
+block, with a small line-aware reader per structure (not a YAML, JSON or HCL parser), and writes each
+pair as one synthetic line, `credgate-structure:<rule id> NAME = "value"`. The scanner runs the
+structure rules (rules/structure.toml) over those lines, so every pair passes the same decoy filters
+as a one-line assignment (references, placeholders, weak passwords, test files, allow markers), and
+each finding is moved back to the value's own line and column in the file.
+
+Every reader is linear in the input: a keyword check decides whether a reader runs at all, candidate
+lines are found by one RE2 pass, and each candidate looks at a bounded number of lines around it. The
+JSON reader keeps a stack of open objects over the few kilobytes around each credential-named `name` or
+`kty`, stretches merged so no byte is read twice, one RE2 match per bracket or wanted member. Pure:
+bytes in, pairs and findings out.
+"""
+
+from __future__ import annotations
+
+import weakref
+from bisect import bisect_right
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from credgate.engine import linear
+from credgate.engine.content import LineIndex, prepare
+
+if TYPE_CHECKING:
+    from credgate.engine.rules import RuleSet
+    from credgate.engine.scanner import Scanner, ScanResult
+
+TAG = b"credgate-structure:"
+ENV_ENTRY = "env-entry-secret"
+TERRAFORM = "terraform-secret"
+YAML_MULTILINE = "yaml-multiline-secret"
+JWK = "jwk-private-key"
+FAMILIES = (ENV_ENTRY, TERRAFORM, YAML_MULTILINE, JWK)
+
+_LOOK = 24  # lines: how far an env entry's siblings, or a block's first value line, may sit from the name
+_MAX_VALUE = 4096  # bytes of one value copied into a synthetic line (a 8192-bit JWK `d` is 1366)
+_MAX_TAIL = 256  # bytes of the value line after the value (a comment, an allow marker)
+_MARKERS = (b"credgate:allow", b"pragma: allowlist")
+
+# A name worth pairing: any credential word. The structure rules' regexes decide precisely; this only
+# keeps the synthetic text small.
+_CRED_WORD = rb"(?:pass|pwd|secret|token|key|cred|auth|priv)"
+_CRED_NAME_RE = linear.compile(rb"(?i)" + _CRED_WORD)
+_NAME_OK_RE = linear.compile(rb"^[A-Za-z0-9_.-]{1,120}$")
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A credential-named key and the span of its value in the scanned bytes."""
+
+    rule: str  # the structure rule that judges it
+    name: bytes
+    start: int
+    end: int
+    quote: bytes  # b'"', b"'" or b"" (a plain YAML scalar, a heredoc line)
+    name_at: int  # offset of the name, for the finding's note
+    what: str  # the structure, as the note names it
+
+
+# --------------------------------------------------------------------------- lines
+
+
+class _Lines:
+    """Line starts of one buffer, and a line's bytes without its end of line."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        starts = [0]
+        find = data.find
+        pos = find(b"\n")
+        while pos != -1:
+            starts.append(pos + 1)
+            pos = find(b"\n", pos + 1)
+        self.starts = starts
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def of(self, offset: int) -> int:
+        """0-based line number of an offset."""
+        return bisect_right(self.starts, offset) - 1
+
+    def span(self, i: int) -> tuple[int, int]:
+        start = self.starts[i]
+        end = self.starts[i + 1] - 1 if i + 1 < len(self.starts) else len(self.data)
+        if end > start and self.data[end - 1 : end] == b"\r":
+            end -= 1
+        return start, end
+
+    def text(self, i: int) -> bytes:
+        start, end = self.span(i)
+        return self.data[start:end]
+
+
+def _indent(line: bytes) -> int:
+    return len(line) - len(line.lstrip(b" "))
+
+
+def _blank_or_comment(line: bytes) -> bool:
+    s = line.strip()
+    return not s or s.startswith(b"#")
+
+
+# --------------------------------------------------------------------------- YAML scalars
+
+
+def _scalar(data: bytes, start: int, end: int) -> tuple[int, int, bytes] | None:
+    """The value span and quote of a one-line YAML scalar in data[start:end], or None.
+
+    A flow collection, an anchor, an alias, a tag (`!Ref`, `!vault`) or a block indicator is not a
+    one-line value.
+    """
+    while start < end and data[start : start + 1] in (b" ", b"\t"):
+        start += 1
+    if start >= end:
+        return None
+    first = data[start : start + 1]
+    if first in (b'"', b"'"):
+        close = start + 1
+        while True:
+            close = data.find(first, close, end)
+            if close == -1:
+                return None
+            if first == b'"' and data[close - 1 : close] == b"\\":
+                close += 1
+                continue
+            if first == b"'" and data[close + 1 : close + 2] == b"'":
+                close += 2
+                continue
+            return start + 1, close, first
+    if first in b"{[&*!|>%@`#":
+        return None
+    stop = data.find(b" #", start, end)
+    stop = end if stop == -1 else stop
+    while stop > start and data[stop - 1 : stop] in (b" ", b"\t"):
+        stop -= 1
+    return (start, stop, b"") if stop > start else None
+
+
+# `  - name: X`, `    value: Y`, `- Name: X` (CloudFormation): a key of a mapping, maybe opening a list item.
+_YAML_KEY_RE = linear.compile(
+    rb"^( *)((?:- +)*)([A-Za-z_][A-Za-z0-9_.-]{0,100}|\"[^\"]{1,100}\"|'[^']{1,100}')[ \t]*:(?:[ \t]|$)"
+)
+_ENV_NAME_RE = linear.compile(
+    rb"(?im)^[ \t]*(?:- +)*[\"']?name[\"']?[ \t]*:[ \t]*[\"']?[A-Za-z0-9_.-]{0,80}" + _CRED_WORD
+)
+
+
+def _yaml_key(line: bytes) -> tuple[int, bool, bytes, int] | None:
+    """(column of the key, opens a list item, key in lower case, offset of the text after the colon)."""
+    m = _YAML_KEY_RE.match(line)
+    if m is None:
+        return None
+    key = m.group(3).strip(b"\"'").lower()
+    return m.start(3), bool(m.group(2)), key, m.end(3)
+
+
+def _env_entries_yaml(lines: _Lines) -> list[Pair]:
+    """`- name: DB_PASSWORD` with `value: ...` in the same list item, in either order."""
+    data = lines.data
+    out = []
+    for m in _ENV_NAME_RE.finditer(data):
+        i = lines.of(m.start())
+        parsed = _yaml_key(lines.text(i))
+        if parsed is None or parsed[2] != b"name":
+            continue
+        col, opens, _, after = parsed
+        line_start, line_end = lines.span(i)
+        name = _scalar(data, line_start + after + 1, line_end)
+        if name is None or not _NAME_OK_RE.match(data[name[0] : name[1]]):
+            continue
+        value = None
+        # The item's other keys sit at the same column, before (back to the line that opens the item)
+        # and after (until a line at a smaller column, or the next item).
+        j, seen = i, 0
+        while not opens and j > 0 and seen < _LOOK and value is None:
+            j, seen = j - 1, seen + 1
+            text = lines.text(j)
+            if _blank_or_comment(text):
+                continue
+            got = _yaml_key(text)
+            if got is None and _indent(text) > col:
+                continue  # a line of a sibling's block or list
+            if got is None or got[0] < col:
+                break
+            if got[0] == col:
+                value = _yaml_value(lines, j, got) if got[2] == b"value" else value
+                if got[1]:
+                    break  # the line that opens the item
+        j, seen = i, 0
+        while value is None and j + 1 < len(lines) and seen < _LOOK:
+            j, seen = j + 1, seen + 1
+            text = lines.text(j)
+            if _blank_or_comment(text):
+                continue
+            if _indent(text) < col:
+                break
+            got = _yaml_key(text)
+            if got is None or got[0] > col:
+                continue  # nested under a sibling (`valueFrom:` / `secretKeyRef:`), or a block's lines
+            if got[0] < col or got[1]:
+                break  # the next item
+            if got[2] == b"value":
+                value = _yaml_value(lines, j, got)
+                break
+        if value is not None:
+            out.append(_pair(ENV_ENTRY, data, name, value, "env entry"))
+    return out
+
+
+def _yaml_value(lines: _Lines, i: int, parsed: tuple[int, bool, bytes, int]) -> tuple[int, int, bytes] | None:
+    """The scalar after `value:` on line i, or on the next line for `value: |` / `value:`."""
+    start, end = lines.span(i)
+    data = lines.data
+    at = start + parsed[3] + 1
+    rest = data[at:end].strip()
+    if not rest or rest.startswith(b"#") or rest[:1] in (b"|", b">"):
+        if rest[:1] in (b"|", b">") and not _BLOCK_HEAD_RE.match(rest):
+            return None
+        return _next_line_value(lines, i, parsed[0], block=bool(rest) and rest[:1] in (b"|", b">"))
+    return _scalar(data, at, end)
+
+
+_BLOCK_HEAD_RE = linear.compile(rb"^[|>][-+0-9]{0,3}[ \t]*(?:#.*)?$")
+
+
+def _next_line_value(lines: _Lines, i: int, col: int, block: bool) -> tuple[int, int, bytes] | None:
+    """The value that starts on the line after a key at column `col`: the only line of a block scalar,
+    or a plain or quoted scalar. A value of several lines (a certificate, a script) is not one value."""
+    j = i + 1
+    while j < len(lines) and j - i <= 3 and not lines.text(j).strip():
+        j += 1
+    if j >= len(lines) or j - i > 3:
+        return None
+    text = lines.text(j)
+    indent = _indent(text)
+    if indent <= col:
+        return None
+    # One line only: the next non-blank line must close the value (a smaller indent, or the end).
+    k = j + 1
+    while k < len(lines) and k - j <= 3 and not lines.text(k).strip():
+        k += 1
+    if k < len(lines) and _indent(lines.text(k)) >= indent and lines.text(k).strip():
+        return None
+    start, end = lines.span(j)
+    if block:
+        while end > start and lines.data[end - 1 : end] in (b" ", b"\t"):
+            end -= 1
+        return start + indent, end, b""
+    stripped = text.strip()
+    if stripped.startswith((b"- ", b"#")) or stripped == b"-" or _yaml_key(text) is not None:
+        return None  # a list, a comment or a nested mapping: not a scalar
+    return _scalar(lines.data, start + indent, end)
+
+
+# `password: |`, `db_password: >-`, `api_token:` with the value on the next line (YAML files only).
+_YAML_MULTI_RE = linear.compile(
+    rb"(?im)^( *)((?:- +)*)[\"']?([A-Za-z0-9_.-]{0,80}"
+    + _CRED_WORD
+    + rb"[A-Za-z0-9_.-]{0,80})[\"']?[ \t]*:[ \t]*([|>][-+0-9]{0,3})?[ \t]*(?:#[^\r\n]*)?\r?$"
+)
+
+
+def _yaml_multiline(lines: _Lines) -> list[Pair]:
+    data = lines.data
+    out = []
+    for m in _YAML_MULTI_RE.finditer(data):
+        i = lines.of(m.start())
+        col = m.start(3) - lines.starts[i]
+        value = _next_line_value(lines, i, col, block=m.start(4) != -1)
+        if value is None:
+            continue
+        name = (m.start(3), m.end(3), b"")
+        what = "YAML block scalar" if m.start(4) != -1 else "YAML value on the next line"
+        out.append(_pair(YAML_MULTILINE, data, name, value, what))
+    return out
+
+
+def _plain_values(path: str) -> bool:
+    """Whether an unquoted value in a flow mapping can be a credential: not in JSON or source code."""
+    from credgate.engine.filters import CODE_EXTENSIONS
+
+    ext = path.rsplit("/", 1)[-1].rsplit(".", 1)[-1].lower()
+    return ext not in CODE_EXTENSIONS and ext not in ("json", "jsonc", "json5", "ipynb", "jsii")
+
+
+def _is_yaml(path: str) -> bool:
+    base = path.rsplit("/", 1)[-1].lower()
+    return any(part in (".yml", ".yaml") for part in _suffixes(base))
+
+
+def _suffixes(base: str) -> list[str]:
+    """`.yaml` and `.tmpl` for `values.yaml.tmpl`: every dotted part after the first."""
+    parts = base.split(".")
+    return ["." + p for p in parts[1:]]
+
+
+# --------------------------------------------------------------------------- Terraform / HCL
+
+_TF_VARIABLE_RE = linear.compile(
+    rb"(?m)^[ \t]*variable[ \t]+\"([A-Za-z0-9_.-]{0,80}"
+    + rb"(?i:"
+    + _CRED_WORD
+    + rb")"
+    + rb"[A-Za-z0-9_.-]{0,80})\"[ \t]*\{"
+)
+_TF_DEFAULT_RE = linear.compile(rb"(?:^|[\s{;,])default[ \t]*=[ \t]*")
+# `password = <<EOT` / `"db_password" = <<-EOT`: the value is the heredoc's line.
+_HCL_HEREDOC_RE = linear.compile(
+    rb"(?m)^[ \t]*\"?([A-Za-z0-9_.-]{0,80}(?i:"
+    + _CRED_WORD
+    + rb")[A-Za-z0-9_.-]{0,80})\"?[ \t]*=[ \t]*<<-?[ \t]*\"?([A-Za-z_][A-Za-z0-9_]{0,40})\"?[ \t]*\r?$"
+)
+_HCL_SUFFIXES = (".tf", ".tfvars", ".hcl")
+
+
+def _terraform(lines: _Lines, path: str) -> list[Pair]:
+    data = lines.data
+    out = []
+    walked = -1  # the last line a block walk read: blocks do not nest, so no line is read twice
+    for m in _TF_VARIABLE_RE.finditer(data):
+        i = lines.of(m.start())
+        if i <= walked:
+            continue
+        name = (m.start(1), m.end(1), b'"')
+        value, walked = _tf_default(lines, i, m.end())
+        if value is not None:
+            out.append(_pair(TERRAFORM, data, name, value, "Terraform variable default"))
+    if b"<<" in data:
+        for m in _HCL_HEREDOC_RE.finditer(data):
+            i = lines.of(m.start())
+            if i + 2 >= len(lines):
+                continue
+            # One line of content, then the closing word: a multi-line heredoc is a script or a policy.
+            if lines.text(i + 2).strip() != m.group(2):
+                continue
+            start, end = lines.span(i + 1)
+            text = lines.text(i + 1)
+            value = (start + len(text) - len(text.lstrip()), start + len(text.rstrip()), b"")
+            if value[1] > value[0]:
+                out.append(_pair(TERRAFORM, data, (m.start(1), m.end(1), b""), value, "HCL heredoc"))
+    return out
+
+
+def _tf_default(lines: _Lines, i: int, body: int) -> tuple[tuple[int, int, bytes] | None, int]:
+    """The string `default` of the variable block that opens at offset `body` (on line i), and the
+    last line read."""
+    data = lines.data
+    depth = 1
+    j = i
+    at = body
+    while j < len(lines) and j - i <= _LOOK * 2:
+        start, end = lines.span(j)
+        at = max(at, start)
+        if depth == 1:
+            line = data[at:end]
+            m = _TF_DEFAULT_RE.search(line)
+            if m is not None:
+                value_at = at + m.end()
+                rest = data[value_at:end]
+                if rest.startswith(b'"'):
+                    close = _string_end(data, value_at, end)
+                    return ((value_at + 1, close, b'"') if close is not None else None), j
+                if rest.startswith(b"<<") and j + 1 < len(lines):
+                    start2, end2 = lines.span(j + 1)
+                    text = lines.text(j + 1)
+                    return (start2 + len(text) - len(text.lstrip()), start2 + len(text.rstrip()), b""), j + 1
+                return None, j  # a number, a bool, null, a map or a list: not a credential string
+        depth += _braces(data[at:end])
+        if depth <= 0:
+            return None, j
+        j += 1
+    return None, j
+
+
+def _string_end(data: bytes, quote_at: int, end: int) -> int | None:
+    close = quote_at + 1
+    while True:
+        close = data.find(b'"', close, end)
+        if close == -1:
+            return None
+        if data[close - 1 : close] != b"\\":
+            return close
+        close += 1
+
+
+def _braces(text: bytes) -> int:
+    """Net `{` minus `}` outside double-quoted strings and `#` comments on one line."""
+    if b'"' not in text and b"#" not in text and b"//" not in text:
+        return text.count(b"{") - text.count(b"}")
+    depth, inside, k = 0, False, 0
+    n = len(text)
+    while k < n:
+        ch = text[k]
+        if inside:
+            if ch == 0x5C:  # backslash
+                k += 1
+            elif ch == 0x22:
+                inside = False
+        elif ch == 0x22:
+            inside = True
+        elif ch == 0x23 or (ch == 0x2F and text[k + 1 : k + 2] == b"/"):
+            break
+        elif ch == 0x7B:
+            depth += 1
+        elif ch == 0x7D:
+            depth -= 1
+        k += 1
+    return depth
+
+
+# --------------------------------------------------------------------------- JSON (and JS object literals)
+
+_KTY_RE = linear.compile(rb"[\"']kty[\"'][ \t\r\n]*:")
+_JWK_PRIVATE = (b"d", b"p", b"q", b"dp", b"dq", b"qi")
+_JWK_KEYS = frozenset((b"kty", b"k") + _JWK_PRIVATE)
+_ENV_KEYS = frozenset((b"name", b"value"))
+_STRING = rb"\"(?:[^\"\\\r\n]|\\.)*\"|'(?:[^'\\\r\n]|\\.)*'"
+_MEMBERS = rb"name|value|Name|Value|kty|d|p|q|dp|dq|qi|k|default"
+# One match per token that matters: a bracket (with the key it opens under, if any), or a member the
+# readers want with its string value. Every other string, key and value is skipped inside the match (a
+# whole string at a time, so a bracket inside a string is never read as one): the Python loop runs once
+# per bracket or wanted member, not once per string. A bare key is told from a longer word by the byte
+# before it, not by `\b`: a word boundary keeps RE2 off its DFA and made this pattern 25 times slower.
+_JSON_RE = linear.compile(
+    rb"(?:" + _STRING + rb"|[^{}\[\]])*?"
+    rb"(?:\"(?P<ckey>[^\"\\\r\n]{1,200})\"[ \t\r\n]*:[ \t\r\n]*(?P<copen>\{)"
+    rb"|(?:\"(?P<kd>"
+    + _MEMBERS
+    + rb")\"|'(?P<ks>"
+    + _MEMBERS
+    + rb")'|(?P<pre>[ \t\r\n,{])(?P<kb>name|value|Name|Value))"
+    rb"[ \t\r\n]*:[ \t\r\n]*(?:\"(?P<dq>(?:[^\"\\\r\n]|\\.)*)\"|'(?P<sq>(?:[^'\\\r\n]|\\.)*)'"
+    rb"|(?P<bare>[^\s,{}\[\]\"'#][^,{}\[\]\r\n]*))?"
+    rb"|(?P<open>[{\[])|(?P<close>[}\]]))"
+)
+
+
+@dataclass
+class _Frame:
+    key: bytes  # the key this object sits under in its parent ("" at the top or in a list)
+    is_object: bool
+    fields: dict[bytes, tuple[int, int, bytes]]
+
+
+def _json(data: bytes, path: str, env: bool, jwk: bool) -> list[Pair]:
+    """A stack of open objects over the brackets and wanted members of JSON (or a JS object literal).
+
+    An object closes with all its members known, in any order: `{"value": ..., "name": ...}` pairs as
+    well as the usual order, and a JWK's `kty` may follow its `d`.
+    """
+    tf_json = path.lower().endswith(".tf.json")
+    wanted = (_ENV_KEYS if env else frozenset()) | (_JWK_KEYS if jwk else frozenset())
+    if tf_json:
+        return _json_span(data, path, 0, len(data), wanted | {b"default"}, tf_json, env, jwk)
+    # Only the stretch around each `"name": "<credential>"` or `"kty":` is read: the object that holds
+    # it starts and ends within a few kilobytes. A hit inside a stretch already read opens none.
+    hit_re = _ENV_OR_KTY_RE if env and jwk else _ENV_NAME_JSON_RE if env else _KTY_RE
+    out: list[Pair] = []
+    pos = 0
+    while (m := hit_re.search(data, pos)) is not None:
+        start, end = _window(data, m.start(), pos, _JSON_WINDOW)
+        out += _json_span(data, path, start, end, wanted, tf_json, env, jwk)
+        pos = max(end, m.end())
+    return out
+
+
+_JSON_WINDOW = 8192  # bytes either side: an 8192-bit RSA JWK with every member is about 7 KB
+_ENV_NAME_JSON = rb"(?i:[\"']?name[\"']?[ \t\r\n]*:[ \t\r\n]*[\"']?[A-Za-z0-9_.-]{0,80}" + _CRED_WORD + rb")"
+_ENV_NAME_JSON_RE = linear.compile(_ENV_NAME_JSON)
+_ENV_OR_KTY_RE = linear.compile(_ENV_NAME_JSON + rb"|[\"']kty[\"'][ \t\r\n]*:")
+
+
+def _window(data: bytes, h: int, floor: int, margin: int) -> tuple[int, int]:
+    """The stretch within `margin` bytes of a hit, starting no earlier than `floor` (read already).
+
+    It starts at a line's start, or on one long line (minified JSON) at an object's opening `{"`, so
+    that it never starts inside a string; it ends at a line's end when one is near.
+    """
+    lo = max(floor, h - margin)
+    if lo > floor:
+        back = max(floor, lo - margin)
+        nl = data.rfind(b"\n", back, lo)
+        lo = nl + 1 if nl != -1 else max(data.rfind(b'{"', back, lo), data.rfind(b"{'", back, lo), back)
+    hi = min(len(data), h + margin)
+    nl = data.find(b"\n", hi, hi + margin)
+    hi = min(len(data), hi + margin) if nl == -1 else nl
+    return lo, hi
+
+
+def _json_span(
+    data: bytes,
+    path: str,
+    base: int,
+    stop: int,
+    wanted: frozenset[bytes],
+    tf_json: bool,
+    env: bool,
+    jwk: bool,
+) -> list[Pair]:
+    text = data[base:stop]
+    out: list[Pair] = []
+    stack: list[_Frame] = [_Frame(b"", False, {})]
+    deeper = 0  # open brackets past _MAX_DEPTH, not on the stack
+    g = _JSON_RE.groupindex
+    close, opened, copen, ckey, kd, ks, kb, dq, sq, bare, pre = (
+        g[n]
+        for n in (b"close", b"open", b"copen", b"ckey", b"kd", b"ks", b"kb", b"dq", b"sq", b"bare", b"pre")
+    )
+    # A YAML flow mapping's plain scalars (`- {name: DB_PASSWORD, value: s3cret}`) are values; in JSON
+    # and code an unquoted value is a number, a literal or an expression, never the credential itself.
+    plain = _plain_values(path)
+    for m in _JSON_RE.finditer(text):
+        if m.start(close) != -1:
+            if deeper:
+                deeper -= 1
+            elif len(stack) > 1:
+                frame = stack.pop()
+                if frame.is_object and frame.fields:
+                    out.extend(_judge_object(data, frame, stack, tf_json, env, jwk))
+            continue
+        if m.start(opened) != -1 or m.start(copen) != -1:
+            if deeper or len(stack) >= _MAX_DEPTH:
+                deeper += 1
+            else:
+                is_object = m.start(copen) != -1 or m.group(opened) == b"{"
+                stack.append(_Frame(m.group(ckey), is_object, {}))
+            continue
+        if m.start(pre) != -1 and m.group(pre) == b"{":  # `{name: ...}`: the bracket opens an object
+            if deeper or len(stack) >= _MAX_DEPTH:
+                deeper += 1
+            else:
+                stack.append(_Frame(b"", True, {}))
+        key = m.group(kd if m.start(kd) != -1 else ks if m.start(ks) != -1 else kb)
+        key = key.lower() if key.lower() in _ENV_KEYS else key
+        value = dq if m.start(dq) != -1 else sq if m.start(sq) != -1 else bare if plain else None
+        frame = stack[-1]
+        if value is None or m.start(value) == -1 or deeper or not frame.is_object:
+            continue
+        if key not in wanted or key in frame.fields:
+            continue
+        vs, ve = base + m.start(value), base + m.end(value)
+        if value == bare:
+            stop = data.find(b" #", vs, ve)
+            ve = ve if stop == -1 else stop
+            while ve > vs and data[ve - 1] in b" \t":
+                ve -= 1
+            frame.fields[key] = (vs, ve, b"")
+        else:
+            frame.fields[key] = (vs, ve, data[vs - 1 : vs])
+    return out
+
+
+_MAX_DEPTH = 64
+
+
+def _judge_object(
+    data: bytes, frame: _Frame, stack: list[_Frame], tf_json: bool, env: bool, jwk: bool
+) -> list[Pair]:
+    f = frame.fields
+    if env and b"name" in f and b"value" in f:
+        ns, ne, q = f[b"name"]
+        if _NAME_OK_RE.match(data[ns:ne]) and _CRED_NAME_RE.search(data[ns:ne]):
+            return [_pair(ENV_ENTRY, data, (ns, ne, q), f[b"value"], "env entry")]
+    if jwk and b"kty" in f:
+        kty = data[f[b"kty"][0] : f[b"kty"][1]]
+        member = b"k" if kty == b"oct" else next((k for k in _JWK_PRIVATE if k in f), None)
+        if member is not None and member in f and kty in (b"RSA", b"EC", b"OKP", b"oct"):
+            value = f[member]
+            # The name says which key and which member: `RSA.d`, `oct.k`.
+            return [
+                Pair(JWK, kty + b"." + member, value[0], value[1], value[2], f[b"kty"][0], "JSON Web Key")
+            ]
+    named = (
+        tf_json and _CRED_NAME_RE.search(frame.key) is not None and _NAME_OK_RE.match(frame.key) is not None
+    )
+    if named and b"default" in f and len(stack) >= 2 and stack[-1].key == b"variable":
+        vs, ve, q = f[b"default"]
+        return [Pair(TERRAFORM, frame.key, vs, ve, q, vs, "Terraform variable default")]
+    return []
+
+
+# --------------------------------------------------------------------------- pairs
+
+
+def _pair(
+    rule: str, data: bytes, name: tuple[int, int, bytes], value: tuple[int, int, bytes], what: str
+) -> Pair:
+    return Pair(rule, data[name[0] : name[1]], value[0], value[1], value[2], name[0], what)
+
+
+def pairs(data: bytes, path: str, families: frozenset[str] | tuple[str, ...] = FAMILIES) -> list[Pair]:
+    """Every credential-named key and its value that the file's structure joins, in offset order."""
+    lowered = data.lower()
+    lines: _Lines | None = None
+    found: list[Pair] = []
+    env = ENV_ENTRY in families and b"name" in lowered and b"value" in lowered
+    if env and _ENV_NAME_RE.search(data) is not None:
+        lines = _Lines(data)
+        found += _env_entries_yaml(lines)
+    if YAML_MULTILINE in families and _is_yaml(path) and b":" in data:
+        lines = lines or _Lines(data)
+        found += _yaml_multiline(lines)
+    if TERRAFORM in families and path.lower().endswith(_HCL_SUFFIXES):
+        lines = lines or _Lines(data)
+        found += _terraform(lines, path)
+    jwk = JWK in families and b"kty" in lowered and _KTY_RE.search(data) is not None
+    env_json = env and (b'"name"' in lowered or b"'name'" in lowered or b"name:" in lowered)
+    tf_json = TERRAFORM in families and path.lower().endswith(".tf.json")
+    if jwk or env_json or tf_json:
+        found += _json(data, path, env_json, jwk)
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for p in sorted(found, key=lambda p: (p.start, p.rule)):
+        if (p.start, p.end) in seen or p.end <= p.start or p.end - p.start > _MAX_VALUE:
+            continue
+        if b"\n" in data[p.start : p.end]:
+            continue
+        seen.add((p.start, p.end))
+        out.append(p)
+    return out
+
+
+def _markers(text: bytes) -> bytes:
+    """The allow markers a line holds, from the first one on, as a comment; b"" if none."""
+    at = min((k for k in (text.find(m) for m in _MARKERS) if k != -1), default=-1)
+    return b"# " + text[at : at + 200] if at != -1 else b""
+
+
+def synthesize(data: bytes, found: list[Pair]) -> tuple[bytes, list[int]]:
+    """The synthetic text the structure rules read: per pair, a line of the allow markers around it in
+    the file, then `credgate-structure:<rule> NAME = <value><rest of the value's line>`. Returns the
+    text and, per pair, the offset of its value in the text (values are copied byte for byte)."""
+    lines = _Lines(data)
+    chunks: list[bytes] = []
+    size = 0
+    at: list[int] = []
+    for p in found:
+        value_line = lines.of(p.start)
+        name_line = lines.of(p.name_at)
+        # The allow markers that cover the value in the file: a next-line marker above the value line or
+        # above the name line goes on the line before the pair, and a marker on the name line (the entry's
+        # own line, for a reader) goes at the end of the pair's line, as one on the value line would.
+        context = [
+            _markers(lines.text(i)) for i in sorted({value_line - 1, name_line - 1}) if 0 <= i != name_line
+        ]
+        own = _markers(lines.text(name_line)) if name_line != value_line else b""
+        if name_line == value_line - 1:
+            context.append(own)
+        head = (
+            b" ".join(c for c in context if c)
+            + b"\n"
+            + TAG
+            + p.rule.encode()
+            + b" "
+            + p.name
+            + b" = "
+            + p.quote
+        )
+        _, line_end = lines.span(value_line)
+        tail = data[p.end : min(line_end, p.end + _MAX_TAIL)]
+        if p.quote:
+            tail = tail[1:] if tail.startswith(p.quote) else tail
+            tail = p.quote + tail
+        elif tail.strip():
+            tail = b"\t" + tail.strip()
+        if own:
+            tail += (b" " if p.quote else b"\t") + own
+        chunk = head + data[p.start : p.end] + tail.replace(b"\n", b" ") + b"\n"
+        at.append(size + len(head))
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks), at
+
+
+# --------------------------------------------------------------------------- scanner hook
+
+_sub_rulesets: weakref.WeakKeyDictionary[RuleSet, RuleSet | None] = weakref.WeakKeyDictionary()
+
+
+def _structure_rules(ruleset: RuleSet) -> RuleSet | None:
+    """The structure rules of a rule set (those not disabled), as a rule set of their own."""
+    if ruleset not in _sub_rulesets:
+        from credgate.engine.rules import RuleSet
+
+        own = [r for r in ruleset.rules if r.id in FAMILIES]
+        _sub_rulesets[ruleset] = RuleSet(own) if own else None
+    return _sub_rulesets[ruleset]
+
+
+def _not_found_yet(found: list[Pair], result: ScanResult) -> list[Pair]:
+    """The pairs whose value no finding of the scan overlaps (a provider token under `value:` is reported
+    once, by its provider rule). Sorted starts and a running maximum of ends: no pair-by-finding loop."""
+    spans = sorted((f.offset, f.offset + max(len(f.secret), 1)) for f in result.findings)
+    starts = [a for a, _ in spans]
+    reach: list[int] = []
+    for _, b in spans:
+        reach.append(max(b, reach[-1]) if reach else b)
+    out = []
+    for p in found:
+        k = bisect_right(starts, p.end - 1) - 1  # the findings that start before the value ends
+        if k < 0 or reach[k] <= p.start:
+            out.append(p)
+    return out
+
+
+def extend(scanner: Scanner, raw: bytes, path: str, result: ScanResult) -> ScanResult:
+    """Add to a scan's result the findings of the pairs the file's structure joins.
+
+    A pair whose value already holds a finding (a provider token under `value:`) adds nothing.
+    """
+    if result.kind == "binary":
+        return result
+    rules = _structure_rules(scanner.ruleset)
+    if rules is None:
+        return result
+    families = frozenset(r.id for r in rules.rules)
+    data = prepare(raw).data
+    found = pairs(data, path, families)
+    if not found:
+        return result
+    found = _not_found_yet(found, result)
+    if not found:
+        return result
+    from credgate.engine.scanner import MAX_DECODE_DEPTH, Scanner
+
+    text, starts = synthesize(data, found)
+    sub = Scanner(rules, include_hidden=scanner.include_hidden, notices=scanner.notices)
+    inner = sub._scan(text, path, MAX_DECODE_DEPTH)
+    index = LineIndex(data)
+    text_index = LineIndex(text)
+    pair_lines = [text_index.line_of(s) for s in starts]
+    for f in inner.findings:
+        k = bisect_right(starts, f.offset) - 1
+        if k < 0:
+            continue
+        p = found[k]
+        at = p.start + (f.offset - starts[k])
+        if not p.start <= at < p.end:
+            continue
+        line, col = index.position(at)
+        end_line = index.line_of(at + max(len(f.secret), 1) - 1)
+        name_line = index.line_of(p.name_at)
+        where = f"{p.what}: {p.name.decode('utf-8', 'replace')}"
+        where += f" (line {name_line})" if name_line != line else ""
+        note = f"{where}; {f.note}" if f.note else where
+        result.findings.append(
+            replace(f, line=line, col=col, end_line=max(end_line, line), offset=at, note=note)
+        )
+    for rule_id, syn_line, reason in inner.suppressed:
+        k = bisect_right(pair_lines, syn_line) - 1
+        if k >= 0 and pair_lines[k] == syn_line:
+            result.suppressed.append((rule_id, index.line_of(found[k].start), reason))
+    result.findings.sort(key=lambda f: (f.line, f.col, f.rule_id))
+    return result
