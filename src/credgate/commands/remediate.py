@@ -233,7 +233,7 @@ def _preflight(layout: gitio.Layout) -> str:
     if exe is None:
         raise UsageError(
             "git-filter-repo is not installed; nothing was changed",
-            "pip install 'credgate[remediate]' (or pip install git-filter-repo), then run again",
+            "pip install git-filter-repo (the remediate extra of credgate), then run again",
         )
     if not gitio.filter_repo_works(exe):
         raise UsageError(
