@@ -216,8 +216,8 @@ def precommit_block(source: Source, indent: str = "  ") -> str:
         return f"{indent}- repo: {source.url}\n{pad}rev: {source.rev}\n{pad}hooks:\n{hooks}"
     body = "".join(pad + "  " + line[6:] + "\n" if line else "" for line in LOCAL_HOOKS.splitlines())
     return (
-        f"{indent}# credgate's hooks run the `credgate` on PATH (pip/pipx install it); to pin a commit of\n"
-        f"{indent}# credgate instead, rerun `credgate init --repo URL --rev SHA` on a fresh file.\n"
+        f"{indent}# credgate's hooks run the `credgate` on PATH (installed from a checkout or a git URL);\n"
+        f"{indent}# to pin a commit instead, rerun `credgate init --repo URL --rev SHA` on a fresh file.\n"
         f"{indent}- repo: local\n{pad}hooks:\n{body}"
     )
 
