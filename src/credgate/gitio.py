@@ -40,6 +40,7 @@ _PINNED = (
     "-c", "diff.submodule=short",
     "-c", "diff.suppressBlankEmpty=false",
     "-c", "diff.renames=true",
+    "-c", "diff.indentHeuristic=true",  # which of two identical lines counts as added
     "-c", "merge.conflictStyle=merge",  # the remerge diff of a merge is against git's own conflict markers
 )  # fmt: skip
 _DROPPED_ENV = ("GIT_EXTERNAL_DIFF", "GIT_DIFF_OPTS", "GIT_PAGER", "PAGER", "GIT_TRACE", "GIT_FLUSH")

@@ -332,6 +332,7 @@ LOG_SETTINGS = {
     "diff.submodule": "diff",
     "diff.suppressBlankEmpty": "true",
     "diff.algorithm": "histogram",
+    "diff.indentHeuristic": "false",
     "diff.context": "7",
     "diff.colorMoved": "zebra",
     "diff.orderFile": "/dev/null",
