@@ -980,3 +980,29 @@ def test_non_latin_text_is_judged_by_its_script_not_its_bytes() -> None:
     assert len(_scan(f'"db_password": "{value}",', "config/settings.json")) == 1
     assert filters._is_non_latin_text("分析器预期在此处找到".encode())
     assert not filters._is_non_latin_text("pässwörd-Ünïcode".encode())
+
+
+def test_four_x_by_chance_inside_a_private_key_is_not_a_placeholder() -> None:
+    """One real key in about 650 has `xXxx` somewhere in its base64; that is no placeholder."""
+    from credgate.commands._common import build_scanner
+    from credgate.config import Config
+    from credgate.engine.synth import expand
+
+    key = expand("%%pem:RSA_PRIVATE_KEY%%", "test-2699-x")  # a draw whose body holds `xxXx`
+    assert "xxxx" in key.lower()
+    found = build_scanner(Config()).scan(key.encode() + b"\n", "deploy/server.pem").findings
+    assert [(f.rule_id, f.blocking) for f in found] == [("private-key-pem", True)]
+
+
+@pytest.mark.parametrize(
+    ("value", "placeholder"),
+    [
+        (b"xxxx", True),
+        (b"AKIAXXXXXXXXXXXXXXXX", True),  # x's fill the value
+        (b"token-xxxx-here", True),  # a run that stands alone
+        (b"sk_live_xxxxxxxxxxxxxxxxxxxxxxxx", True),
+        (b"Qm9vdHN0cmFwXxXxQ2VydGlmaWNhdGVBdXRob3JpdHk5", False),  # four x's inside a long random run
+    ],
+)
+def test_x_filler(value: bytes, placeholder: bool) -> None:
+    assert filters._is_x_filler(value) is placeholder

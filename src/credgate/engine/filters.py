@@ -230,7 +230,7 @@ _PLACEHOLDER_WORDS = frozenset(
 ) | {b"top secret", b"open sesame"}  # foobared: redis.conf's example `requirepass`
 _PLACEHOLDER_RE = _lazy(
     rb"(?i)^(?:<[^<>]*>|\[[^\[\]]*\]|\{[^{}]*\}|\(+[^()]*\)+|\*+|\.+|-+|_+|#+)$"  # <token>, [key], {x}, ****
-    rb"|x{4,}|\*{3,}|\.\.\."
+    rb"|\*{3,}|\.\.\."
     rb"|(?:^|[-_])(?:your|my|insert|enter|replace|put|add)[-_ ]?\w*(?:here|key|token|secret|password)"
     rb"|(?:api[-_]?key|token|secret|password)[-_ ]?here"
     rb"|placeholder|replace[-_ ]?me|change[-_ ]?me"
@@ -289,7 +289,30 @@ def is_placeholder(c: Candidate) -> bool:
         return True  # `__redacted__`, `[REDACTED]`, `**hidden**`: a placeholder word dressed up
     if _DUNDER_RE.match(value):
         return True  # `__generate__`, `__from_env__`: a sentinel that code replaces, in Python's dunder style
+    if _is_x_filler(value):
+        return True
     return _PLACEHOLDER_RE.search(value) is not None
+
+
+_X_RUN_RE = _lazy(rb"(?i)x{4,}")
+
+
+def _is_x_filler(value: bytes) -> bool:
+    """`xxxx`, `AKIAXXXXXXXXXXXXXXXX`, `token-xxxx-here`: x's typed where the value goes.
+
+    Only a run that stands alone between separators, or fills a quarter of the value: four x's by
+    chance inside a long random value (one real private key in about 650 has `xXxx` somewhere in its
+    base64) are not a placeholder.
+    """
+    for m in _X_RUN_RE.finditer(value):
+        start, end = m.start(), m.end()
+        if (end - start) * 4 >= len(value):
+            return True
+        alone_left = start == 0 or not value[start - 1 : start].isalnum()
+        alone_right = end == len(value) or not value[end : end + 1].isalnum()
+        if alone_left and alone_right:
+            return True
+    return False
 
 
 _DUNDER_RE = _lazy(rb"^__[a-z]+(?:_[a-z]+)*__$")
