@@ -26,7 +26,6 @@ entries are bound to the path they name, with a message asking to convert it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -65,6 +64,8 @@ def is_low_entropy(secret: bytes) -> bool:
 def _pbkdf2(rule: str, secret: bytes) -> str:
     # The same derivation as Finding.fingerprint() in version 1, so old baselines keep matching.
     salt = b"credgate-fp-v1:" + rule.encode()
+    import hashlib  # not at import: loading OpenSSL costs every commit a few ms, and most never get here
+
     return hashlib.pbkdf2_hmac("sha256", secret, salt, 20_000)[:16].hex()
 
 
@@ -95,6 +96,8 @@ def value_key(finding: Finding, context: Callable[[], bytes | None]) -> str | No
     if data is None:
         return None  # cannot tell where it sits: it does not match, so it blocks
     where = place_context(data, finding.line, finding.secret)
+    import hashlib
+
     digest = hashlib.sha256(b"credgate-place-v1\0" + finding.rule_id.encode() + b"\0" + where)
     return "p1:" + digest.hexdigest()[:32]
 
