@@ -1090,12 +1090,16 @@ def shared_ignore_sources(top: str) -> list[IgnoreSource]:
     for entry, blob in zip(entries, read_blobs([e.sha for e in entries], 16 * 1024 * 1024, cwd=top)):
         if blob.data is None:
             raise InternalError(f"{os.fsdecode(entry.path)} in the index is too large to read")
-        lines = blob.data.decode("utf-8", "surrogateescape").split("\n")
-        if lines[-1] == "":
-            lines.pop()
-        rel = os.fsdecode(entry.path)
-        sources.append(IgnoreSource("gitignore", rel, os.path.dirname(rel), tuple(lines)))
+        sources.append(_gitignore_source(os.fsdecode(entry.path), blob.data))
     return sources
+
+
+def _gitignore_source(rel: str, data: bytes) -> IgnoreSource:
+    """A .gitignore read from a blob, as the evaluator takes it: its lines, without the final newline."""
+    lines = data.decode("utf-8", "surrogateescape").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return IgnoreSource("gitignore", rel, os.path.dirname(rel), tuple(lines))
 
 
 def check_ignore(
@@ -1381,10 +1385,7 @@ def first_commit_adding(path: str, rev: str = "HEAD", cwd: str | None = None) ->
 
 def tree_paths(rev: str, cwd: str | None = None) -> set[str]:
     """Every file path in rev's tree (empty when rev is not a commit)."""
-    if not commit_exists(rev, cwd):
-        return set()
-    out = run("ls-tree", "-r", "-z", "--name-only", "--full-tree", rev, cwd=cwd)
-    return {os.fsdecode(p) for p in out.split(b"\0") if p}
+    return set(committed_entries(rev, cwd))
 
 
 def renames_between(since: str, tip: str, cwd: str | None = None) -> list[tuple[str, str]]:
@@ -1513,16 +1514,7 @@ def committed_entries(rev: str, cwd: str | None = None) -> dict[str, tuple[str, 
     """Path -> (mode, blob id) of every file in rev's tree; {} when rev does not exist (no commit yet)."""
     if not commit_exists(rev, cwd):
         return {}
-    out = run("ls-tree", "-r", "-z", "--full-tree", rev, cwd=cwd)
-    tree = {}
-    for record in out.split(b"\0"):
-        if not record:
-            continue
-        meta, _, path = record.partition(b"\t")
-        mode, kind, sha = meta.decode("ascii").split(" ")
-        if kind == "blob":
-            tree[os.fsdecode(path)] = (mode, sha)
-    return tree
+    return {os.fsdecode(path): (mode, sha) for mode, sha, path in tree_blobs(rev, cwd)}
 
 
 def committed_gitignores(rev: str, cwd: str | None = None) -> list[IgnoreSource]:
@@ -1538,10 +1530,7 @@ def committed_gitignores(rev: str, cwd: str | None = None) -> list[IgnoreSource]
     for rel, blob in zip(names, read_blobs([entries[n][1] for n in names], 1 << 20, cwd)):
         if blob.data is None:
             continue
-        lines = blob.data.decode("utf-8", "surrogateescape").split("\n")
-        if lines[-1] == "":
-            lines.pop()
-        sources.append(IgnoreSource("gitignore", rel, os.path.dirname(rel), tuple(lines)))
+        sources.append(_gitignore_source(rel, blob.data))
     return sources
 
 
