@@ -93,3 +93,11 @@ def aws_pair() -> tuple[str, str]:
 def env_file_with_aws() -> str:
     key_id, key = aws_pair()
     return f"APP_ENV=production\nAWS_ACCESS_KEY_ID={key_id}\nAWS_SECRET_ACCESS_KEY={key}\nDEBUG=false\n"
+
+
+def token(length: int) -> str:
+    """A generated-looking alphanumeric token of `length` characters with a digit inside: a draw of
+    letters only (about one in 2,000 at 32 characters) can read as CamelCase words, which is right for
+    the scanner and wrong for a test that needs a token."""
+    left = (length - 1) // 2
+    return secret(f"%%rand:alnum:{left}%%%%rand:digit:1%%%%rand:alnum:{length - 1 - left}%%")

@@ -5,7 +5,7 @@ import pytest
 from credgate.engine import filters
 from credgate.engine.filters import Candidate
 from credgate.engine.rules import load
-from tests.conftest import secret
+from tests.conftest import secret, token
 
 
 @pytest.fixture(scope="module")
@@ -316,11 +316,11 @@ def test_jwt_documentation_examples(rules) -> None:  # type: ignore[no-untyped-d
 @pytest.mark.parametrize(
     "line",
     [
-        "WEATHER_API_KEY=" + secret("%%rand:alnum:32%%"),
+        "WEATHER_API_KEY=" + token(32),
         '  fbApiKey:            "' + secret("%%rand:hex:32%%") + '",',
-        "acmeTOKEN " + secret("%%rand:alnum:40%%"),
-        '#define IO_KEY       "' + secret("%%rand:alnum:32%%") + '"',
-        '"{\\"awsSecretKey\\":\\"' + secret("%%rand:alnum:40%%") + '\\"}"',
+        "acmeTOKEN " + token(40),
+        '#define IO_KEY       "' + token(32) + '"',
+        '"{\\"awsSecretKey\\":\\"' + token(40) + '\\"}"',
     ],
 )
 def test_token_rule_finds_keyed_tokens(line: str) -> None:
@@ -347,7 +347,7 @@ def test_comparisons_count_for_passwords_only(rules) -> None:  # type: ignore[no
 
 
 def test_api_key_in_a_url_inside_code_is_a_literal(rules) -> None:  # type: ignore[no-untyped-def]
-    value = secret("%%rand:alnum:40%%").encode()
+    value = token(40).encode()
     line = b"fetch('https://api.example.net/v1/imagery?api_key=" + value + b"')"
     c = cand(rules, value, key=b"api_key", line=line, quoted=False, path="app.js")
     assert not filters.is_code_identifier(c)
