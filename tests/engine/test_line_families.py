@@ -19,7 +19,7 @@ from credgate.engine.filters import Candidate
 from credgate.engine.finding import Finding
 from credgate.engine.rules import load
 from credgate.engine.scanner import Scanner
-from tests.conftest import Repo, secret
+from tests.conftest import Repo, secret, token
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def found(scanner: Scanner, text: str, path: str) -> set[tuple[str, int]]:
 
 
 def test_c_preprocessor_and_constants(scanner: Scanner) -> None:
-    pw, key, tok = password(), secret("%%rand:alnum:32%%"), secret("%%rand:alnum:24%%")
+    pw, key, tok = password(), token(32), token(24)
     text = (
         f'#define DB_PASSWORD "{pw}"\n'
         f'static const char *api_key = "{key}";\n'
@@ -364,7 +364,7 @@ def test_translated_labels_stay_quiet(scanner: Scanner, path: str, text: str) ->
 
 
 def test_tokens_in_locale_files_still_block(scanner: Scanner) -> None:
-    pw, tok = password(), secret("%%rand:alnum:32%%")
+    pw, tok = password(), token(32)
     text = f'{{"password": "{pw}", "api_token": "{tok}"}}\n'
     assert {f.secret for f in blocking(scanner, text, "locales/de.json")} == {pw.encode(), tok.encode()}
 
