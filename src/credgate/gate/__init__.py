@@ -1,0 +1,1 @@
+"""Decisions: what a commit, push, tree or history holds and whether it passes. No click and no printing."""
