@@ -1,4 +1,4 @@
-"""Issue 15 item 6: every README snippet works as pasted.
+"""Every README and docs/ snippet works as pasted.
 
 YAML parses and names hooks `.pre-commit-hooks.yaml` defines, pinned to a commit (no release tag exists);
 shell parses, and each `credgate` command in it (and in inline code) names a real subcommand and real
@@ -21,7 +21,8 @@ from credgate import config
 from credgate.cli import cli
 from tests.conftest import PROJECT
 
-README = (PROJECT / "README.md").read_text()
+# The README and the reference under docs/ are read as one text: every snippet in either must work as pasted.
+README = "\n".join(p.read_text() for p in [PROJECT / "README.md", *sorted((PROJECT / "docs").glob("*.md"))])
 HOOK_IDS = {h["id"] for h in yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text())}
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 
