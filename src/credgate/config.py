@@ -45,19 +45,68 @@ DEFAULT_MAX_FILE_SIZE = 256 * 1024 * 1024
 MIN_MAX_FILE_SIZE = 1024 * 1024
 MAX_CONFIG_SIZE = 1024 * 1024  # a config is a few lines; more is a mistake or an attack
 MAX_RULE_FILE_SIZE = 8 * 1024 * 1024  # the built-in rules total well under 1 MiB
-KNOWN_KEYS = (
-    "max-file-size",
-    "exclude",
-    "disable-rules",
-    "rules",
-    "protect",
-    "unprotect",
-    "notices",
-    "baseline",
-    "allow-config-changes",
-    "allow-large",
-    "allow-values",
-)
+# Every setting, with its type, default and meaning: the one list that parsing, the error message for an
+# unknown key and docs/configuration.md (output/reference.py) read.
+SETTINGS: dict[str, tuple[str, str, str]] = {
+    "max-file-size": (
+        "size",
+        '"256MiB"',
+        "Files larger than this are not scanned, so they block (see allow-large). At least 1MiB. Files over "
+        "8 MiB below it are scanned in windows.",
+    ),
+    "exclude": (
+        "list of gitignore patterns",
+        "[]",
+        "Paths not scanned. A pattern that would skip every file at the root, every file of a directory or "
+        "the root .env is refused.",
+    ),
+    "disable-rules": ("list of rule ids", "[]", "Rules not run. Leaving no rule is exit 2."),
+    "rules": (
+        "list of paths",
+        "[]",
+        "Your own rule files, in the format of rules/*.toml, relative to the config file; "
+        "at most 8 MiB each.",
+    ),
+    "protect": (
+        "list of gitignore patterns",
+        "[]",
+        "More credential-file names for the files gate and check-gitignore; `!pattern` exempts a path.",
+    ),
+    "unprotect": (
+        "list of gitignore patterns",
+        "[]",
+        "Default credential-file names this repository does not protect.",
+    ),
+    "notices": (
+        '"report", "block" or "hide"',
+        '"report"',
+        "What placeholder-like matches do: shown without blocking, blocking like findings, or suppressed.",
+    ),
+    "baseline": (
+        "path",
+        '".credgate-baseline.jsonl"',
+        "The file of accepted findings (credgate baseline writes it), relative to the config file; "
+        "by default that name at the root, if present.",
+    ),
+    "allow-config-changes": (
+        "boolean",
+        "false",
+        "In CI and pre-receive, whether a change may weaken this file, its rules or the baseline "
+        "(then a notice, not a block).",
+    ),
+    "allow-large": (
+        "list of gitignore patterns",
+        "[]",
+        "Reviewed paths over max-file-size: a notice instead of a block. Adding one is a weakening in CI.",
+    ),
+    "allow-values": (
+        "list of RE2 patterns",
+        "[]",
+        "Searched in a found value alone (never the line): a match is not reported. A pattern that matches "
+        "an empty or most token-shaped values is refused.",
+    ),
+}
+KNOWN_KEYS = tuple(SETTINGS)
 # Paths of every kind and depth: exclude patterns that skip all of one group switch the gate off.
 _ROOT_PROBES = ("a.py", "README.md", "Makefile", "index.js", ".gitlab-ci.yml")
 _DEEP_PROBES = (
