@@ -10,13 +10,14 @@ import sys
 import pytest
 
 from credgate.commands import baseline, ci, scan, scan_range, secrets
+from credgate.commands._options import Options
 from credgate.errors import UsageError
 from tests.conftest import Repo, secret
 
 
 def write_baseline(**kw: object) -> str:
     out = io.StringIO()
-    assert baseline.run(out=out, **kw) == 0  # type: ignore[arg-type]
+    assert baseline.run(opts=Options(out=out), **kw) == 0  # type: ignore[arg-type]
     return out.getvalue()
 
 

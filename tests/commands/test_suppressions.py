@@ -13,6 +13,7 @@ import jsonschema
 import pytest
 
 from credgate.commands import baseline, secrets, suppressions
+from credgate.commands._options import Options
 from tests.conftest import Repo, secret
 
 
@@ -66,7 +67,7 @@ def test_every_marker_in_tracked_files_is_listed_with_line_rule_and_reason(repo:
 def test_baseline_entries_are_listed_with_the_line_they_match_and_their_reason(repo: Repo) -> None:
     token = secret("%%github:ghp_%%")
     repo.stage("config.py", f"import os\nTOKEN = '{token}'\n")
-    assert baseline.run(out=io.StringIO()) == 0
+    assert baseline.run(opts=Options(out=io.StringIO())) == 0
     repo.git("add", "-A")
     rc, text = listing(fmt="json")
     entries = [s for s in json.loads(text)["suppressions"] if s["kind"] == "baseline"]
