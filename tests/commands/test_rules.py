@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 
 from credgate.commands import rules as rules_cmd
+from credgate.commands._options import Options
 
 
 def test_check_passes_on_the_shipped_rules() -> None:
     out = io.StringIO()
-    assert rules_cmd.run_check(out=out) == 0
+    assert rules_cmd.run_check(opts=Options(out=out)) == 0
     assert "0 problem(s): ok" in out.getvalue()
 
 
@@ -37,7 +38,7 @@ def test_check_fails_the_build_on_a_bad_extra_rule(tmp_path: Path) -> None:
 
 def test_list_json() -> None:
     out = io.StringIO()
-    rules_cmd.run_list(fmt="json", out=out)
+    rules_cmd.run_list(opts=Options(fmt="json", out=out))
     rows = json.loads(out.getvalue())
     assert any(r["id"] == "aws-access-key-id" for r in rows)
     assert len({r["id"] for r in rows}) == len(rows)

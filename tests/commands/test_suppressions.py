@@ -19,7 +19,7 @@ from tests.conftest import Repo, secret
 
 def listing(**kw: object) -> tuple[int, str]:
     out = io.StringIO()
-    rc = suppressions.run(out=out, **kw)  # type: ignore[arg-type]
+    rc = suppressions.run(opts=Options(out=out, **kw))  # type: ignore[arg-type]
     return rc, out.getvalue()
 
 
