@@ -8,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from credgate.cli import main
 from credgate.commands import rules as rules_cmd
 from credgate.commands._options import Options
 
@@ -42,3 +45,19 @@ def test_list_json() -> None:
     rows = json.loads(out.getvalue())
     assert any(r["id"] == "aws-access-key-id" for r in rows)
     assert len({r["id"] for r in rows}) == len(rows)
+
+
+def cli(*args: str) -> int:
+    """Run the `credgate` command line in-process, as the shell would: its exit code."""
+    with pytest.raises(SystemExit) as exit_:
+        main(list(args))
+    return int(exit_.value.code or 0)
+
+
+def test_list_through_the_cli_takes_the_shared_format_option(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli("rules", "list", "--format", "json") == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert any(r["id"] == "github-pat" for r in rows)
+    assert cli("rules", "list", "--format", "sarif") == 2  # not a format `rules list` writes
+    assert cli("rules", "check") == 0
+    assert "0 problem(s): ok" in capsys.readouterr().out

@@ -12,6 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from credgate.cli import main
 from credgate.commands import baseline, secrets, suppressions
 from credgate.commands._options import Options
 from tests.conftest import Repo, secret
@@ -160,3 +161,24 @@ def test_adding_allow_values_in_a_change_weakens_the_gate_in_ci(repo: Repo) -> N
     repo.commit("allow every github token")
     rc, out, _ = run_ci(repo, base)
     assert rc == 1 and "app.py:1" in out and 'allow-values adds "^ghp_"' in out
+
+
+def cli(*args: str) -> int:
+    """Run the `credgate` command line in-process, as the shell would: its exit code."""
+    with pytest.raises(SystemExit) as exit_:
+        main(list(args))
+    return int(exit_.value.code or 0)
+
+
+def test_the_cli_reads_the_baseline_the_config_option_names(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.stage("a.env", f"GITHUB_TOKEN={secret('%%github:ghp_%%')}\n")
+    assert cli("baseline", "--output", "elsewhere.jsonl") == 0
+    repo.write("other.toml", 'baseline = "elsewhere.jsonl"\n')
+    capsys.readouterr()
+    assert cli("suppressions", "--format", "json") == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["baseline"] == 0  # the default config has none
+    assert cli("suppressions", "--format", "json", "--config", "other.toml") == 0
+    [entry] = json.loads(capsys.readouterr().out)["suppressions"]
+    assert (entry["path"], entry["marker"], entry["line"]) == ("a.env", "elsewhere.jsonl", 1)
