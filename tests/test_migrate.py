@@ -18,6 +18,7 @@ import pytest
 
 from credgate import config, migrate
 from credgate.commands import init, secrets
+from credgate.commands._options import Options
 from credgate.engine import linear
 from credgate.engine.rules import load
 from credgate.engine.scanner import Scanner
@@ -75,7 +76,7 @@ def scan_json(*args: str) -> dict[str, object]:
 
 def run_init() -> tuple[int, str]:
     out = io.StringIO()
-    rc = init.run(hooks="none", ci="none", out=out)
+    rc = init.run(hooks="none", ci="none", opts=Options(out=out))
     return rc, out.getvalue()
 
 

@@ -27,6 +27,9 @@ def test_wheel_contains_every_rule_file_and_hook(tmp_path: Path) -> None:
         if (PROJECT / "hooks" / hook).exists():
             assert f"credgate/hooks/{hook}" in names, hook
     assert "credgate/py.typed" in names
+    # Every module of every package (a package missing from pyproject's list breaks only the wheel).
+    modules = sorted(p.relative_to(PROJECT / "src").as_posix() for p in (PROJECT / "src").rglob("*.py"))
+    assert [m for m in modules if m not in names] == []
 
 
 def test_installed_package_finds_the_rules() -> None:

@@ -9,14 +9,16 @@ import sys
 
 import pytest
 
+from credgate.cli import main
 from credgate.commands import baseline, ci, scan, scan_range, secrets
+from credgate.commands._options import Options
 from credgate.errors import UsageError
 from tests.conftest import Repo, secret
 
 
 def write_baseline(**kw: object) -> str:
     out = io.StringIO()
-    assert baseline.run(out=out, **kw) == 0  # type: ignore[arg-type]
+    assert baseline.run(opts=Options(out=out), **kw) == 0  # type: ignore[arg-type]
     return out.getvalue()
 
 
@@ -148,3 +150,20 @@ def test_cli(repo: Repo) -> None:
         [sys.executable, "-m", "credgate", "scan", "."], cwd=repo.path, capture_output=True, text=True
     )
     assert proc.returncode == 0
+
+
+def cli(*args: str) -> int:
+    """Run the `credgate` command line in-process, as the shell would: its exit code."""
+    with pytest.raises(SystemExit) as exit_:
+        main(list(args))
+    return int(exit_.value.code or 0)
+
+
+def test_the_cli_takes_its_config_option(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    repo.stage("a.env", token_line())
+    repo.write("other.toml", 'exclude = ["a.env"]\n')
+    assert cli("baseline", "--config", "other.toml") == 0
+    assert "wrote .credgate-baseline.jsonl with 0 accepted finding(s)" in capsys.readouterr().out
+    assert cli("baseline", "--add") == 0  # the default config: the file is scanned
+    assert "accepting 1 finding(s)" in capsys.readouterr().out
+    assert cli("baseline", "--format", "json") == 2  # `baseline` has no --format

@@ -17,6 +17,7 @@ import pytest
 
 from credgate import baseline as bl
 from credgate.commands import baseline, history, scan, scan_range, secrets
+from credgate.commands._options import Options
 from credgate.errors import UsageError
 from tests.conftest import Repo, secret
 
@@ -25,7 +26,7 @@ NAME = ".credgate-baseline.jsonl"
 
 def run_baseline(**kw: object) -> tuple[int, str]:
     out = io.StringIO()
-    rc = baseline.run(out=out, **kw)  # type: ignore[arg-type]
+    rc = baseline.run(opts=Options(out=out), **kw)  # type: ignore[arg-type]
     return rc, out.getvalue()
 
 
@@ -480,7 +481,7 @@ def test_the_real_commit_hook_refuses_a_self_approved_secret(repo: Repo, tmp_pat
     covered(repo)  # the plain hook's gitignore gate passes: the test is about the baseline
     repo.stage("docs/archive/notes.md", "# old notes\n")
     repo.commit()
-    assert install_hooks.run(["pre-commit"], out=io.StringIO()) == 0
+    assert install_hooks.run(["pre-commit"], opts=Options(out=io.StringIO())) == 0
     repo.stage("deploy.py", f'TOKEN = "{token()}"\n')
     run_baseline()
     forged = (repo.path / NAME).read_text().replace('"deploy.py"', '"docs/archive/notes.md"')

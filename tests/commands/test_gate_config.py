@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from credgate.commands import baseline, ci
+from credgate.commands._options import Options
 from credgate.config import parse
 from credgate.errors import UsageError
 from tests.commands.test_install_hooks import path_with_credgate
@@ -139,7 +140,7 @@ def test_a_baseline_entry_for_the_change_own_token_blocks(based: tuple[Repo, str
     repo, base = based
     repo.stage("app.py", token_py())
     out = io.StringIO()
-    assert baseline.run(out=out) == 0  # accepts the new token
+    assert baseline.run(opts=Options(out=out)) == 0  # accepts the new token
     repo.git("add", ".credgate-baseline.jsonl", ".gitattributes")
     repo.commit("leak, and accept it")
     rc, text, _ = run_ci(repo, base)
@@ -153,7 +154,7 @@ def test_removing_baseline_entries_passes(based: tuple[Repo, str]) -> None:
     repo, base = based
     repo.git("checkout", "-q", "-b", "accepted", base)
     repo.stage("legacy.py", token_py())
-    assert baseline.run(out=io.StringIO()) == 0
+    assert baseline.run(opts=Options(out=io.StringIO())) == 0
     repo.git("add", ".credgate-baseline.jsonl", ".gitattributes")
     repo.commit("legacy token, accepted by the owners")
     accepted = head(repo)
@@ -264,7 +265,7 @@ def test_a_config_outside_the_repository_ignores_the_checkout_baseline(
     outside = tmp_path / "ci-credgate.toml"
     outside.write_text("exclude = []\n")
     repo.stage("app.py", token_py())
-    assert baseline.run(out=io.StringIO()) == 0
+    assert baseline.run(opts=Options(out=io.StringIO())) == 0
     repo.git("add", ".credgate-baseline.jsonl", ".gitattributes")
     repo.commit("leak, and accept it")
     rc, out, _ = run_ci(repo, base, config_path=str(outside))

@@ -15,6 +15,7 @@ import pytest
 
 from credgate import gitio
 from credgate.commands import audit, install_hooks
+from credgate.commands._options import Options
 from credgate.errors import UsageError
 from tests.conftest import PROJECT, Repo, env_file_with_aws, secret
 
@@ -47,7 +48,7 @@ def test_hooks_path_from_config_worktree_is_where_hooks_go_and_what_audit_judges
     repo.git("config", "--worktree", "core.hooksPath", ".wt-hooks")
     assert gitio.hooks_dir() == str(repo.path / ".wt-hooks")
     # Hooks in .git/hooks are not run: audit must say so, not SAFE.
-    install_hooks.run(["pre-commit"], out=io.StringIO())
+    install_hooks.run(["pre-commit"], opts=Options(out=io.StringIO()))
     assert (repo.path / ".wt-hooks" / "pre-commit").exists()
     assert not (repo.path / ".git" / "hooks" / "pre-commit").exists()
     stage_token(repo)
@@ -70,7 +71,7 @@ def test_hooks_path_from_include_if_hasconfig_remote_url(repo: Repo, tmp_path: P
     assert gitio.hooks_dir() == str(repo.path / ".git" / "hooks")  # no matching remote yet
     repo.git("remote", "add", "origin", "https://git.example.invalid/acme/app.git")
     assert gitio.hooks_dir() == str(team)
-    install_hooks.run(["pre-commit"], out=io.StringIO())
+    install_hooks.run(["pre-commit"], opts=Options(out=io.StringIO()))
     assert (team / "pre-commit").exists()
     stage_token(repo)
     assert commit(repo).returncode == 1
@@ -97,7 +98,7 @@ def test_a_planted_symlink_never_redirects_the_write(repo: Repo, tmp_path: Path)
     repo.git("config", "core.hooksPath", ".githooks")
     for name in ("pre-commit.credgate-tmp", ".pre-commit.credgate-tmp", "pre-push.credgate-tmp"):
         (hooks / name).symlink_to(victim)
-    install_hooks.run(out=io.StringIO())
+    install_hooks.run(opts=Options(out=io.StringIO()))
     assert victim.read_text() == "precious\n"
     assert stat.S_IMODE(victim.stat().st_mode) == 0o600
     hook = hooks / "pre-commit"
@@ -113,9 +114,9 @@ def test_a_hook_that_is_a_symlink_is_replaced_not_written_through(repo: Repo, tm
     hook.parent.mkdir(exist_ok=True)
     hook.symlink_to(victim)
     with pytest.raises(UsageError, match="not a credgate hook"):
-        install_hooks.run(["pre-commit"], out=io.StringIO())
+        install_hooks.run(["pre-commit"], opts=Options(out=io.StringIO()))
     out = io.StringIO()
-    install_hooks.run(["pre-commit"], force=True, out=out)
+    install_hooks.run(["pre-commit"], force=True, opts=Options(out=out))
     assert victim.read_text() == "#!/bin/sh\n# credgate\nexit 0\n"
     assert not hook.is_symlink() and install_hooks.is_managed(hook.read_bytes())
     [backup] = [p for p in hook.parent.iterdir() if ".credgate-backup." in p.name]
@@ -132,21 +133,21 @@ def test_a_hook_that_only_mentions_credgate_is_not_taken_over(repo: Repo) -> Non
     # audit does not count it as a gate either.
     assert hooks_check(repo)["verdict"] == "UNSAFE"
     with pytest.raises(UsageError) as exc:
-        install_hooks.run(["pre-commit"], out=io.StringIO())
+        install_hooks.run(["pre-commit"], opts=Options(out=io.StringIO()))
     assert "--force" in (exc.value.hint or "") and "credgate-backup" in (exc.value.hint or "")
     assert hook.read_text() == original
     # A refusal writes nothing, not even the hooks that were free.
     assert not (hook.parent / "pre-push").exists()
     assert not [p for p in hook.parent.iterdir() if "credgate-tmp" in p.name]
-    install_hooks.run(["pre-commit"], force=True, out=io.StringIO())
+    install_hooks.run(["pre-commit"], force=True, opts=Options(out=io.StringIO()))
     [backup] = [p for p in hook.parent.iterdir() if p.name.startswith("pre-commit.credgate-backup.")]
     assert backup.read_text() == original
     assert install_hooks.is_managed(hook.read_bytes())
 
 
 def test_credgates_own_hook_is_upgraded_without_force(repo: Repo) -> None:
-    install_hooks.run(out=io.StringIO())
-    install_hooks.run(out=io.StringIO())
+    install_hooks.run(opts=Options(out=io.StringIO()))
+    install_hooks.run(opts=Options(out=io.StringIO()))
     hooks = repo.path / ".git" / "hooks"
     assert not [p for p in hooks.iterdir() if "credgate-backup" in p.name]
 
@@ -176,7 +177,7 @@ def plant_fake_credgate(repo: Repo, marker: Path) -> None:
 def test_installed_hook_runs_the_credgate_it_was_installed_with(repo: Repo, tmp_path: Path) -> None:
     marker = tmp_path / "fake-ran"
     plant_fake_credgate(repo, marker)
-    install_hooks.run(["pre-commit"], out=io.StringIO())
+    install_hooks.run(["pre-commit"], opts=Options(out=io.StringIO()))
     body = (repo.path / ".git" / "hooks" / "pre-commit").read_text()
     assert f"CREDGATE_PYTHON={sys.executable}" in body or f"CREDGATE_PYTHON='{sys.executable}'" in body
     stage_token(repo)
@@ -207,7 +208,9 @@ def test_shipped_hook_skips_relative_path_entries(repo: Repo, tmp_path: Path) ->
 
 
 def test_a_recorded_interpreter_that_is_gone_falls_back_to_path(repo: Repo, tmp_path: Path) -> None:
-    install_hooks.run(["pre-commit"], out=io.StringIO(), python=str(tmp_path / "gone" / "python"))
+    install_hooks.run(
+        ["pre-commit"], opts=Options(out=io.StringIO()), python=str(tmp_path / "gone" / "python")
+    )
     bindir = tmp_path / "bin"
     bindir.mkdir()
     shim = bindir / "credgate"

@@ -14,6 +14,9 @@ import yaml
 
 from credgate.cli import main
 from credgate.commands import audit, init
+from credgate.commands._options import Options
+from credgate.gate import setup
+from credgate.gate import setup_recipes as recipes
 from tests.commands.test_install_hooks import path_with_credgate
 from tests.conftest import PROJECT, Repo, env_file_with_aws, secret
 
@@ -23,7 +26,7 @@ URL = "https://git.example.com/security/credgate"
 
 def run_init(**kw: object) -> tuple[int, str]:
     out = io.StringIO()
-    rc = init.run(out=out, **kw)  # type: ignore[arg-type]
+    rc = init.run(opts=Options(out=out), **kw)  # type: ignore[arg-type]
     return rc, out.getvalue()
 
 
@@ -86,8 +89,10 @@ def test_a_second_run_changes_nothing_and_says_so(repo: Repo, on_path: str) -> N
 
 def test_the_local_hooks_match_the_published_hook_manifest() -> None:
     published = {h["id"]: h for h in yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text())}
-    local = yaml.safe_load("hooks:\n" + init.LOCAL_HOOKS)["hooks"]
-    assert [h["id"] for h in local] == list(init.WRITTEN_IDS) and set(init.WRITTEN_IDS) == set(published)
+    local = yaml.safe_load("hooks:\n" + recipes.LOCAL_HOOKS)["hooks"]
+    assert [h["id"] for h in local] == list(recipes.WRITTEN_IDS) and set(recipes.WRITTEN_IDS) == set(
+        published
+    )
     for hook in local:
         want = published[hook["id"]]
         entry = want["entry"] + "".join(f" {a}" for a in want.get("args", []))
@@ -115,7 +120,7 @@ def test_an_existing_config_is_merged_and_still_parses_to_the_old_one_plus_the_h
     assert new.startswith(original)
     doc = yaml.safe_load(new)
     assert doc["default_stages"] == ["pre-commit"] and len(doc["repos"]) == 2
-    assert [h["id"] for h in doc["repos"][1]["hooks"]] == list(init.WRITTEN_IDS)
+    assert [h["id"] for h in doc["repos"][1]["hooks"]] == list(recipes.WRITTEN_IDS)
 
 
 @pytest.mark.parametrize(
@@ -143,7 +148,7 @@ def test_pinned_to_a_commit_and_a_rev_that_is_not_a_commit_is_refused(repo: Repo
     rc, text = run_init(repo_url=URL, rev=SHA, hooks="none")
     assert rc == 0, text
     doc = yaml.safe_load((repo.path / ".pre-commit-config.yaml").read_text())
-    assert doc["repos"] == [{"repo": URL, "rev": SHA, "hooks": [{"id": h} for h in init.WRITTEN_IDS]}]
+    assert doc["repos"] == [{"repo": URL, "rev": SHA, "hooks": [{"id": h} for h in recipes.WRITTEN_IDS]}]
     os.unlink(repo.path / ".pre-commit-config.yaml")
     for args in (["--repo", URL, "--rev", "v0.1.0"], ["--repo", URL]):
         with pytest.raises(SystemExit) as exc:
@@ -154,19 +159,19 @@ def test_pinned_to_a_commit_and_a_rev_that_is_not_a_commit_is_refused(repo: Repo
 
 def test_the_installed_source_is_read_from_pips_record() -> None:
     git = {"url": URL, "vcs_info": {"vcs": "git", "commit_id": SHA, "requested_revision": "main"}}
-    assert init.source_from_direct_url(json.dumps(git)) == init.Source(URL, SHA)
+    assert setup.source_from_direct_url(json.dumps(git)) == recipes.Source(URL, SHA)
     for doc in (
         {"url": "file:///home/me/credgate", "dir_info": {"editable": True}},
         {"url": URL, "vcs_info": {"vcs": "git", "commit_id": "main"}},
         {"url": "file:///home/me/credgate", "vcs_info": {"vcs": "git", "commit_id": SHA}},
         {"url": "https://h/credgate.tar.gz", "archive_info": {}},
     ):
-        assert init.source_from_direct_url(json.dumps(doc)) == init.Source(), doc
-    assert init.source_from_direct_url("not json") == init.Source()
+        assert setup.source_from_direct_url(json.dumps(doc)) == recipes.Source(), doc
+    assert setup.source_from_direct_url("not json") == recipes.Source()
 
 
 @pytest.mark.parametrize(
-    ("marker", "written"), [(".github/", init.GITHUB_WORKFLOW), (".gitlab-ci.yml", ".gitlab-ci.yml")]
+    ("marker", "written"), [(".github/", recipes.GITHUB_WORKFLOW), (".gitlab-ci.yml", ".gitlab-ci.yml")]
 )
 def test_the_ci_recipe_for_the_detected_ci_passes_the_audit(
     repo: Repo, on_path: str, marker: str, written: str
@@ -195,20 +200,20 @@ def test_without_a_source_the_ci_recipe_is_not_guessed(repo: Repo, on_path: str)
     (repo.path / ".github").mkdir()
     rc, text = run_init(hooks="none")
     assert rc == 1 and "--repo URL --rev SHA" in text
-    assert not (repo.path / init.GITHUB_WORKFLOW).exists()
+    assert not (repo.path / recipes.GITHUB_WORKFLOW).exists()
 
 
 def test_an_existing_workflow_is_left_alone(repo: Repo, on_path: str) -> None:
-    repo.write(init.GITHUB_WORKFLOW, "on: push\njobs: {}\n")
+    repo.write(recipes.GITHUB_WORKFLOW, "on: push\njobs: {}\n")
     rc, text = run_init(repo_url=URL, rev=SHA, hooks="none")
-    assert rc == 1 and f"left alone {init.GITHUB_WORKFLOW}" in text
-    assert (repo.path / init.GITHUB_WORKFLOW).read_text() == "on: push\njobs: {}\n"
+    assert rc == 1 and f"left alone {recipes.GITHUB_WORKFLOW}" in text
+    assert (repo.path / recipes.GITHUB_WORKFLOW).read_text() == "on: push\njobs: {}\n"
 
 
 def test_plain_hooks_when_the_framework_is_not_there(
     repo: Repo, on_path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(init, "_precommit_command", lambda: None)
+    monkeypatch.setattr(setup, "_precommit_command", lambda: None)
     rc, text = run_init()
     assert rc == 0, text
     assert "plain git hooks" in text

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from credgate.commands import install_hooks
+from credgate.commands._options import Options
 from credgate.errors import UsageError
 from tests.conftest import PROJECT, Repo, env_file_with_aws
 
@@ -37,7 +38,7 @@ def covered(repo: Repo) -> None:
 
 
 def test_install_copies_hooks_and_commit_is_blocked(repo: Repo, tmp_path: Path) -> None:
-    assert install_hooks.run(["pre-commit"], out=io.StringIO()) == 0
+    assert install_hooks.run(["pre-commit"], opts=Options(out=io.StringIO())) == 0
     hook = repo.path / ".git" / "hooks" / "pre-commit"
     assert os.access(hook, os.X_OK)
     repo.stage(".env.master", env_file_with_aws())
@@ -55,15 +56,15 @@ def test_refuses_to_overwrite_a_foreign_hook(repo: Repo) -> None:
     hook.parent.mkdir(exist_ok=True)
     hook.write_text("#!/bin/sh\nrun-my-linter\n")
     with pytest.raises(UsageError, match="not a credgate hook"):
-        install_hooks.run(["pre-commit"], out=io.StringIO())
+        install_hooks.run(["pre-commit"], opts=Options(out=io.StringIO()))
     assert "run-my-linter" in hook.read_text()
-    install_hooks.run(["pre-commit"], force=True, out=io.StringIO())
+    install_hooks.run(["pre-commit"], force=True, opts=Options(out=io.StringIO()))
     assert "credgate" in hook.read_text()
 
 
 def test_core_hooks_path_is_honoured(repo: Repo) -> None:
     repo.git("config", "core.hooksPath", ".githooks")
-    install_hooks.run(["pre-commit"], out=io.StringIO())
+    install_hooks.run(["pre-commit"], opts=Options(out=io.StringIO()))
     assert (repo.path / ".githooks" / "pre-commit").exists()
 
 

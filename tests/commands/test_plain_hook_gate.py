@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from credgate.commands import install_hooks
+from credgate.commands._options import Options
 from tests.commands.test_install_hooks import covered, path_with_credgate
 from tests.conftest import PROJECT, Repo
 
@@ -31,7 +32,7 @@ def commit(repo: Repo, tmp_path: Path) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def installed(repo: Repo) -> Repo:
     covered(repo)
-    assert install_hooks.run(["pre-commit"], out=io.StringIO()) == 0
+    assert install_hooks.run(["pre-commit"], opts=Options(out=io.StringIO())) == 0
     return repo
 
 
@@ -100,7 +101,7 @@ def test_force_keeps_the_users_hook_as_a_timestamped_backup(repo: Repo) -> None:
     hook.write_text("#!/bin/sh\necho mine\n")
     hook.chmod(0o750)
     out = io.StringIO()
-    install_hooks.run(["pre-commit"], force=True, out=out)
+    install_hooks.run(["pre-commit"], force=True, opts=Options(out=out))
     (backup,) = [p for p in hooks.iterdir() if ".credgate-backup." in p.name]
     assert re.fullmatch(r"pre-commit\.credgate-backup\.\d{8}T\d{6}Z", backup.name)
     assert backup.read_text() == "#!/bin/sh\necho mine\n"
@@ -110,6 +111,6 @@ def test_force_keeps_the_users_hook_as_a_timestamped_backup(repo: Repo) -> None:
     # A second foreign hook replaced in the same second never overwrites the first backup.
     hook.unlink()
     hook.write_text("#!/bin/sh\necho second\n")
-    install_hooks.run(["pre-commit"], force=True, out=io.StringIO())
+    install_hooks.run(["pre-commit"], force=True, opts=Options(out=io.StringIO()))
     kept = sorted(p.read_text() for p in hooks.iterdir() if ".credgate-backup." in p.name)
     assert kept == ["#!/bin/sh\necho mine\n", "#!/bin/sh\necho second\n"]

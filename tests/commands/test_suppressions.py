@@ -12,13 +12,15 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from credgate.cli import main
 from credgate.commands import baseline, secrets, suppressions
+from credgate.commands._options import Options
 from tests.conftest import Repo, secret
 
 
 def listing(**kw: object) -> tuple[int, str]:
     out = io.StringIO()
-    rc = suppressions.run(out=out, **kw)  # type: ignore[arg-type]
+    rc = suppressions.run(opts=Options(out=out, **kw))  # type: ignore[arg-type]
     return rc, out.getvalue()
 
 
@@ -66,7 +68,7 @@ def test_every_marker_in_tracked_files_is_listed_with_line_rule_and_reason(repo:
 def test_baseline_entries_are_listed_with_the_line_they_match_and_their_reason(repo: Repo) -> None:
     token = secret("%%github:ghp_%%")
     repo.stage("config.py", f"import os\nTOKEN = '{token}'\n")
-    assert baseline.run(out=io.StringIO()) == 0
+    assert baseline.run(opts=Options(out=io.StringIO())) == 0
     repo.git("add", "-A")
     rc, text = listing(fmt="json")
     entries = [s for s in json.loads(text)["suppressions"] if s["kind"] == "baseline"]
@@ -159,3 +161,24 @@ def test_adding_allow_values_in_a_change_weakens_the_gate_in_ci(repo: Repo) -> N
     repo.commit("allow every github token")
     rc, out, _ = run_ci(repo, base)
     assert rc == 1 and "app.py:1" in out and 'allow-values adds "^ghp_"' in out
+
+
+def cli(*args: str) -> int:
+    """Run the `credgate` command line in-process, as the shell would: its exit code."""
+    with pytest.raises(SystemExit) as exit_:
+        main(list(args))
+    return int(exit_.value.code or 0)
+
+
+def test_the_cli_reads_the_baseline_the_config_option_names(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.stage("a.env", f"GITHUB_TOKEN={secret('%%github:ghp_%%')}\n")
+    assert cli("baseline", "--output", "elsewhere.jsonl") == 0
+    repo.write("other.toml", 'baseline = "elsewhere.jsonl"\n')
+    capsys.readouterr()
+    assert cli("suppressions", "--format", "json") == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["baseline"] == 0  # the default config has none
+    assert cli("suppressions", "--format", "json", "--config", "other.toml") == 0
+    [entry] = json.loads(capsys.readouterr().out)["suppressions"]
+    assert (entry["path"], entry["marker"], entry["line"]) == ("a.env", "elsewhere.jsonl", 1)

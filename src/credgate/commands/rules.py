@@ -2,52 +2,27 @@
 
 from __future__ import annotations
 
-import json
-import sys
-from typing import Sequence, TextIO
+from typing import Sequence
 
 import click
 
-from credgate.engine.check import check
-from credgate.engine.rules import RuleError, load
-from credgate.errors import CLEAN, FINDINGS, UsageError
-from credgate.report import safe
+from credgate.commands._options import Options, shared_options
+from credgate.errors import CLEAN, FINDINGS
+from credgate.gate.rules import check_rules, load_rules
+from credgate.output import rules as text
+
+DEFAULT = Options()
 
 
-def run_check(extra: Sequence[str] = (), out: TextIO | None = None) -> int:
+def run_check(extra: Sequence[str] = (), *, opts: Options = DEFAULT) -> int:
     """Every rule against its own examples; 1 when any rule misses or over-matches."""
-    out = out or sys.stdout
-    try:
-        ruleset = load(extra)
-    except RuleError as exc:
-        raise UsageError(str(exc), "fix the rule file") from None
-    problems = check(ruleset)
-    for p in problems:
-        print(f"{safe(p.origin)}: {p.rule_id}: {safe(p.message)}", file=out)
-    examples = sum(len(r.examples) + len(r.negative_examples) for r in ruleset.rules)
-    status = "FAILED" if problems else "ok"
-    print(
-        f"rules check: {len(ruleset)} rules, {examples} examples, {len(problems)} problem(s): {status}",
-        file=out,
-    )
+    ruleset, problems = check_rules(extra)
+    text.write_check(ruleset, problems, opts.stdout)
     return FINDINGS if problems else CLEAN
 
 
-def run_list(extra: Sequence[str] = (), fmt: str = "text", out: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    try:
-        ruleset = load(extra)
-    except RuleError as exc:
-        raise UsageError(str(exc), "fix the rule file") from None
-    if fmt == "json":
-        rows = [
-            {"id": r.id, "name": r.name, "severity": r.severity, "confidence": r.confidence, "file": r.origin}
-            for r in ruleset.rules
-        ]
-        print(json.dumps(rows, indent=2), file=out)
-    else:
-        for r in ruleset.rules:
-            print(f"{r.id:45} {r.severity:9} {r.confidence:7} {safe(r.name)}", file=out)
+def run_list(extra: Sequence[str] = (), *, opts: Options = DEFAULT) -> int:
+    text.write_list(load_rules(extra), opts.fmt, opts.stdout)
     return CLEAN
 
 
@@ -71,8 +46,8 @@ def check_cmd(ctx: click.Context, extra: tuple[str, ...]) -> None:
 
 @command.command("list")
 @_extra
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@shared_options(formats=("text", "json"), verbose=False, config=False)
 @click.pass_context
-def list_cmd(ctx: click.Context, extra: tuple[str, ...], fmt: str) -> None:
+def list_cmd(ctx: click.Context, extra: tuple[str, ...], opts: Options) -> None:
     """List the rules: id, severity, confidence, name."""
-    ctx.exit(run_list(extra, fmt))
+    ctx.exit(run_list(extra, opts=opts))
