@@ -18,6 +18,7 @@ import pytest
 
 from credgate import config, migrate
 from credgate.commands import init, secrets
+from credgate.commands._options import Options
 from credgate.engine import linear
 from credgate.engine.rules import load
 from credgate.engine.scanner import Scanner
@@ -69,7 +70,8 @@ def on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def scan_json(*args: str) -> dict[str, object]:
     out = io.StringIO()
-    secrets.run(fmt="json", out=out, err=io.StringIO(), **dict(a.split("=") for a in args))  # type: ignore[arg-type]
+    opts = Options(fmt="json", out=out, err=io.StringIO())
+    secrets.run(opts=opts, **dict(a.split("=") for a in args))  # type: ignore[arg-type]
     return json.loads(out.getvalue())  # type: ignore[no-any-return]
 
 
