@@ -8,7 +8,6 @@ from typing import TextIO
 
 from credgate.errors import CLEAN, FINDINGS, InternalError
 from credgate.gate.report import Report
-from credgate.output.machine import to_github, to_json, to_junit, to_sarif
 from credgate.output.text import accepted_line, always_summary, summary, warnings, write_text
 
 
@@ -29,6 +28,9 @@ def emit(report: Report, fmt: str, verbose: bool, out: TextIO | None, err: TextI
     if fmt == "text":
         write_text(report, out, err, verbose)
         return rc
+    # Imported only now: the commit hook's usual text run never pays for the machine formats.
+    from credgate.output.machine import to_github, to_json, to_junit, to_sarif
+
     if fmt == "json":
         print(to_json(report, rc), file=out)
     else:
