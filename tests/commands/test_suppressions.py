@@ -130,7 +130,7 @@ def test_a_marker_reason_is_carried_into_json_and_sarif(repo: Repo) -> None:
     ]
     assert by_path["g.py"]["suppressions"] == [{"kind": "inSource", "status": "accepted"}]
     assert token not in json.dumps(sarif) and other not in json.dumps(sarif)
-    from tests.test_formats import SCHEMA
+    from tests.output.test_machine import SCHEMA
 
     jsonschema.validate(sarif, SCHEMA)
 

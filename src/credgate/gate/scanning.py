@@ -83,7 +83,7 @@ def apply_baseline(
     report = accept_large(report, cfg)
     if not (cfg.baseline or loaded) or not report.findings:
         return report
-    from credgate import baseline, gitio
+    from credgate import baseline
 
     accepted = loaded or baseline.load(cfg.baseline or "")
     if accepted.legacy:
