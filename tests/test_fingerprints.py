@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from credgate.commands import scan
+from credgate.commands._options import Options
 from credgate.engine.rules import load
 from credgate.engine.scanner import Scanner
 from credgate.fingerprint import (
@@ -76,7 +77,7 @@ def _leaky_tree(tmp_path: Path) -> Path:
 
 def _sarif_fingerprints(tree: Path) -> list[tuple[str, str, str]]:
     out = io.StringIO()
-    scan.run([str(tree)], fmt="sarif", out=out, err=io.StringIO(), no_git=True)
+    scan.run([str(tree)], no_git=True, opts=Options(fmt="sarif", out=out, err=io.StringIO()))
     results = json.loads(out.getvalue())["runs"][0]["results"]
     return [(r["ruleId"], k, v) for r in results for k, v in r["partialFingerprints"].items()]
 

@@ -70,7 +70,8 @@ def on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def scan_json(*args: str) -> dict[str, object]:
     out = io.StringIO()
-    secrets.run(fmt="json", out=out, err=io.StringIO(), **dict(a.split("=") for a in args))  # type: ignore[arg-type]
+    opts = Options(fmt="json", out=out, err=io.StringIO())
+    secrets.run(opts=opts, **dict(a.split("=") for a in args))  # type: ignore[arg-type]
     return json.loads(out.getvalue())  # type: ignore[no-any-return]
 
 

@@ -8,7 +8,9 @@ import json
 import pytest
 
 from credgate.commands import scan_range, secrets
+from credgate.commands._options import Options
 from credgate.engine import stream
+from credgate.gate import staged as staged_gate
 from tests.conftest import Repo, secret
 
 MARKERS = ["# credgate:allow-next-line", "# pragma: allowlist nextline secret"]
@@ -16,7 +18,7 @@ MARKERS = ["# credgate:allow-next-line", "# pragma: allowlist nextline secret"]
 
 def staged(**kw: object) -> tuple[int, list[tuple[str, int]]]:
     out = io.StringIO()
-    rc = secrets.run(fmt="json", out=out, err=io.StringIO(), **kw)  # type: ignore[arg-type]
+    rc = secrets.run(opts=Options(fmt="json", out=out, err=io.StringIO()), **kw)  # type: ignore[arg-type]
     return rc, [(f["rule"], f["line"]) for f in json.loads(out.getvalue())["findings"] if f["blocking"]]
 
 
@@ -71,7 +73,7 @@ def test_a_new_file_is_judged_whole(repo: Repo) -> None:
 
 
 def test_a_streamed_large_file_checks_its_markers_too(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(secrets, "STREAM_ABOVE", 4096)
+    monkeypatch.setattr(staged_gate, "STREAM_ABOVE", 4096)
     monkeypatch.setattr(stream, "WINDOW", 8192)
     monkeypatch.setattr(stream, "OVERLAP", 1024)
     filler = "".join(f"# line {i}\n" for i in range(5000))

@@ -34,15 +34,15 @@ def token_line() -> str:
 def test_baseline_accepts_known_findings_and_blocks_new_ones(repo: Repo) -> None:
     repo.stage("deploy/settings.env", token_line())
     repo.commit()
-    assert scan.run(["."], out=io.StringIO(), err=io.StringIO()) == 1
+    assert scan.run(["."], opts=Options(out=io.StringIO(), err=io.StringIO())) == 1
     text = write_baseline()
     assert "1 accepted finding" in text
     assert [e["rule"] for e in entries(repo)] == ["github-pat"]
-    assert scan.run(["."], out=io.StringIO(), err=io.StringIO()) == 0
+    assert scan.run(["."], opts=Options(out=io.StringIO(), err=io.StringIO())) == 0
     # A new secret still blocks, in the staged gate too.
     repo.stage("deploy/other.env", token_line())
     out = io.StringIO()
-    assert secrets.run([], out=out, err=io.StringIO()) == 1
+    assert secrets.run([], opts=Options(out=out, err=io.StringIO())) == 1
     assert "other.env" in out.getvalue() and "settings.env" not in out.getvalue()
 
 
@@ -55,9 +55,9 @@ def test_baseline_survives_moves_and_line_shifts(repo: Repo) -> None:
     before = entries(repo)
     repo.git("mv", "a.env", "b.env")
     repo.stage("b.env", "# moved and shifted\n\n\n" + line)
-    assert secrets.run([], out=io.StringIO(), err=io.StringIO()) == 0
+    assert secrets.run([], opts=Options(out=io.StringIO(), err=io.StringIO())) == 0
     out = io.StringIO()
-    assert scan.run(["."], out=out, err=io.StringIO(), fmt="json") == 0, out.getvalue()
+    assert scan.run(["."], opts=Options(out=out, err=io.StringIO(), fmt="json")) == 0, out.getvalue()
     assert json.loads(out.getvalue())["stats"]["baselined"] == 1
     text = write_baseline()
     assert "renamed from a.env" in text  # the entry follows the file, with the same key
@@ -118,7 +118,7 @@ def test_a_broken_baseline_is_a_usage_error(repo: Repo, content: str) -> None:
     repo.stage("app.env", token_line())
     repo.write(".credgate-baseline.json", content)
     with pytest.raises(UsageError) as info:
-        secrets.run([], out=io.StringIO(), err=io.StringIO())
+        secrets.run([], opts=Options(out=io.StringIO(), err=io.StringIO()))
     assert "credgate baseline" in (info.value.hint or "")
 
 
@@ -135,7 +135,7 @@ def test_migrating_from_a_detect_secrets_baseline(repo: Repo) -> None:
     text = write_baseline(from_detect_secrets=str(repo.path / ".secrets.baseline"))
     assert "1 accepted finding" in text and "1 finding(s) were not in the detect-secrets baseline" in text
     out = io.StringIO()
-    assert scan.run(["."], out=out, err=io.StringIO(), fmt="json") == 1
+    assert scan.run(["."], opts=Options(out=out, err=io.StringIO(), fmt="json")) == 1
     assert [f["path"].endswith("new.env") for f in json.loads(out.getvalue())["findings"]] == [True]
 
 

@@ -6,12 +6,14 @@ Every test drives real git in a temporary repository: commits, `git mv`, branche
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,9 +37,13 @@ def entries(repo: Repo) -> list[dict[str, str]]:
     return [json.loads(line) for line in lines if line and not line.startswith("#")]
 
 
-def gate(fn: object, **kw: object) -> tuple[int, str, str]:
+def gate(fn: Any, **kw: Any) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    rc = fn(out=out, err=err, **kw)  # type: ignore[operator]
+    if "opts" in inspect.signature(fn).parameters:  # a command that takes the shared options as one value
+        shared = {k: kw.pop(k) for k in ("fmt", "verbose", "config_path") if k in kw}
+        rc = fn(opts=Options(out=out, err=err, **shared), **kw)
+    else:
+        rc = fn(out=out, err=err, **kw)
     return rc, out.getvalue(), err.getvalue()
 
 
@@ -521,7 +527,7 @@ def test_an_oversized_baseline_is_refused_unread(repo: Repo) -> None:
     with open(repo.path / NAME, "wb") as fh:
         fh.truncate(bl.MAX_SIZE + 10)  # sparse: costs no disk
     with pytest.raises(UsageError) as info:
-        scan.run(["."], out=io.StringIO(), err=io.StringIO())
+        scan.run(["."], opts=Options(out=io.StringIO(), err=io.StringIO()))
     assert "MiB" in str(info.value)
 
 

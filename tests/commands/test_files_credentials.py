@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from credgate.commands import files, secrets
+from credgate.commands._options import Options
 from credgate.engine import credfiles
 from tests.conftest import Repo, secret
 
@@ -25,7 +26,7 @@ def run_files() -> tuple[int, list[str]]:
 
 def run_secrets() -> int:
     out, err = io.StringIO(), io.StringIO()
-    return secrets.run(out=out, err=err)
+    return secrets.run(opts=Options(out=out, err=err))
 
 
 def production_values() -> str:
@@ -74,7 +75,7 @@ def test_placeholders_in_a_template_pass_both_gates(repo: Repo, name: str) -> No
 def test_a_weak_password_in_a_template_is_a_notice_not_a_block(repo: Repo) -> None:
     repo.stage(".env.example", "DB_PASSWORD=hunter2\n")
     out, err = io.StringIO(), io.StringIO()
-    assert secrets.run(fmt="json", out=out, err=err) == 0
+    assert secrets.run(opts=Options(fmt="json", out=out, err=err)) == 0
     found = json.loads(out.getvalue())["findings"]
     assert [f["rule"] for f in found] == ["generic-password-assignment"]
     assert run_files() == (0, [])  # the two gates agree

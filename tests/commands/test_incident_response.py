@@ -16,6 +16,7 @@ import pytest
 
 from credgate import gitio
 from credgate.commands import audit, history, incident, remediate, scan_range, secrets
+from credgate.commands._options import Options
 from credgate.errors import UsageError
 from tests.conftest import Repo, aws_pair, secret
 
@@ -147,7 +148,8 @@ def test_staged_gate_gitignores_credential_files_only(repo: Repo) -> None:
     repo.stage(
         "AUTOMATION-GUIDE.md", f"export AWS_ACCESS_KEY_ID={key_id}\nexport AWS_SECRET_ACCESS_KEY={key}\n"
     )
-    rc, text = out_of(secrets.run, err=io.StringIO())
+    out = io.StringIO()
+    rc, text = secrets.run(opts=Options(out=out, err=io.StringIO())), out.getvalue()
     assert rc == 1
     fix = text.split("How to fix:")[1]
     env_step = [line for line in fix.splitlines() if ".env.master" in line]

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from credgate.commands import scan, scan_range, secrets
+from credgate.commands._options import Options
 from tests.conftest import Repo, secret
 
 MiB = 1 << 20
@@ -32,7 +33,8 @@ def _line_of(data: bytes, needle: bytes) -> int:
 
 def run_secrets(**kw: object) -> tuple[int, str]:
     out, err = io.StringIO(), io.StringIO()
-    rc = secrets.run(out=out, err=err, **kw)  # type: ignore[arg-type]
+    opts = Options(out=out, err=err, **{k: kw.pop(k) for k in ("fmt", "verbose", "config_path") if k in kw})  # type: ignore[arg-type]
+    rc = secrets.run(opts=opts, **kw)  # type: ignore[arg-type]
     return rc, out.getvalue() + err.getvalue()
 
 
@@ -93,7 +95,7 @@ def test_over_max_file_size_blocks_in_every_gate_and_allow_large_accepts_it(
     assert rc == 1 and "data/dump.sql:1:1  file-too-large" in out
     # A directory scan.
     out_io = io.StringIO()
-    assert scan.run(["data"], out=out_io, err=io.StringIO()) == 1
+    assert scan.run(["data"], opts=Options(out=out_io, err=io.StringIO())) == 1
     assert "file-too-large" in out_io.getvalue()
     # The range gate.
     repo.stage("README.md", "hi\n")
@@ -107,7 +109,7 @@ def test_over_max_file_size_blocks_in_every_gate_and_allow_large_accepts_it(
     # A reviewer accepts the path: every gate turns it into a notice.
     repo.write(".credgate.toml", 'max-file-size = "1MiB"\nallow-large = ["data/*.sql"]\n')
     assert scan_range.run(from_ref=base, to_ref="HEAD", out=io.StringIO(), err=io.StringIO()) == 0
-    assert scan.run(["data"], out=io.StringIO(), err=io.StringIO()) == 0
+    assert scan.run(["data"], opts=Options(out=io.StringIO(), err=io.StringIO())) == 0
     repo.write(".credgate.toml", 'max-file-size = "1MiB"\nallow-large = "data/*.sql"\n')
     from credgate.errors import UsageError
 
@@ -170,7 +172,7 @@ def test_scan_of_a_large_file_on_disk_streams_it(tmp_path: Path) -> None:
     data = _padded(9 * MiB, b"TOKEN = '" + token + b"'\n")
     (tmp_path / "big.txt").write_bytes(data)
     out = io.StringIO()
-    assert scan.run([str(tmp_path)], fmt="json", out=out, err=io.StringIO()) == 1
+    assert scan.run([str(tmp_path)], opts=Options(fmt="json", out=out, err=io.StringIO())) == 1
     doc = json.loads(out.getvalue())
     assert [(f["rule"], f["line"]) for f in doc["findings"]] == [("github-pat", _line_of(data, token))]
 

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from credgate.commands import secrets
+from credgate.commands._options import Options
 from tests.conftest import Repo, secret
 
 
@@ -29,7 +30,7 @@ def test_a_key_echoed_in_an_error_output_blocks_at_its_line(repo: Repo) -> None:
     text = _notebook(cells)
     repo.stage("charge.ipynb", text)
     out = io.StringIO()
-    assert secrets.run((), out=out, err=io.StringIO()) == 1
+    assert secrets.run((), opts=Options(out=out, err=io.StringIO())) == 1
     line = text[: text.index(token)].count("\n") + 1
     assert f"charge.ipynb:{line}:" in out.getvalue()
     assert "cell 2 (output), line 1" in out.getvalue()
@@ -46,7 +47,7 @@ def test_an_old_output_does_not_block_an_unrelated_edit(repo: Repo) -> None:
     repo.commit()
     cells.insert(0, _cell("x = 1\n", []))
     repo.stage("old.ipynb", _notebook(cells))
-    assert secrets.run((), out=io.StringIO(), err=io.StringIO()) == 0
+    assert secrets.run((), opts=Options(out=io.StringIO(), err=io.StringIO())) == 0
 
 
 def test_the_same_token_added_again_lower_down_blocks_at_the_new_line(repo: Repo) -> None:
@@ -61,7 +62,7 @@ def test_the_same_token_added_again_lower_down_blocks_at_the_new_line(repo: Repo
     text = _notebook(cells)
     repo.stage("old.ipynb", text)
     out = io.StringIO()
-    assert secrets.run((), out=out, err=io.StringIO()) == 1
+    assert secrets.run((), opts=Options(out=out, err=io.StringIO())) == 1
     line = text[: text.rindex(token)].count("\n") + 1
     assert f"old.ipynb:{line}:" in out.getvalue()
     assert "cell 2 (code), line 1" in out.getvalue()

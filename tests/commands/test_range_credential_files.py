@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from credgate.commands import ci, history, scan_range, secrets
+from credgate.commands._options import Options
 from tests.commands.test_install_hooks import path_with_credgate
 from tests.conftest import PROJECT, Repo, secret
 
@@ -290,7 +291,7 @@ def test_secrets_gate_blocks_keystores_and_der_keys_under_any_name(
     repo.stage("cert.bin", keys["p12"])
     repo.stage("assets/blob", keys["der"])
     out = io.StringIO()
-    assert secrets.run(fmt="json", out=out, err=io.StringIO()) == 1
+    assert secrets.run(opts=Options(fmt="json", out=out, err=io.StringIO())) == 1
     found = json.loads(out.getvalue())["findings"]
     assert sorted((f["path"], f["rule"]) for f in found) == [
         ("assets/blob", "der-private-key"),

@@ -12,14 +12,16 @@ from pathlib import Path
 import pytest
 
 from credgate.commands import scan
+from credgate.commands._options import Options
 from credgate.errors import UsageError
 from tests.conftest import PROJECT, Repo, env_file_with_aws, secret
 
 
 def run(*paths: str, **kw: object) -> tuple[int, str]:
     out, err = io.StringIO(), io.StringIO()
-    rc = scan.run(paths, out=out, err=err, **kw)  # type: ignore[arg-type]
-    if kw.get("fmt", "text") != "text":
+    opts = Options(out=out, err=err, **{k: kw.pop(k) for k in ("fmt", "verbose", "config_path") if k in kw})  # type: ignore[arg-type]
+    rc = scan.run(paths, opts=opts, **kw)  # type: ignore[arg-type]
+    if opts.fmt != "text":
         # Machine output on stdout; stderr has the summary line every scan ends with.
         assert err.getvalue().count("credgate: scanned ") == 1
         return rc, out.getvalue()
@@ -81,7 +83,7 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
 def test_this_repository_is_clean_by_its_own_rules() -> None:
     """Dogfood: the project's tracked and untracked files hold no secret, tests and rule examples included."""
     out = io.StringIO()
-    rc = scan.run([str(PROJECT)], out=out, err=io.StringIO())
+    rc = scan.run([str(PROJECT)], opts=Options(out=out, err=io.StringIO()))
     assert rc == 0, out.getvalue()
     assert not os.environ.get("CREDGATE_SKIP_DOGFOOD")
 

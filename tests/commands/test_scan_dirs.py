@@ -13,13 +13,15 @@ from pathlib import Path
 import pytest
 
 from credgate.commands import scan
+from credgate.commands._options import Options
 from credgate.errors import UsageError
 from tests.conftest import Repo, secret
 
 
 def run(*paths: str, **kw: object) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    rc = scan.run(paths, out=out, err=err, **kw)  # type: ignore[arg-type]
+    opts = Options(out=out, err=err, **{k: kw.pop(k) for k in ("fmt", "verbose", "config_path") if k in kw})  # type: ignore[arg-type]
+    rc = scan.run(paths, opts=opts, **kw)  # type: ignore[arg-type]
     return rc, out.getvalue(), err.getvalue()
 
 

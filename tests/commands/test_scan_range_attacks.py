@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from credgate.commands import ci, history, scan_range
+from credgate.commands._options import Options
 from tests.commands.test_install_hooks import path_with_credgate
 from tests.conftest import PROJECT, Repo, secret
 
@@ -309,7 +310,7 @@ def test_staged_type_change_is_judged_by_the_commit_hook(repo: Repo) -> None:
     (repo.path / "link").unlink()
     repo.stage("link", token_line())
     out = io.StringIO()
-    assert secrets.run(out=out, err=io.StringIO()) == 1
+    assert secrets.run(opts=Options(out=out, err=io.StringIO())) == 1
     assert "link:1" in out.getvalue()
 
 

@@ -12,13 +12,15 @@ from pathlib import Path
 import pytest
 
 from credgate.commands import secrets
+from credgate.commands._options import Options
 from credgate.errors import UsageError
 from tests.conftest import Repo, aws_pair, env_file_with_aws, secret
 
 
 def run(*paths: str, **kw: object) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    rc = secrets.run(paths, out=out, err=err, **kw)  # type: ignore[arg-type]
+    opts = Options(out=out, err=err, **{k: kw.pop(k) for k in ("fmt", "verbose", "config_path") if k in kw})  # type: ignore[arg-type]
+    rc = secrets.run(paths, opts=opts, **kw)  # type: ignore[arg-type]
     return rc, out.getvalue(), err.getvalue()
 
 

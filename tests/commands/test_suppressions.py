@@ -107,7 +107,7 @@ def test_outside_a_repository_is_a_usage_error(tmp_path: Path, monkeypatch: pyte
 
 def scan(fmt: str) -> dict[str, object]:
     out = io.StringIO()
-    secrets.run(fmt=fmt, out=out, err=io.StringIO())
+    secrets.run(opts=Options(fmt=fmt, out=out, err=io.StringIO()))
     return json.loads(out.getvalue())  # type: ignore[no-any-return]
 
 
@@ -131,7 +131,7 @@ def test_a_marker_reason_is_carried_into_json_and_sarif(repo: Repo) -> None:
     ]
     assert by_path["g.py"]["suppressions"] == [{"kind": "inSource", "status": "accepted"}]
     assert token not in json.dumps(sarif) and other not in json.dumps(sarif)
-    from tests.test_formats import SCHEMA
+    from tests.output.test_machine import SCHEMA
 
     jsonschema.validate(sarif, SCHEMA)
 
@@ -139,7 +139,7 @@ def test_a_marker_reason_is_carried_into_json_and_sarif(repo: Repo) -> None:
 def test_suppressed_findings_are_a_count_in_text(repo: Repo) -> None:
     repo.stage("demo.py", f"T = '{secret('%%github:ghp_%%')}'  # credgate:allow reason=\"demo\"\n")
     out, err = io.StringIO(), io.StringIO()
-    assert secrets.run(fmt="text", verbose=True, out=out, err=err) == 0
+    assert secrets.run(opts=Options(fmt="text", verbose=True, out=out, err=err)) == 0
     assert "demo.py" not in out.getvalue() and "allowed inline" in err.getvalue()
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from credgate.commands import scan
+from credgate.commands._options import Options
 from credgate.engine import concat, filters
 from credgate.engine.filters import Candidate
 from credgate.engine.finding import Finding
@@ -433,7 +434,7 @@ def test_scan_command_reports_a_joined_token_redacted(tmp_path: Path) -> None:
     token = secret("%%github:ghp_%%")
     (tmp_path / "client.js").write_text(f'const t = "{token[:10]}" +\n  "{token[10:]}";\n')
     out, err = io.StringIO(), io.StringIO()
-    rc = scan.run((str(tmp_path),), out=out, err=err, fmt="json", no_git=True)  # type: ignore[arg-type]
+    rc = scan.run((str(tmp_path),), no_git=True, opts=Options(fmt="json", out=out, err=err))
     doc = json.loads(out.getvalue())
     assert rc == 1
     assert [(f["rule"], f["line"]) for f in doc["findings"]] == [("github-pat", 1)]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from credgate.commands._options import Options
 from credgate.engine import rules
 from credgate.errors import InternalError
 from tests.conftest import Repo, secret
@@ -118,4 +119,4 @@ def test_disabling_every_rule_is_a_config_error(repo: Repo) -> None:
     repo.write(".credgate.toml", "disable-rules = [" + ", ".join(json.dumps(i) for i in ids) + "]\n")
     repo.stage("a.py", "x = 1\n")
     with pytest.raises(UsageError, match="no rule"):
-        secrets.run(out=io.StringIO(), err=io.StringIO())
+        secrets.run(opts=Options(out=io.StringIO(), err=io.StringIO()))

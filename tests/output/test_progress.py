@@ -16,6 +16,7 @@ import pytest
 
 from credgate import progress
 from credgate.commands import history, scan, scan_range
+from credgate.commands._options import Options
 from tests.conftest import Repo, env_file_with_aws
 
 SUMMARY = "credgate: scanned "
@@ -131,7 +132,7 @@ def test_summary_says_what_was_skipped_and_accepted(repo: Repo) -> None:
     for i in range(5):
         repo.write(f"img{i}.bin", b"\x00binary\x00" * 4)
     err = io.StringIO()
-    assert scan.run(["."], verbose=True, out=io.StringIO(), err=err) == 0
+    assert scan.run(["."], opts=Options(verbose=True, out=io.StringIO(), err=err)) == 0
     text = err.getvalue()
     (line,) = [x for x in text.splitlines() if x.startswith(SUMMARY)]
     assert "5 binary (searched for high-confidence tokens only: " in line and "+2 more" in line

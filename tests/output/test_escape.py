@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from credgate import output_escape
+from credgate.output import escape
 from tests.conftest import Repo, secret
 
 ESC = "\x1b"
@@ -150,7 +150,7 @@ def test_history_and_range_text_are_log_safe(repo: Repo) -> None:
 
 
 def test_text_escape_rules() -> None:
-    t = output_escape.text
+    t = escape.text
     assert t("::warning::x") == "\\x3a:warning::x"
     assert t("\u3000\t::x").lstrip().startswith("\\")
     assert t("a::b") == "a::b"  # harmless in the middle of a field: only a line start is parsed
@@ -162,19 +162,19 @@ def test_text_escape_rules() -> None:
 
 def test_json_is_valid_and_decodes_to_the_same_values() -> None:
     values = ["##[warning]x", "\u009b2J", "\u202e", "\uffff", "plain ::x"]
-    out = output_escape.dumps_json({"v": values})
+    out = escape.dumps_json({"v": values})
     assert json.loads(out) == {"v": values}
     assert "##[" not in out and "\u009b" not in out and "\uffff" not in out
 
 
 def test_xml_text_drops_what_xml_forbids() -> None:
-    value = output_escape.xml_text("a\uffff\ufffe\ud800\x01b")
+    value = escape.xml_text("a\uffff\ufffe\ud800\x01b")
     root = ET.fromstring(f"<a n='{value}'/>")
     assert root.get("n") == "a\\uffff\\ufffe\\ud800\\x01b"
-    assert output_escape.xml_document("<a>##[x</a>") == "<a>##&#91;x</a>"
-    assert ET.fromstring(output_escape.xml_document("<a>##[x</a>")).text == "##[x"
+    assert escape.xml_document("<a>##[x</a>") == "<a>##&#91;x</a>"
+    assert ET.fromstring(escape.xml_document("<a>##[x</a>")).text == "##[x"
 
 
 def test_github_values_use_the_documented_escaping() -> None:
-    assert output_escape.gh_data("50%\r\n::x") == "50%25%0D%0A::x"
-    assert output_escape.gh_property("a:b,c%") == "a%3Ab%2Cc%25"
+    assert escape.gh_data("50%\r\n::x") == "50%25%0D%0A::x"
+    assert escape.gh_property("a:b,c%") == "a%3Ab%2Cc%25"

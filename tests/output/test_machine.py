@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 
 from credgate.commands import scan
+from credgate.commands._options import Options
 from credgate.engine.rules import load
 from credgate.engine.scanner import Scanner
 from tests.conftest import aws_pair, secret
@@ -29,7 +30,7 @@ def leaky_tree(tmp_path: Path) -> tuple[Path, list[str]]:
 
 def render(tmp_path: Path, fmt: str) -> tuple[int, str]:
     out = io.StringIO()
-    rc = scan.run([str(tmp_path)], fmt=fmt, out=out, err=io.StringIO(), no_git=True)
+    rc = scan.run([str(tmp_path)], no_git=True, opts=Options(fmt=fmt, out=out, err=io.StringIO()))
     return rc, out.getvalue()
 
 
