@@ -17,6 +17,7 @@ import pytest
 
 from credgate import baseline as bl
 from credgate.commands import baseline, history, scan, scan_range, secrets
+from credgate.commands._options import Options
 from credgate.errors import UsageError
 from tests.conftest import Repo, secret
 
@@ -326,7 +327,7 @@ def test_load_text_reads_a_git_blob(repo: Repo) -> None:
 
 def history_json(repo: Repo) -> tuple[int, dict[str, object]]:
     out = io.StringIO()
-    rc = history.run(fmt="json", out=out, err=io.StringIO())
+    rc = history.run(opts=Options(fmt="json", out=out, err=io.StringIO()))
     return rc, json.loads(out.getvalue())
 
 
@@ -343,7 +344,7 @@ def test_history_reports_a_value_allowed_at_head_as_accepted(repo: Repo) -> None
     [acc] = doc["accepted"]  # type: ignore[misc]
     assert acc["accepted_by"] == "allow-marker-at-head" and acc["path"] == "src/fixtures.py"
     out, err = io.StringIO(), io.StringIO()
-    assert history.run(out=out, err=err) == 0
+    assert history.run(opts=Options(out=out, err=err)) == 0
     assert "1 known finding accepted" in err.getvalue()
 
 

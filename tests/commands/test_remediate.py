@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from credgate.commands import history, remediate
+from credgate.commands._options import Options
 from credgate.errors import UsageError
 from tests.conftest import Repo, env_file_with_aws, secret
 
@@ -30,7 +31,7 @@ def leaky_history(repo: Repo) -> tuple[str, str]:
 
 def run(**kw: object) -> tuple[int, str]:
     out = io.StringIO()
-    rc = remediate.run(out=out, err=io.StringIO(), **kw)  # type: ignore[arg-type]
+    rc = remediate.run(**kw, opts=Options(out=out, err=io.StringIO()))  # type: ignore[arg-type]
     return rc, out.getvalue()
 
 
@@ -76,7 +77,7 @@ def test_apply_rewrites_backs_up_and_verifies(repo: Repo) -> None:
     assert rc == 0, out
     assert "verified: no secret remains" in out
     # Every ref's history is clean again; the backup refs keep the old history on purpose and are skipped.
-    assert history.run(fmt="json", out=io.StringIO(), err=io.StringIO()) == 0
+    assert history.run(opts=Options(fmt="json", out=io.StringIO(), err=io.StringIO())) == 0
     backup_refs = repo.git("for-each-ref", "refs/credgate-backup").strip().splitlines()
     assert backup_refs, "a backup ref points at the old history"
     rewritten = repo.git("log", "-p", "--branches", "--tags").strip()
