@@ -86,3 +86,21 @@ def test_apply_rewrites_backs_up_and_verifies(repo: Repo) -> None:
     assert list((repo.path / ".git" / "credgate-backup").glob("*/all.bundle"))
     assert not list((repo.path / ".git").glob("credgate-*/expressions.txt"))
     assert (repo.path / ".env.master").read_text() == "LOCAL=1\n"  # untracked local copy untouched
+
+
+def test_cli_plan_exit_codes_and_the_expressions_message(repo: Repo, tmp_path: os.PathLike[str]) -> None:
+    import subprocess
+
+    cli = [sys.executable, "-m", "credgate", "remediate"]
+    repo.stage("NOTES.md", "notes\n")
+    repo.commit("notes")
+    clean = subprocess.run(cli, capture_output=True, text=True)
+    assert clean.returncode == 0 and "nothing to remediate" in clean.stdout
+    token, _ = leaky_history(repo)
+    target = os.path.join(tmp_path, "expr.txt")
+    proc = subprocess.run([*cli, "--write-expressions", target], capture_output=True, text=True)
+    assert proc.returncode == 1 and "1. Rotate first." in proc.stdout
+    assert f"credgate: wrote {target} (mode 600)" in proc.stderr
+    assert token not in proc.stdout + proc.stderr
+    missing = subprocess.run([*cli, "--config", "missing.toml"], capture_output=True, text=True)
+    assert missing.returncode == 2 and "missing.toml" in missing.stderr
