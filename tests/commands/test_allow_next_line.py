@@ -132,6 +132,6 @@ def test_history_does_not_let_a_marker_cover_a_line_from_another_hunk(repo: Repo
     repo.stage("app.py", "\n".join(lines) + "\n")
     repo.commit("two hunks")
     out = io.StringIO()
-    rc = history.run(fmt="json", out=out, err=io.StringIO())
+    rc = history.run(opts=Options(fmt="json", out=out, err=io.StringIO()))
     found = [(f["rule"], f["line"]) for f in json.loads(out.getvalue())["findings"]]
     assert rc == 1 and found == [("github-pat", 16)]

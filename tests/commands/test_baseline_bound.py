@@ -333,7 +333,7 @@ def test_load_text_reads_a_git_blob(repo: Repo) -> None:
 
 def history_json(repo: Repo) -> tuple[int, dict[str, object]]:
     out = io.StringIO()
-    rc = history.run(fmt="json", out=out, err=io.StringIO())
+    rc = history.run(opts=Options(fmt="json", out=out, err=io.StringIO()))
     return rc, json.loads(out.getvalue())
 
 
@@ -350,7 +350,7 @@ def test_history_reports_a_value_allowed_at_head_as_accepted(repo: Repo) -> None
     [acc] = doc["accepted"]  # type: ignore[misc]
     assert acc["accepted_by"] == "allow-marker-at-head" and acc["path"] == "src/fixtures.py"
     out, err = io.StringIO(), io.StringIO()
-    assert history.run(out=out, err=err) == 0
+    assert history.run(opts=Options(out=out, err=err)) == 0
     assert "1 known finding accepted" in err.getvalue()
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from credgate.commands import incident
+from credgate.commands._options import Options
 from credgate.errors import UsageError
 from tests.conftest import Repo, aws_pair
 
@@ -38,7 +39,7 @@ def test_draft_follows_the_template_and_names_the_root_cause(repo: Repo) -> None
     key_id, key = the_incident(repo)
     out = io.StringIO()
     now = datetime(2030, 1, 2, 3, 4, tzinfo=timezone.utc)
-    assert incident.run(out=out, now=now) == 0  # writing the draft succeeded
+    assert incident.run(now=now, opts=Options(out=out)) == 0  # writing the draft succeeded
     text = out.getvalue()
     positions = [text.index(section) for section in TEMPLATE_SECTIONS]
     assert positions == sorted(positions)
@@ -54,15 +55,15 @@ def test_draft_follows_the_template_and_names_the_root_cause(repo: Repo) -> None
 def test_output_file_is_never_overwritten(repo: Repo, tmp_path: Path) -> None:
     the_incident(repo)
     target = tmp_path / "postmortem.md"
-    assert incident.run(output=str(target), out=io.StringIO()) == 0
+    assert incident.run(output=str(target), opts=Options(out=io.StringIO())) == 0
     assert target.read_text().startswith("# Postmortem")
     with pytest.raises(UsageError, match="never overwrites"):
-        incident.run(output=str(target), out=io.StringIO())
+        incident.run(output=str(target), opts=Options(out=io.StringIO()))
 
 
 def test_clean_history_has_no_incident(repo: Repo) -> None:
     repo.stage("a.txt", "a\n")
     repo.commit()
     out = io.StringIO()
-    assert incident.run(out=out) == 0
+    assert incident.run(opts=Options(out=out)) == 0
     assert "no incident to write up" in out.getvalue()

@@ -308,7 +308,7 @@ def test_history_names_credential_files_that_entered_it(repo: Repo) -> None:
     repo.git("rm", "-q", "--cached", ".env.production")
     repo.commit("untrack it")
     out = io.StringIO()
-    assert history.run(fmt="json", out=out, err=io.StringIO()) == 1
+    assert history.run(opts=Options(fmt="json", out=out, err=io.StringIO())) == 1
     found = json.loads(out.getvalue())["findings"]
     assert [(f["path"], f["rule"], f["commit"]) for f in found] == [
         (".env.production", "credential-file", added)
@@ -320,7 +320,7 @@ def test_history_names_a_credential_file_once(repo: Repo) -> None:
     repo.stage("id_rsa", "no key here, but a key file name\n")
     repo.commit("leak")
     out = io.StringIO()
-    assert history.run(fmt="json", out=out, err=io.StringIO()) == 1
+    assert history.run(opts=Options(fmt="json", out=out, err=io.StringIO())) == 1
     found = json.loads(out.getvalue())["findings"]
     assert sorted((f["path"], f["rule"]) for f in found) == [
         (".env.master", "github-pat"),
@@ -336,11 +336,11 @@ def test_history_and_remediate_treat_a_keystore_found_by_content_as_a_whole_file
     repo.stage("assets/cert.bin", store)
     repo.commit("a keystore under another name")
     out = io.StringIO()
-    assert history.run(fmt="json", out=out, err=io.StringIO()) == 1
+    assert history.run(opts=Options(fmt="json", out=out, err=io.StringIO())) == 1
     (f,) = json.loads(out.getvalue())["findings"]
     assert (f["rule"], f["present_at_head"]) == ("pkcs12-keystore", True)
     out = io.StringIO()
-    assert remediate.run(out=out, err=io.StringIO()) == 1
+    assert remediate.run(opts=Options(out=out, err=io.StringIO())) == 1
     assert "--invert-paths --path assets/cert.bin" in out.getvalue()
 
 

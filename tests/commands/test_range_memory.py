@@ -18,6 +18,8 @@ import pytest
 
 from credgate import gitio
 from credgate.commands import history, scan_range
+from credgate.commands._options import Options
+from credgate.gate import history as history_gate
 from tests.conftest import PROJECT, Repo, secret
 
 MiB = 1 << 20
@@ -41,7 +43,7 @@ def _range_findings(base: str, tip: str = "HEAD") -> tuple[int, list[tuple[str, 
 
 def _history_findings() -> list[tuple[str, str, int]]:
     out = io.StringIO()
-    history.run(fmt="json", out=out, err=io.StringIO())
+    history.run(opts=Options(fmt="json", out=out, err=io.StringIO()))
     return sorted((f["rule"], f["path"], f["line"]) for f in json.loads(out.getvalue())["findings"])
 
 
@@ -164,8 +166,8 @@ def test_history_reads_allow_markers_in_a_large_file_at_head_a_chunk_at_a_time(r
     assert _history_findings() == [("github-pat", "big.py", _line_of(data, kept))]
     # Chunks that do not fall on line ends, so a value or its marker is cut at some chunk's edge.
     chunks = [marked[i : i + 4099] for i in range(0, len(marked), 4099)]
-    assert history.allowed_in_chunks(chunks, allowed, _github_rule(), "big.py")
-    assert not history.allowed_in_chunks(chunks, kept, _github_rule(), "big.py")
+    assert history_gate.allowed_in_chunks(chunks, allowed, _github_rule(), "big.py")
+    assert not history_gate.allowed_in_chunks(chunks, kept, _github_rule(), "big.py")
 
 
 def _github_rule() -> object:

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from credgate.commands import history, remediate
+from credgate.commands._options import Options
 from credgate.errors import UsageError
 from tests.conftest import Repo, env_file_with_aws, secret
 
@@ -30,7 +31,7 @@ def leaky_history(repo: Repo) -> tuple[str, str]:
 
 def run(**kw: object) -> tuple[int, str]:
     out = io.StringIO()
-    rc = remediate.run(out=out, err=io.StringIO(), **kw)  # type: ignore[arg-type]
+    rc = remediate.run(**kw, opts=Options(out=out, err=io.StringIO()))  # type: ignore[arg-type]
     return rc, out.getvalue()
 
 
@@ -76,7 +77,7 @@ def test_apply_rewrites_backs_up_and_verifies(repo: Repo) -> None:
     assert rc == 0, out
     assert "verified: no secret remains" in out
     # Every ref's history is clean again; the backup refs keep the old history on purpose and are skipped.
-    assert history.run(fmt="json", out=io.StringIO(), err=io.StringIO()) == 0
+    assert history.run(opts=Options(fmt="json", out=io.StringIO(), err=io.StringIO())) == 0
     backup_refs = repo.git("for-each-ref", "refs/credgate-backup").strip().splitlines()
     assert backup_refs, "a backup ref points at the old history"
     rewritten = repo.git("log", "-p", "--branches", "--tags").strip()
@@ -85,3 +86,21 @@ def test_apply_rewrites_backs_up_and_verifies(repo: Repo) -> None:
     assert list((repo.path / ".git" / "credgate-backup").glob("*/all.bundle"))
     assert not list((repo.path / ".git").glob("credgate-*/expressions.txt"))
     assert (repo.path / ".env.master").read_text() == "LOCAL=1\n"  # untracked local copy untouched
+
+
+def test_cli_plan_exit_codes_and_the_expressions_message(repo: Repo, tmp_path: os.PathLike[str]) -> None:
+    import subprocess
+
+    cli = [sys.executable, "-m", "credgate", "remediate"]
+    repo.stage("NOTES.md", "notes\n")
+    repo.commit("notes")
+    clean = subprocess.run(cli, capture_output=True, text=True)
+    assert clean.returncode == 0 and "nothing to remediate" in clean.stdout
+    token, _ = leaky_history(repo)
+    target = os.path.join(tmp_path, "expr.txt")
+    proc = subprocess.run([*cli, "--write-expressions", target], capture_output=True, text=True)
+    assert proc.returncode == 1 and "1. Rotate first." in proc.stdout
+    assert f"credgate: wrote {target} (mode 600)" in proc.stderr
+    assert token not in proc.stdout + proc.stderr
+    missing = subprocess.run([*cli, "--config", "missing.toml"], capture_output=True, text=True)
+    assert missing.returncode == 2 and "missing.toml" in missing.stderr

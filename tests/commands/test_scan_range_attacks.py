@@ -34,7 +34,7 @@ def run_json(**kw: object) -> tuple[int, dict[str, object]]:
 
 def history_json() -> tuple[int, list[dict[str, object]]]:
     out = io.StringIO()
-    rc = history.run(fmt="json", out=out, err=io.StringIO())
+    rc = history.run(opts=Options(fmt="json", out=out, err=io.StringIO()))
     return rc, json.loads(out.getvalue())["findings"]
 
 
@@ -294,9 +294,9 @@ def test_symlink_to_file_and_back_in_one_commit_each(repo: Repo, remote: Path, t
     from credgate.commands import incident, remediate
 
     out = io.StringIO()
-    assert remediate.run(out=out, err=io.StringIO()) == 1 and "in config.py;" in out.getvalue()
+    assert remediate.run(opts=Options(out=out, err=io.StringIO())) == 1 and "in config.py;" in out.getvalue()
     out = io.StringIO()
-    incident.run(out=out)
+    incident.run(opts=Options(out=out))
     assert "`config.py:2`" in out.getvalue()
 
 
@@ -472,10 +472,10 @@ def test_remediate_rewrites_a_token_out_of_commit_messages(repo: Repo) -> None:
     in_tag = secret("%%github:ghp_%%")
     repo.git("tag", "-a", "v1", "-m", f"release\n\n{in_tag}")
     out = io.StringIO()
-    assert remediate.run(out=out, err=io.StringIO()) == 1
+    assert remediate.run(opts=Options(out=out, err=io.StringIO())) == 1
     assert "--replace-message" in out.getvalue()
     out = io.StringIO()
-    assert remediate.run(apply=True, out=out, err=io.StringIO()) == 0, out.getvalue()
+    assert remediate.run(apply=True, opts=Options(out=out, err=io.StringIO())) == 0, out.getvalue()
     log = repo.git("log", "--branches", "--format=%B")
     assert token not in log and "***REMOVED-by-credgate***" in log
     assert in_tag not in repo.git("for-each-ref", "refs/tags", "--format=%(contents)")

@@ -17,6 +17,7 @@ import pytest
 from credgate import progress
 from credgate.commands import history, scan, scan_range
 from credgate.commands._options import Options
+from credgate.gate import history as history_gate
 from tests.conftest import Repo, env_file_with_aws
 
 SUMMARY = "credgate: scanned "
@@ -161,12 +162,12 @@ def test_bar_is_drawn_only_on_a_terminal_or_when_forced(monkeypatch: pytest.Monk
 
 def test_parallel_history_moves_the_bar_from_the_workers(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     many_commits(repo, 12)
-    monkeypatch.setattr(history, "PARALLEL_MIN_COMMITS", 1)
+    monkeypatch.setattr(history_gate, "PARALLEL_MIN_COMMITS", 1)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     monkeypatch.setenv("CREDGATE_PROGRESS", "1")
     monkeypatch.setenv("CREDGATE_PROGRESS_DELAY", "0")
     err = io.StringIO()
-    assert history.run(out=io.StringIO(), err=err) == 0
+    assert history.run(opts=Options(out=io.StringIO(), err=err)) == 0
     drawn = err.getvalue()
     assert "scanning history" in drawn and "/12 [" in drawn  # counted in the workers, drawn here
     assert drawn.count(SUMMARY) == 1 and "scanned 12 commits" in drawn
