@@ -309,7 +309,8 @@ def _apply(purge: Purge, cfg: config_mod.Config, layout: gitio.Layout, stamp: st
             gitio.run_filter_repo(exe, args, cwd=layout.work_tree or layout.git_dir)
         except gitio.GitCommandError as exc:
             raise InternalError(
-                f"git-filter-repo failed: {redact_message(exc.message)}",
+                # Escaped before masking: a token-like run is cut where an escape begins, as always.
+                f"git-filter-repo failed: {redact_message(safe(exc.message))}",
                 f"nothing is lost: the backup is {safe(bundle)}"
                 + (f" and {backup_prefix}/" if backup_prefix else "")
                 + f"; to restore every ref: git fetch --force {_q(bundle)} 'refs/*:refs/*'",
