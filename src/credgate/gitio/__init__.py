@@ -9,6 +9,7 @@
 - history: what commits add, when paths came and went
 - ranges: revisions, refs, ancestry, upstreams, renames
 - ignore_sources: every file of ignore rules git reads, and `git check-ignore`
+- metadata: author, date and subject of commits, for reports
 - rewrite: backups, reflogs and git-filter-repo for a history rewrite
 
 Callers use `from credgate import gitio` and `gitio.func(...)`: every public name is here.
@@ -45,6 +46,7 @@ from credgate.gitio.index import (
     work_tree_dirty,
 )
 from credgate.gitio.log import SECTION_LIMIT, Commit, octopus_changes
+from credgate.gitio.metadata import CommitInfo, commit_info
 from credgate.gitio.objects import (
     Blob,
     BlobReader,
@@ -108,6 +110,8 @@ from credgate.gitio.rewrite import (
 from credgate.gitio.run import GitCommandError, git_cmd, run
 
 __all__ = [
+    "CommitInfo",
+    "commit_info",
     "Blob",
     "BlobReader",
     "BlobStream",
