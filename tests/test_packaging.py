@@ -27,6 +27,10 @@ def test_wheel_contains_every_rule_file_and_hook(tmp_path: Path) -> None:
         if (PROJECT / "hooks" / hook).exists():
             assert f"credgate/hooks/{hook}" in names, hook
     assert "credgate/py.typed" in names
+    # Every module ships: a package left out of pyproject's list imports fine in an editable install
+    # and fails in the wheel that pre-commit installs.
+    for module in (PROJECT / "src" / "credgate").rglob("*.py"):
+        assert module.relative_to(PROJECT / "src").as_posix() in names, module
 
 
 def test_installed_package_finds_the_rules() -> None:
