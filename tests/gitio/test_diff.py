@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 from credgate import gitio
+from credgate.gitio import diff
 from tests.conftest import Repo
 
 
@@ -69,8 +70,8 @@ def test_added_blocks_are_exactly_the_new_lines_git_reports_as_added(repo: Repo)
         by_line = [
             (first + k, t) for first, _, text in change.added_blocks for k, t in enumerate(text.split(b"\n"))
         ]
-        assert by_line == [(n, t) for n, _, t in gitio._line_by_line_blocks(section)]
-        fast_path += gitio._zero_context_blocks(section, keep_text=True) is not None
+        assert by_line == [(n, t) for n, _, t in diff._line_by_line_blocks(section)]
+        fast_path += diff._zero_context_blocks(section, keep_text=True) is not None
     assert len(changes) == 60 and fast_path == 60
 
 
@@ -80,7 +81,7 @@ def test_a_patch_with_context_lines_falls_back_to_the_line_by_line_parser(repo: 
     repo.stage("a.txt", "one\nTWO\nthree\nfour\nfive\n")
     out = gitio.run("diff-index", "--cached", "--raw", "-p", "-z", "-U3", "HEAD", cwd=str(repo.path))
     changes, patch = gitio.parse_raw(out)
-    assert gitio._zero_context_blocks(patch, keep_text=True) is None
+    assert diff._zero_context_blocks(patch, keep_text=True) is None
     gitio.attach_added_lines(changes, patch, keep_text=True)
     assert changes[0].added == {2, 5}
     assert [(f, t) for f, _, t in changes[0].added_blocks] == [(2, b"TWO"), (5, b"five")]
