@@ -9,6 +9,7 @@ import sys
 
 from credgate import gitio
 from credgate.commands import audit, check_gitignore
+from credgate.commands._options import Options
 from credgate.policy import DEFAULT_PROTECTED, ENV_TEMPLATES
 from tests.conftest import Repo
 
@@ -18,7 +19,7 @@ FULL += "".join(f"!{t}\n" for t in sorted(ENV_TEMPLATES))
 
 def run() -> tuple[int, str]:
     out, err = io.StringIO(), io.StringIO()
-    rc = check_gitignore.run(out=out, err=err)
+    rc = check_gitignore.run(opts=Options(out=out, err=err))
     return rc, out.getvalue()
 
 
