@@ -30,7 +30,25 @@ def run_check(extra: Sequence[str] = (), out: TextIO | None = None) -> int:
         f"rules check: {len(ruleset)} rules, {examples} examples, {len(problems)} problem(s): {status}",
         file=out,
     )
-    return FINDINGS if problems else CLEAN
+    keyfiles_ok = _check_keyfiles(out)
+    return FINDINGS if problems or not keyfiles_ok else CLEAN
+
+
+def _check_keyfiles(out: TextIO) -> bool:
+    """The credential-file content detectors (engine/keyfiles.py) against their own examples."""
+    from credgate.engine import keyfiles
+
+    problems = keyfiles.check_examples()
+    for detector_id, message in problems:
+        print(f"{keyfiles.ORIGIN}: {detector_id}: {message}", file=out)
+    n = sum(len(d.examples) + len(d.negative_examples) for d in keyfiles.DETECTORS)
+    status = "FAILED" if problems else "ok"
+    print(
+        f"keyfile detectors check: {len(keyfiles.DETECTORS)} detectors, {n} examples, "
+        f"{len(problems)} problem(s): {status}",
+        file=out,
+    )
+    return not problems
 
 
 def run_list(extra: Sequence[str] = (), fmt: str = "text", out: TextIO | None = None) -> int:
@@ -44,11 +62,30 @@ def run_list(extra: Sequence[str] = (), fmt: str = "text", out: TextIO | None = 
             {"id": r.id, "name": r.name, "severity": r.severity, "confidence": r.confidence, "file": r.origin}
             for r in ruleset.rules
         ]
+        rows += _keyfile_rows()
         print(json.dumps(rows, indent=2), file=out)
     else:
         for r in ruleset.rules:
             print(f"{r.id:45} {r.severity:9} {r.confidence:7} {safe(r.name)}", file=out)
+        for row in _keyfile_rows():
+            print(f"{row['id']:45} {row['severity']:9} {row['confidence']:7} {row['name']}", file=out)
     return CLEAN
+
+
+def _keyfile_rows() -> list[dict[str, str]]:
+    """The credential-file content detectors (`credgate files`, `audit`), listed beside the rules."""
+    from credgate.engine import keyfiles
+
+    return [
+        {
+            "id": d.id,
+            "name": d.name,
+            "severity": d.severity,
+            "confidence": d.confidence,
+            "file": keyfiles.ORIGIN,
+        }
+        for d in keyfiles.DETECTORS
+    ]
 
 
 @click.group("rules")

@@ -25,6 +25,7 @@ from credgate.engine.finding import Finding
 # A run this long of base64 characters is key material, not a placeholder like "..." or "${KEY}".
 KEY_MATERIAL = re.compile(rb"[A-Za-z0-9+/=]{40,}")
 NPM_AUTH_KEYS = frozenset({"_authToken", "_auth", "_password"})
+ORIGIN = "engine/keyfiles.py"  # where `credgate rules list` says the detectors come from
 _PUTTY_WINDOW = 4096  # bytes read after `Private-Lines:`; a PuTTY key body is a few hundred
 _JSON_WINDOW = 8192  # bytes read after `"private_key"` when the file is not valid JSON
 
