@@ -302,6 +302,14 @@ def check_gitignore(top: str, classifier: Classifier, layout: gitio.Layout | Non
         )
         check.fix.append("Commit .gitignore: git add .gitignore && git commit -m 'ignore credential files'")
     else:
+        # A `!` line in a nested .gitignore beats every root line: appending to the root cannot fix it.
+        nested = sorted({safe(str(r.decided_by)) for r in uncovered if r.decided_by is not None
+                         and r.decided_by.negated and r.decided_by.source_path != coverage.ROOT})  # fmt: skip
+        if nested:
+            check.fix.append(
+                "Remove these lines, which re-include credential files and which no line in the root "
+                f".gitignore can override: {', '.join(nested)}; then commit them."
+            )
         missing = list(dict.fromkeys(r.pattern for r in [*uncovered, *personal]))
         check.fix.append(
             "Run `credgate check-gitignore --fix` (or add these lines to .gitignore yourself: "
