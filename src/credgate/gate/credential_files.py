@@ -25,7 +25,6 @@ from typing import Any, Callable, Iterable, Sequence
 
 from credgate import config as config_mod
 from credgate import gitio, policy
-from credgate.commands._common import build_scanner, read_disk, touches
 from credgate.engine import credfiles, keyfiles
 from credgate.engine.finding import Finding
 from credgate.engine.rules import RuleSet
@@ -82,6 +81,8 @@ class Classifier:
     @property
     def scanner(self) -> Scanner:
         if self._scanner is None:
+            from credgate.commands._common import build_scanner  # moving to gate/ (no click here)
+
             self._scanner = build_scanner(self.cfg)
         return self._scanner
 
@@ -190,6 +191,8 @@ class Classifier:
                                hit.pattern, secrets)  # fmt: skip
             return None
         if policy.is_env_template(path):
+            from credgate.commands._common import touches
+
             result = self.scanner.scan(data, path)
             # Blocking findings only, as `credgate secrets` judges them: a notice (a weak dev default) passes.
             found = [f for f in result.findings if f.blocking and touches(f, added, False, result.kind)]
@@ -286,6 +289,8 @@ def check(
                 raise UsageError(f"{given}: no such file", "name files that exist, or run without arguments")
             if os.path.isdir(full) and not os.path.islink(full):
                 continue
+            from credgate.commands._common import read_disk
+
             data = read_disk(full, cfg.max_file_size, stats, display)  # records too-large and unreadable
             if display in stats.unreadable:
                 continue
