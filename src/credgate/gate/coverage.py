@@ -253,6 +253,7 @@ def plan(
     Computed from the file without credgate's block, so a re-run reproduces the same block
     (and shrinks it when the user has since added a line themselves).
     """
+    protected = with_negated_names(protected, sources)  # every caller (init too) probes what a `!` names
     bare = with_root(sources, root.user_lines)
     failing = ignore.coverage(bare, protected, dirs).failing
     by_pattern = {p.pattern: p for p in protected}
