@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import json
 import posixpath
-import re
 from dataclasses import dataclass
 from typing import Callable
 
+from credgate.engine import linear
 from credgate.engine.finding import Finding
 
 # A run this long of base64 characters is key material, not a placeholder like "..." or "${KEY}".
-KEY_MATERIAL = re.compile(rb"[A-Za-z0-9+/=]{40,}")
+KEY_MATERIAL = linear.compile(rb"[A-Za-z0-9+/=]{40,}")  # RE2: linear in the scanned bytes
 NPM_AUTH_KEYS = frozenset({"_authToken", "_auth", "_password"})
 ORIGIN = "engine/keyfiles.py"  # where `credgate rules list` says the detectors come from
 _PUTTY_WINDOW = 4096  # bytes read after `Private-Lines:`; a PuTTY key body is a few hundred
