@@ -123,6 +123,8 @@ def test_the_same_nested_gitignore_without_the_negation_passes_both(repo: Repo) 
         # A literal name that is no fixed probe of `.env.*`.
         ({"literal": "!.env.special"}, "web/.env.special"),
         ({"key": "!deploy/prod-signing.pem"}, "deploy/prod-signing.pem"),
+        # A glob name no fixed probe matches.
+        ({"glob name": "!release-*.pem"}, "keys/release-2.pem"),
     ],
     ids=lambda v: next(iter(v)) if isinstance(v, dict) else v,
 )
@@ -198,8 +200,14 @@ def test_probe_dirs_cover_root_depths_each_gitignore_and_negations() -> None:
 
 
 def test_negations_skip_what_cannot_be_made_concrete() -> None:
-    found = coverage.negations([src("", "![abc]/.env.local", "!\\!odd/.env", "# !comment", "!ok/.env.x")])
-    assert found == [coverage.Negation("ok", ".env.x")]
+    found = coverage.negations(
+        [src("", "![abc]/.env.local", "!\\!odd/.env", "# !comment", "!ok/.env.x", "!a/.env.[ab]", "!b/*.pem")]
+    )
+    assert found == [
+        coverage.Negation("ok", ".env.x"),
+        coverage.Negation("a", ""),
+        coverage.Negation("b", "credgate-probe.pem"),
+    ]
 
 
 def test_negated_literal_names_join_the_probes_of_the_patterns_naming_them() -> None:

@@ -66,8 +66,8 @@ def probe_dirs(sources: Sequence[IgnoreSource]) -> list[str]:
 
 @dataclass(frozen=True)
 class Negation:
-    """A `!` line reduced to a concrete place: the directory it re-includes in, and the file name it
-    names when that name is literal ("" for a glob such as `!.env.*`)."""
+    """A `!` line reduced to a concrete place: the directory it re-includes in, and a file name it
+    matches ("" when none can be made: a bracket class or an escape)."""
 
     directory: str
     name: str
@@ -101,16 +101,17 @@ def negations(sources: Sequence[IgnoreSource]) -> list[Negation]:
             if any(p is None for p in parts):
                 continue
             directory = posixpath.join(base, *[p for p in parts if p]) if parts else base
-            literal = "" if _GLOB & set(name) else name
-            out.append(Negation(directory, literal))
+            # A glob name is made concrete the same way (`!release-*.pem` -> release-credgate-probe.pem).
+            concrete = _concrete(name) if name and name != "**" else None
+            out.append(Negation(directory, concrete if concrete and not _GLOB & set(concrete) else ""))
     return out
 
 
 def with_negated_names(
     protected: Sequence[policy.Protected], sources: Sequence[IgnoreSource]
 ) -> list[policy.Protected]:
-    """protected with each literal name a `!` line re-includes added to the probes of the patterns that
-    name it: `!.env.special` is no `.env.*` probe of its own, but it is a dotenv file let in."""
+    """protected with each name a `!` line re-includes added to the probes of the patterns that name
+    it: `!.env.special` is no `.env.*` probe of its own, but it is a dotenv file let in."""
     names = list(dict.fromkeys(n.name for n in negations(sources) if n.name))
     if not names:
         return list(protected)
