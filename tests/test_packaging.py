@@ -35,3 +35,17 @@ def test_wheel_contains_every_rule_file_and_hook(tmp_path: Path) -> None:
 def test_installed_package_finds_the_rules() -> None:
     assert Path(builtin_dir()).samefile(PROJECT / "rules")
     assert len(builtin_files()) == len(list((PROJECT / "rules").glob("*.toml")))
+
+
+def test_every_source_package_is_listed_for_the_wheel() -> None:
+    """A package missing from [tool.setuptools] packages works in an editable install and is absent
+    from the wheel pre-commit installs: every command that imports it would fail there."""
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[no-redef]
+
+    listed = set(tomllib.loads((PROJECT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    src = PROJECT / "src"
+    found = {".".join(p.parent.relative_to(src).parts) for p in src.glob("credgate/**/__init__.py")}
+    assert found <= listed, sorted(found - listed)

@@ -15,6 +15,7 @@ import pytest
 
 from credgate import gitio
 from credgate.commands import audit
+from credgate.commands._options import Options
 from tests.conftest import Repo, env_file_with_aws, secret
 
 ALL_IGNORED = (
@@ -44,9 +45,9 @@ jobs:
 """
 
 
-def run(**kw: Any) -> tuple[int, str]:
+def run(skip: tuple[str, ...] = (), **kw: Any) -> tuple[int, str]:
     out = io.StringIO()
-    rc = audit.run(out=out, **kw)
+    rc = audit.run(skip, opts=Options(out=out, **kw))
     return rc, out.getvalue()
 
 

@@ -9,11 +9,13 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from credgate import gitio
 from credgate.commands import check_gitignore
+from credgate.commands._options import Options
 from credgate.commands.check_gitignore import BLOCK_END, BLOCK_START
 from credgate.errors import UsageError
 from credgate.policy import DEFAULT_PROTECTED, ENV_TEMPLATES
@@ -32,11 +34,11 @@ def stage_ignore_files(cwd: Path | None = None) -> None:
     )
 
 
-def run(stage: bool = True, **kw: object) -> tuple[int, str, str]:
+def run(stage: bool = True, fix: bool = False, strict: bool = False, **kw: Any) -> tuple[int, str, str]:
     if stage:
         stage_ignore_files()
     out, err = io.StringIO(), io.StringIO()
-    rc = check_gitignore.run(out=out, err=err, **kw)  # type: ignore[arg-type]
+    rc = check_gitignore.run(fix=fix, strict=strict, opts=Options(out=out, err=err, **kw))
     return rc, out.getvalue(), err.getvalue()
 
 
@@ -110,7 +112,11 @@ def test_anchored_env_covers_only_the_root(repo: Repo) -> None:
     repo.write(".gitignore", FULL.replace(".env\n", "/.env\n", 1))
     rc, out, _ = run()
     assert rc == 1
-    assert "\n  .env  credgate-probe/deeper/.env  not ignored: no rule matches  (dotenv file" in out
+    # Probed one and two levels down (the probe definition `audit` shares).
+    assert (
+        "\n  .env  credgate-probe/deeper/.env, credgate-probe/.env  not ignored: no rule matches"
+        "  (dotenv file" in out
+    )
     assert "\n  .env  .env" not in out  # the root one is covered
     assert git_ignores(repo, ".env", "app/.env") == {".env": True, "app/.env": False}
 
@@ -122,7 +128,10 @@ def test_core_excludes_file_alone_is_not_coverage(repo: Repo, tmp_path: Path) ->
     repo.write(".gitignore", FULL.replace("*.pem\n", ""))
     rc, out, _ = run()
     assert rc == 1
-    assert f"server.pem, credgate-probe/deeper/server.pem  ignored only by {personal}:1: *.pem" in out
+    assert (
+        "server.pem, credgate-probe/deeper/server.pem, credgate-probe/server.pem"
+        f"  ignored only by {personal}:1: *.pem" in out
+    )
     assert "(this machine only)" in out and "stay on this machine" in out
     assert "*.pem" in added(out)
     assert git_ignores(repo, "server.pem") == {"server.pem": True}  # git ignores it here, yet rc is 1

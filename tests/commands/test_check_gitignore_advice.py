@@ -16,6 +16,7 @@ import pytest
 
 from credgate import gitio
 from credgate.commands import audit, check_gitignore
+from credgate.commands._options import Options
 from credgate.errors import UsageError
 from credgate.policy import DEFAULT_PROTECTED, ENV_TEMPLATES
 from tests.conftest import Repo, aws_pair, env_file_with_aws
@@ -136,7 +137,7 @@ def test_formats_without_a_renderer_are_refused(repo: Repo, fmt: str) -> None:
     assert proc.returncode == 2 and proc.stdout == ""
     assert "'text', 'json'" in proc.stderr
     with pytest.raises(UsageError, match=f"check-gitignore has no {fmt} output"):
-        check_gitignore.run(fmt=fmt, out=io.StringIO())
+        check_gitignore.run(opts=Options(fmt=fmt, out=io.StringIO()))
 
 
 @pytest.mark.parametrize("command", ["files", "audit"])

@@ -9,6 +9,9 @@ import sys
 
 from credgate import gitio
 from credgate.commands import audit, check_gitignore
+from credgate.commands._options import Options
+from credgate.config import Config
+from credgate.gate.credential_files import Classifier
 from credgate.policy import DEFAULT_PROTECTED, ENV_TEMPLATES
 from tests.conftest import Repo
 
@@ -18,7 +21,7 @@ FULL += "".join(f"!{t}\n" for t in sorted(ENV_TEMPLATES))
 
 def run() -> tuple[int, str]:
     out, err = io.StringIO(), io.StringIO()
-    rc = check_gitignore.run(out=out, err=err)
+    rc = check_gitignore.run(opts=Options(out=out, err=err))
     return rc, out.getvalue()
 
 
@@ -60,13 +63,13 @@ def test_an_unstaged_change_to_a_committed_gitignore_does_not_count(repo: Repo) 
 def test_audit_judges_the_committed_gitignore(repo: Repo) -> None:
     repo.write(".gitignore", FULL)
     state = gitio.repo_state()
-    result = audit.check_gitignore(state.toplevel, audit.files_cmd.Classifier(audit.config_mod.Config()))
+    result = audit.check_gitignore(state.toplevel, Classifier(Config()))
     assert result.safe is False
     repo.git("add", ".gitignore")  # staged is not yet what a clone gets: the audit judges HEAD
-    result = audit.check_gitignore(state.toplevel, audit.files_cmd.Classifier(audit.config_mod.Config()))
+    result = audit.check_gitignore(state.toplevel, Classifier(Config()))
     assert result.safe is False
     repo.commit("ignore credential files")
-    result = audit.check_gitignore(state.toplevel, audit.files_cmd.Classifier(audit.config_mod.Config()))
+    result = audit.check_gitignore(state.toplevel, Classifier(Config()))
     assert result.safe is True
 
 

@@ -8,17 +8,19 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from credgate.commands import files
+from credgate.commands._options import Options
 from credgate.errors import UsageError
 from tests.conftest import Repo, env_file_with_aws, secret
 
 
-def run(*paths: str, **kw: object) -> tuple[int, str, str]:
+def run(*paths: str, tracked: bool = False, **kw: Any) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    rc = files.run(paths, out=out, err=err, **kw)  # type: ignore[arg-type]
+    rc = files.run(paths, tracked=tracked, opts=Options(out=out, err=err, **kw))
     return rc, out.getvalue(), err.getvalue()
 
 

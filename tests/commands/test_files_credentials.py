@@ -20,7 +20,7 @@ needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="open
 
 def run_files() -> tuple[int, list[str]]:
     out, err = io.StringIO(), io.StringIO()
-    rc = files.run(fmt="json", out=out, err=err)
+    rc = files.run(opts=Options(fmt="json", out=out, err=err))
     return rc, [b["path"] for b in json.loads(out.getvalue())["blocked"]]
 
 
@@ -114,7 +114,7 @@ def test_dotenv_directories_block_unless_they_are_a_virtualenv(repo: Repo) -> No
     repo.stage(".env/production", production_values())
     assert run_files() == (1, [".env.production/app", ".env/production"])
     out = io.StringIO()
-    files.run(fmt="json", out=out, err=io.StringIO())
+    files.run(opts=Options(fmt="json", out=out, err=io.StringIO()))
     assert [b["ignore_line"] for b in json.loads(out.getvalue())["blocked"]] == [
         "/.env.production/",
         "/.env/",

@@ -33,7 +33,7 @@ def stage_token(repo: Repo) -> None:
 
 def hooks_check(repo: Repo) -> dict[str, object]:
     out = io.StringIO()
-    audit.run(fmt="json", skip=("tracked", "history", "gitignore", "ci"), out=out)
+    audit.run(("tracked", "history", "gitignore", "ci"), opts=Options(fmt="json", out=out))
     data: dict[str, object] = json.loads(out.getvalue())["checks"]["hooks"]
     return data
 

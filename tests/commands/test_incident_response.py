@@ -55,6 +55,11 @@ def out_of_opts(fn: Any, err: Any = None, **kw: Any) -> tuple[int, str]:
     return rc, out.getvalue()
 
 
+def audit_run(out: Any, skip: Any = (), fmt: str = "text") -> int:
+    """`credgate audit` takes its streams and format as Options."""
+    return audit.run(skip, opts=Options(fmt=fmt, out=out))
+
+
 # ---------------------------------------------------------------- 1. remediate: one run, every value
 
 
@@ -193,7 +198,7 @@ def test_first_push_rewrite_advice_says_root(repo: Repo) -> None:
 def test_audit_tracked_check_does_not_send_the_user_to_audit(repo: Repo) -> None:
     repo.stage(".env.master", "A=1\n")
     repo.commit()
-    rc, text = out_of(audit.run, skip=("history", "gitignore", "hooks", "ci"))
+    rc, text = out_of(audit_run, skip=("history", "gitignore", "hooks", "ci"))
     assert rc == 1
     assert "credgate audit`" not in text and "check 2 below" in text
 
@@ -235,7 +240,7 @@ def test_ci_check_counts_only_a_job_that_can_fail_the_pipeline(
     repo.stage(path, content)
     repo.commit()
     out = io.StringIO()
-    rc = audit.run(fmt="json", skip=("tracked", "history", "gitignore", "hooks"), out=out)
+    rc = audit_run(out, skip=("tracked", "history", "gitignore", "hooks"), fmt="json")
     doc = json.loads(out.getvalue())
     assert doc["checks"]["ci"]["verdict"] == verdict, doc["checks"]["ci"]
     assert rc == (0 if verdict == "SAFE" else 1)  # UNKNOWN is never a pass
@@ -257,15 +262,15 @@ def test_pre_commit_ci_local_hook_merely_named_credgate_does_not_count(repo: Rep
 def test_gitignore_check_judges_the_committed_file(repo: Repo) -> None:
     repo.stage(".gitignore", ".env\n.env.local\n")
     repo.commit()
-    rc, doc_text = out_of(audit.run, fmt="json", skip=("tracked", "history", "hooks", "ci"))
+    rc, doc_text = out_of(audit_run, fmt="json", skip=("tracked", "history", "hooks", "ci"))
     assert rc == 1
     # Fixed on disk, not committed: still unsafe, and it says to commit it.
     assert subprocess.run([sys.executable, "-m", "credgate", "check-gitignore", "--fix"]).returncode == 1
-    rc, text = out_of(audit.run, skip=("tracked", "history", "hooks", "ci"))
+    rc, text = out_of(audit_run, skip=("tracked", "history", "hooks", "ci"))
     assert rc == 1 and "not committed" in text and "git add .gitignore" in text
     repo.git("add", ".gitignore")
     repo.commit()
-    assert out_of(audit.run, skip=("tracked", "history", "hooks", "ci"))[0] == 0
+    assert out_of(audit_run, skip=("tracked", "history", "hooks", "ci"))[0] == 0
 
 
 # ---------------------------------------------------------------- 7 and 8. incident and history text

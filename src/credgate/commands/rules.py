@@ -8,7 +8,7 @@ import click
 
 from credgate.commands._options import Options, shared_options
 from credgate.errors import CLEAN, FINDINGS
-from credgate.gate.rules import check_rules, load_rules
+from credgate.gate.rules import check_keyfiles, check_rules, load_rules
 from credgate.output import rules as text
 
 DEFAULT = Options()
@@ -18,7 +18,9 @@ def run_check(extra: Sequence[str] = (), *, opts: Options = DEFAULT) -> int:
     """Every rule against its own examples; 1 when any rule misses or over-matches."""
     ruleset, problems = check_rules(extra)
     text.write_check(ruleset, problems, opts.stdout)
-    return FINDINGS if problems else CLEAN
+    keyfile_problems = check_keyfiles()
+    text.write_keyfiles_check(keyfile_problems, opts.stdout)
+    return FINDINGS if problems or keyfile_problems else CLEAN
 
 
 def run_list(extra: Sequence[str] = (), *, opts: Options = DEFAULT) -> int:

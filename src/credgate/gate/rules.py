@@ -20,3 +20,10 @@ def check_rules(extra: Sequence[str] = ()) -> tuple[RuleSet, list[Problem]]:
     """Every rule against its own examples: the problems (a missed example, a matched negative one)."""
     ruleset = load_rules(extra)
     return ruleset, check(ruleset)
+
+
+def check_keyfiles() -> list[tuple[str, str]]:
+    """The credential-file content detectors (engine/keyfiles.py) against their own examples."""
+    from credgate.engine import keyfiles
+
+    return keyfiles.check_examples()
