@@ -11,6 +11,7 @@ import time
 import pytest
 
 from credgate.commands import rules as rules_cmd
+from credgate.commands._options import Options
 from credgate.engine import keyfiles
 from credgate.engine.synth import expand
 from tests.conftest import secret
@@ -101,12 +102,12 @@ def test_engine_module_is_pure() -> None:
 
 def test_rules_list_and_check_show_the_detectors() -> None:
     out = io.StringIO()
-    rules_cmd.run_list(fmt="json", out=out)
+    rules_cmd.run_list(opts=Options(fmt="json", out=out))
     rows = {r["id"]: r for r in json.loads(out.getvalue())}
     for d in keyfiles.DETECTORS:
         assert rows[d.id]["file"] == "engine/keyfiles.py"
     out = io.StringIO()
-    rules_cmd.run_list(out=out)
+    rules_cmd.run_list(opts=Options(out=out))
     assert "keyfile:npmrc-auth" in out.getvalue()
     done = subprocess.run(
         [sys.executable, "-m", "credgate", "rules", "check"], capture_output=True, text=True
@@ -119,5 +120,5 @@ def test_rules_list_and_check_show_the_detectors() -> None:
 def test_rules_check_fails_when_a_detector_example_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(keyfiles, "check_examples", lambda: [("keyfile:x", "example #1 is not found")])
     out = io.StringIO()
-    assert rules_cmd.run_check(out=out) == 1
+    assert rules_cmd.run_check(opts=Options(out=out)) == 1
     assert "engine/keyfiles.py: keyfile:x: example #1 is not found" in out.getvalue()

@@ -26,5 +26,7 @@ def test_the_list_in_both_formats() -> None:
     text.write_list(ruleset, "json", as_json)
     text.write_list(ruleset, "text", as_text)
     rows = json.loads(as_json.getvalue())
-    assert [r["id"] for r in rows] == [r.id for r in ruleset.rules]
+    from credgate.engine import keyfiles
+
+    assert [r["id"] for r in rows] == [r.id for r in ruleset.rules] + [d.id for d in keyfiles.DETECTORS]
     assert len(as_text.getvalue().splitlines()) == len(rows)
