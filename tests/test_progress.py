@@ -16,6 +16,7 @@ import pytest
 
 from credgate import progress
 from credgate.commands import history, scan, scan_range
+from credgate.commands._options import Options
 from tests.conftest import Repo, env_file_with_aws
 
 SUMMARY = "credgate: scanned "
@@ -176,5 +177,5 @@ def test_range_summary_is_printed_once_with_findings(repo: Repo) -> None:
     repo.stage("leak.env", env_file_with_aws())
     repo.commit("leak")
     err = io.StringIO()
-    assert scan_range.run(from_ref="HEAD~2", to_ref="HEAD", out=io.StringIO(), err=err) == 1
+    assert scan_range.run(from_ref="HEAD~2", to_ref="HEAD", opts=Options(out=io.StringIO(), err=err)) == 1
     assert err.getvalue().count(SUMMARY) == 1

@@ -18,6 +18,7 @@ import pytest
 
 from credgate import gitio
 from credgate.commands import history, scan_range
+from credgate.commands._options import Options
 from tests.conftest import PROJECT, Repo, secret
 
 MiB = 1 << 20
@@ -35,7 +36,7 @@ def _line_of(data: bytes, needle: bytes) -> int:
 
 def _range_findings(base: str, tip: str = "HEAD") -> tuple[int, list[tuple[str, str, int]]]:
     out = io.StringIO()
-    rc = scan_range.run(from_ref=base, to_ref=tip, fmt="json", out=out, err=io.StringIO())
+    rc = scan_range.run(from_ref=base, to_ref=tip, opts=Options(fmt="json", out=out, err=io.StringIO()))
     return rc, sorted((f["rule"], f["path"], f["line"]) for f in json.loads(out.getvalue())["findings"])
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from credgate.commands import scan_range
+from credgate.commands._options import Options
 from credgate.errors import UsageError
 from tests.commands.test_install_hooks import path_with_credgate
 from tests.conftest import PROJECT, Repo, env_file_with_aws, secret
@@ -18,7 +19,8 @@ from tests.conftest import PROJECT, Repo, env_file_with_aws, secret
 
 def run(**kw: object) -> tuple[int, str]:
     out, err = io.StringIO(), io.StringIO()
-    rc = scan_range.run(out=out, err=err, **kw)  # type: ignore[arg-type]
+    shared = {k: kw.pop(k) for k in ("fmt", "verbose", "config_path") if k in kw}
+    rc = scan_range.run(**kw, opts=Options(out=out, err=err, **shared))  # type: ignore[arg-type]
     return rc, out.getvalue() + err.getvalue()
 
 
