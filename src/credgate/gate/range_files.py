@@ -13,6 +13,7 @@ keystores, DER keys and Terraform state under any name. Templates (`.env.example
 file: their values are scanned like any file's. Deletions pass: deleting the file is the fix. An edit of a
 credential file the destination already has is left to the content rules (the file is there already;
 `credgate audit` and `history` name it), as the files hook blocks it at commit time.
+Paths in the findings' texts are as git gives them: the output escapes them for its format.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ baseline are read from the base revision's git objects. What the change does to 
 is compared with the revision it started from: a change that weakens the gate is a
 blocking finding for the reviewer ("this change weakens the secret gate: ..."), unless
 the base's config sets `allow-config-changes = true` (then it is a notice).
+Config values are quoted in the findings as the config holds them (the output escapes them), and
+the one note a revision's files can give (`.credgate.toml` wins over pyproject.toml) goes to the
+caller's `warn`: nothing here prints.
 """
 
 from __future__ import annotations
