@@ -32,3 +32,21 @@ def test_wheel_contains_every_rule_file_and_hook(tmp_path: Path) -> None:
 def test_installed_package_finds_the_rules() -> None:
     assert Path(builtin_dir()).samefile(PROJECT / "rules")
     assert len(builtin_files()) == len(list((PROJECT / "rules").glob("*.toml")))
+
+
+def test_every_package_under_src_is_listed_for_the_wheel() -> None:
+    """A subpackage missing from [tool.setuptools] packages works in an editable install and is absent
+    from the wheel that pre-commit and pip install, where importing it fails closed (exit 3)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    listed = set(tomllib.loads((PROJECT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    src = PROJECT / "src"
+    found = {
+        ".".join(init.parent.relative_to(src).parts)
+        for init in src.glob("credgate/**/__init__.py")
+        if "__pycache__" not in init.parts
+    }
+    assert found <= listed, sorted(found - listed)
