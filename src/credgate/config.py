@@ -196,7 +196,7 @@ def parse(text: str | bytes, source: str, base_dir: str | None = None) -> Config
 
     source names it in messages. Relative `rules` and `baseline` paths are joined to base_dir; without
     one they are left as written (CI resolves them in the base revision's git objects, see
-    commands/_trusted.py). load() adds the checks that need the files themselves.
+    gate/trusted.py). load() adds the checks that need the files themselves.
     """
     return _from_doc(_load_toml(text, source), source, base_dir)
 

@@ -96,7 +96,7 @@ def test_range_gate_blocks_a_line_slipped_under_an_old_marker(repo: Repo) -> Non
     repo.stage("ok.py", f"{MARKERS[0]}\n{tok()}\n")
     repo.commit("marker and line together")
     out = io.StringIO()
-    rc = scan_range.run(from_ref=base, to_ref="HEAD", fmt="json", out=out, err=io.StringIO())
+    rc = scan_range.run(from_ref=base, to_ref="HEAD", opts=Options(fmt="json", out=out, err=io.StringIO()))
     found = [(f["path"], f["line"], f["commit"]) for f in json.loads(out.getvalue())["findings"]]
     assert rc == 1
     assert found == [("app.py", 3, slipped)]

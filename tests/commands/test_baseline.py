@@ -85,12 +85,12 @@ def test_range_and_ci_honour_the_baseline(repo: Repo) -> None:
     repo.stage("app.env", line)
     repo.commit()
     head = repo.git("rev-parse", "HEAD").strip()
-    assert scan_range.run(from_ref=base, to_ref=head, out=io.StringIO(), err=io.StringIO()) == 1
+    assert scan_range.run(from_ref=base, to_ref=head, opts=Options(out=io.StringIO(), err=io.StringIO())) == 1
     write_baseline()
-    assert scan_range.run(from_ref=base, to_ref=head, out=io.StringIO(), err=io.StringIO()) == 0
+    assert scan_range.run(from_ref=base, to_ref=head, opts=Options(out=io.StringIO(), err=io.StringIO())) == 0
     env = {"CI": "true", "CREDGATE_BASE": base, "CREDGATE_HEAD": head}
     # CI takes the baseline from the base revision: one the base does not have accepts nothing.
-    assert ci.run(env=env, out=io.StringIO(), err=io.StringIO()) == 1
+    assert ci.run(env=env, opts=Options(out=io.StringIO(), err=io.StringIO())) == 1
     # Once the base holds the value and its entry, a change that edits that line is judged by it.
     repo.git("add", ".credgate-baseline.jsonl", ".gitattributes")
     repo.commit("accept the finding")
@@ -98,12 +98,12 @@ def test_range_and_ci_honour_the_baseline(repo: Repo) -> None:
     repo.stage("app.env", line.rstrip("\n") + "  # reviewed\n")
     repo.commit("touch the accepted line")
     env = {"CI": "true", "CREDGATE_BASE": accepted, "CREDGATE_HEAD": repo.git("rev-parse", "HEAD").strip()}
-    assert ci.run(env=env, out=io.StringIO(), err=io.StringIO()) == 0
+    assert ci.run(env=env, opts=Options(out=io.StringIO(), err=io.StringIO())) == 0
     # The same value in a new place is not accepted by that entry.
     repo.stage("other.env", line)
     repo.commit("copy the value")
     env = {"CI": "true", "CREDGATE_BASE": accepted, "CREDGATE_HEAD": repo.git("rev-parse", "HEAD").strip()}
-    assert ci.run(env=env, out=io.StringIO(), err=io.StringIO()) == 1
+    assert ci.run(env=env, opts=Options(out=io.StringIO(), err=io.StringIO())) == 1
 
 
 @pytest.mark.parametrize(

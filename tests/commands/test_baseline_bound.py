@@ -76,7 +76,7 @@ def test_an_entry_labelled_for_another_path_does_not_approve_a_new_secret(repo: 
     # The same commit, judged as a range (pre-push / CI), blocks too and names the entry.
     base = repo.git("rev-parse", "HEAD").strip()
     repo.commit()
-    rc, out, err = gate(scan_range.run, from_ref=base, to_ref="HEAD")
+    rc, out, err = gate(scan_range_run, from_ref=base, to_ref="HEAD")
     assert rc == 1 and "deploy.py" in out and "docs/archive/notes.md (github-pat)" in err
     # Through the CLI the commit hook's exit code is 1 as well.
     assert cli(repo, "scan", ".").returncode == 1
@@ -153,7 +153,7 @@ def test_committed_renames_and_moved_lines_keep_an_entry(repo: Repo) -> None:
     repo.commit("rename again, lines moved")
     rc, _, err = gate(scan.run, paths=["."], fmt="json")
     assert rc == 0 and "1 known finding accepted" in err
-    assert gate(scan_range.run, from_ref=base, to_ref="HEAD")[0] == 0
+    assert gate(scan_range_run, from_ref=base, to_ref="HEAD")[0] == 0
     assert gate(secrets.run, paths=[], all_lines=True)[0] == 0
     # A copy is not a rename: the value in a file git did not move there still blocks.
     repo.stage("conf/d.env", f"GITHUB_TOKEN={value}\n")
@@ -570,7 +570,7 @@ def test_an_entry_committed_before_its_value_does_not_approve_it(repo: Repo) -> 
     rc, out, err = gate(secrets.run, paths=[])
     assert rc == 1 and "deploy.py" in out and "cannot approve a value in advance" in err
     repo.commit("the secret")
-    rc, out, err = gate(scan_range.run, from_ref=base, to_ref="HEAD")
+    rc, out, err = gate(scan_range_run, from_ref=base, to_ref="HEAD")
     assert rc == 1 and "cannot approve a value in advance" in err
     # The way out the message gives: drop the line, commit, then accept the value with its file.
     repo.git("reset", "-q", "--soft", "HEAD~1")
@@ -584,3 +584,9 @@ def test_an_entry_committed_before_its_value_does_not_approve_it(repo: Repo) -> 
     repo.git("add", NAME)
     rc, _, err = gate(secrets.run, paths=[])
     assert rc == 0 and "1 known finding accepted" in err
+
+
+def scan_range_run(out: io.StringIO, err: io.StringIO, **kw: object) -> int:
+    """scan_range.run with the streams `gate` passes, as the shared Options."""
+    shared = {k: kw.pop(k) for k in ("fmt", "verbose", "config_path") if k in kw}
+    return scan_range.run(**kw, opts=Options(out=out, err=err, **shared))  # type: ignore[arg-type]

@@ -10,13 +10,15 @@ from pathlib import Path
 import pytest
 
 from credgate.commands import ci
+from credgate.commands._options import Options
 from credgate.errors import UsageError
 from tests.conftest import Repo, env_file_with_aws
 
 
 def run(env: dict[str, str], **kw: object) -> tuple[int, str]:
     out, err = io.StringIO(), io.StringIO()
-    rc = ci.run(env=env, out=out, err=err, **kw)  # type: ignore[arg-type]
+    shared = {k: kw.pop(k) for k in ("fmt", "verbose", "config_path") if k in kw}
+    rc = ci.run(env=env, **kw, opts=Options(out=out, err=err, **shared))  # type: ignore[arg-type]
     return rc, out.getvalue() + err.getvalue()
 
 

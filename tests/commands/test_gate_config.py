@@ -33,7 +33,8 @@ def token_py() -> str:
 def run_ci(repo: Repo, base: str, *args: str, **kw: object) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     env = {"CI": "true", "CREDGATE_BASE": base, "CREDGATE_HEAD": head(repo)}
-    rc = ci.run(env=env, out=out, err=err, **kw)  # type: ignore[arg-type]
+    shared = {k: kw.pop(k) for k in ("fmt", "verbose", "config_path") if k in kw}
+    rc = ci.run(env=env, **kw, opts=Options(out=out, err=err, **shared))  # type: ignore[arg-type]
     return rc, out.getvalue(), err.getvalue()
 
 

@@ -109,7 +109,7 @@ def test_bare_repository_plan_incident_and_scan_range(repo: Repo, tmp_path: Path
     assert rc == 0 and "`.env.master" in draft and "`AUTOMATION-GUIDE.md" in draft
     assert "# Postmortem: credentials committed to `bare`" in draft
     err = io.StringIO()
-    rc = scan_range.run(to_ref="main", from_ref="main~2", out=io.StringIO(), err=err)
+    rc = scan_range.run(to_ref="main", from_ref="main~2", opts=Options(out=io.StringIO(), err=err))
     assert rc == 1  # no "no index to scan" refusal
     checks = {c.name: c for c in audit.audit()}
     assert checks["tracked"].verdict == "SKIPPED" and checks["hooks"].verdict == "SKIPPED"
@@ -191,7 +191,7 @@ def test_first_push_rewrite_advice_says_root(repo: Repo) -> None:
     repo.commit()
     sha = repo.git("rev-parse", "HEAD").strip()
     stdin = io.StringIO(f"refs/heads/main {sha} refs/heads/main {'0' * 40}\n")
-    rc, text = out_of(scan_range.run, pre_push=("origin", "url"), stdin=stdin, err=io.StringIO())
+    rc, text = out_of(scan_range_run, pre_push=("origin", "url"), stdin=stdin, err=io.StringIO())
     assert rc == 1 and "git rebase -i --root" in text and "last pushed commit" not in text
 
 
@@ -488,3 +488,9 @@ def test_a_broken_config_in_a_work_tree_is_an_error_not_a_silent_default(repo: R
     repo.write(".credgate.toml", "exclude = [\n")
     with pytest.raises(UsageError, match="not valid TOML"):
         history.run(opts=Options(out=io.StringIO(), err=io.StringIO()))
+
+
+def scan_range_run(out: io.StringIO, err: io.StringIO, **kw: Any) -> int:
+    """scan_range.run with the streams `out_of` passes, as the shared Options."""
+    shared = {k: kw.pop(k) for k in ("fmt", "verbose", "config_path") if k in kw}
+    return scan_range.run(**kw, opts=Options(out=out, err=err, **shared))

@@ -104,11 +104,13 @@ def test_over_max_file_size_blocks_in_every_gate_and_allow_large_accepts_it(
     repo.stage("data/dump.sql", _padded(3 * MiB, b"-- still nothing\n"))
     repo.commit("grow the dump")
     range_out = io.StringIO()
-    assert scan_range.run(from_ref=base, to_ref="HEAD", out=range_out, err=io.StringIO()) == 1
+    assert scan_range.run(from_ref=base, to_ref="HEAD", opts=Options(out=range_out, err=io.StringIO())) == 1
     assert "data/dump.sql:1:1  file-too-large" in range_out.getvalue()
     # A reviewer accepts the path: every gate turns it into a notice.
     repo.write(".credgate.toml", 'max-file-size = "1MiB"\nallow-large = ["data/*.sql"]\n')
-    assert scan_range.run(from_ref=base, to_ref="HEAD", out=io.StringIO(), err=io.StringIO()) == 0
+    assert (
+        scan_range.run(from_ref=base, to_ref="HEAD", opts=Options(out=io.StringIO(), err=io.StringIO())) == 0
+    )
     assert scan.run(["data"], opts=Options(out=io.StringIO(), err=io.StringIO())) == 0
     repo.write(".credgate.toml", 'max-file-size = "1MiB"\nallow-large = "data/*.sql"\n')
     from credgate.errors import UsageError
@@ -141,10 +143,7 @@ def test_pre_receive_blocks_a_blob_over_the_limit_and_finds_a_token_in_a_large_o
     rc = scan_range.run(
         pre_receive=True,
         stdin=io.StringIO(f"{old} {new} refs/heads/main\n"),
-        config_path=str(server_cfg),
-        fmt="json",
-        out=out,
-        err=io.StringIO(),
+        opts=Options(config_path=str(server_cfg), fmt="json", out=out, err=io.StringIO()),
     )
     doc = json.loads(out.getvalue())
     assert rc == 1
@@ -158,10 +157,7 @@ def test_pre_receive_blocks_a_blob_over_the_limit_and_finds_a_token_in_a_large_o
     scan_range.run(
         pre_receive=True,
         stdin=io.StringIO(f"{old} {new} refs/heads/main\n"),
-        config_path=str(server_cfg),
-        fmt="json",
-        out=out,
-        err=io.StringIO(),
+        opts=Options(config_path=str(server_cfg), fmt="json", out=out, err=io.StringIO()),
     )
     found = sorted((f["rule"], f["path"], f["line"]) for f in json.loads(out.getvalue())["findings"])
     assert found == [("github-pat", "vendor/bundle.js", _line_of(data, token))]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from credgate.commands import scan_range
+from credgate.commands._options import Options
 from tests.commands.test_install_hooks import path_with_credgate
 from tests.conftest import PROJECT, Repo, env_file_with_aws
 
@@ -108,12 +109,16 @@ def test_a_push_to_a_url_excludes_only_the_shas_git_reports(
     err = io.StringIO()
     stdin = io.StringIO(f"refs/heads/main {tip} refs/heads/new {zero}\n")
     # Pushed to a URL (no remote name): no tracking refs count, so all of main's history is new to it.
-    rc = scan_range.run(pre_push=(str(origin), str(origin)), stdin=stdin, out=io.StringIO(), err=err)
+    rc = scan_range.run(
+        pre_push=(str(origin), str(origin)), stdin=stdin, opts=Options(out=io.StringIO(), err=err)
+    )
     assert rc == 0 and "scanned 2 commits" in err.getvalue()
     base = repo.git("rev-parse", "HEAD^").strip()
     err = io.StringIO()
     stdin = io.StringIO(f"refs/heads/main {tip} refs/heads/main {base}\n")
-    rc = scan_range.run(pre_push=(str(origin), str(origin)), stdin=stdin, out=io.StringIO(), err=err)
+    rc = scan_range.run(
+        pre_push=(str(origin), str(origin)), stdin=stdin, opts=Options(out=io.StringIO(), err=err)
+    )
     assert rc == 0 and "scanned 1 commit (" in err.getvalue()
 
 
@@ -127,7 +132,7 @@ def test_pre_commit_new_branch_excludes_only_the_destination_remote(
     monkeypatch.setenv("PRE_COMMIT_LOCAL_BRANCH", "refs/heads/feature")
     monkeypatch.setenv("PRE_COMMIT_REMOTE_NAME", "origin")
     out, err = io.StringIO(), io.StringIO()
-    assert scan_range.run(out=out, err=err) == 1
+    assert scan_range.run(opts=Options(out=out, err=err)) == 1
     assert "keys.env:2" in out.getvalue() and "scanned 1 commit (" in err.getvalue()
 
 
@@ -139,13 +144,15 @@ def test_every_range_scan_ends_with_one_summary_line(repo: Repo) -> None:
     repo.commit()
     for fmt, rc_expected in (("text", 1), ("json", 1), ("sarif", 1)):
         err = io.StringIO()
-        rc = scan_range.run(from_ref=base, to_ref="HEAD", fmt=fmt, out=io.StringIO(), err=err)
+        rc = scan_range.run(from_ref=base, to_ref="HEAD", opts=Options(fmt=fmt, out=io.StringIO(), err=err))
         lines = [line for line in err.getvalue().splitlines() if line.startswith("credgate: scanned")]
         assert rc == rc_expected and len(lines) == 1, err.getvalue()
         assert "scanned 1 commit (1 changed file," in lines[0]
     err = io.StringIO()
     stdin = io.StringIO(f"refs/heads/gone {'0' * 40} refs/heads/gone {base}\n")
-    assert scan_range.run(pre_push=("origin", "url"), stdin=stdin, out=io.StringIO(), err=err) == 0
+    assert (
+        scan_range.run(pre_push=("origin", "url"), stdin=stdin, opts=Options(out=io.StringIO(), err=err)) == 0
+    )
     assert err.getvalue().startswith("credgate: scanned 0 commits")
 
 

@@ -121,7 +121,7 @@ def remote_main(bare: Path) -> str:
 
 def range_json(base: str) -> tuple[int, list[dict[str, object]]]:
     out = io.StringIO()
-    rc = scan_range.run(from_ref=base, to_ref="HEAD", fmt="json", out=out, err=io.StringIO())
+    rc = scan_range.run(from_ref=base, to_ref="HEAD", opts=Options(fmt="json", out=out, err=io.StringIO()))
     return rc, json.loads(out.getvalue())["findings"]
 
 
@@ -135,7 +135,7 @@ def ci_push(tmp_path: Path, before: str, after: str) -> tuple[int, list[dict[str
         "CI": "true",
     }
     out = io.StringIO()
-    rc = ci.run(env=env, fmt="json", out=out, err=io.StringIO())
+    rc = ci.run(env=env, opts=Options(fmt="json", out=out, err=io.StringIO()))
     return rc, json.loads(out.getvalue())["findings"]
 
 
@@ -184,7 +184,7 @@ def test_the_file_gate_advice_comes_with_the_finding(repo: Repo) -> None:
     repo.stage(".env.production", "DB_HOST=db.internal\n")
     repo.commit("leak")
     out = io.StringIO()
-    assert scan_range.run(from_ref=base, to_ref="HEAD", out=out, err=io.StringIO()) == 1
+    assert scan_range.run(from_ref=base, to_ref="HEAD", opts=Options(out=out, err=io.StringIO())) == 1
     text = out.getvalue()
     assert f"commit {head(repo)[:12]}" in text and "credential-file" in text
     for advice in ("git rm --cached -- .env.production", "`.env.*` to .gitignore", "rotate", "filter-repo"):

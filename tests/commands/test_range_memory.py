@@ -37,7 +37,7 @@ def _line_of(data: bytes, needle: bytes) -> int:
 
 def _range_findings(base: str, tip: str = "HEAD") -> tuple[int, list[tuple[str, str, int]]]:
     out = io.StringIO()
-    rc = scan_range.run(from_ref=base, to_ref=tip, fmt="json", out=out, err=io.StringIO())
+    rc = scan_range.run(from_ref=base, to_ref=tip, opts=Options(fmt="json", out=out, err=io.StringIO()))
     return rc, sorted((f["rule"], f["path"], f["line"]) for f in json.loads(out.getvalue())["findings"])
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from credgate.commands import scan_range
+from credgate.commands._options import Options
 from credgate.errors import UsageError
 from tests.commands.test_install_hooks import path_with_credgate
 from tests.conftest import PROJECT, Repo, env_file_with_aws, secret
@@ -18,7 +19,8 @@ from tests.conftest import PROJECT, Repo, env_file_with_aws, secret
 
 def run(**kw: object) -> tuple[int, str]:
     out, err = io.StringIO(), io.StringIO()
-    rc = scan_range.run(out=out, err=err, **kw)  # type: ignore[arg-type]
+    shared = {k: kw.pop(k) for k in ("fmt", "verbose", "config_path") if k in kw}
+    rc = scan_range.run(**kw, opts=Options(out=out, err=err, **shared))  # type: ignore[arg-type]
     return rc, out.getvalue() + err.getvalue()
 
 
@@ -215,3 +217,20 @@ def test_pre_commit_whole_new_branch_uses_the_local_branch(
     monkeypatch.setenv("PRE_COMMIT_LOCAL_BRANCH", "refs/heads/main")
     rc, out = run(verbose=True)
     assert rc == 1 and "a.env:2" in out
+
+
+def test_ref_names_in_the_summary_and_the_report_are_escaped(repo: Repo) -> None:
+    """A branch name is the pusher's: a bidi override in it must not reorder the summary line or the
+    report heading on a terminal or in a CI log (every line is escaped whole at the output edge)."""
+    repo.stage("README.md", "hi\n")
+    repo.commit("base")
+    base = head(repo)
+    repo.stage("deploy.env", env_file_with_aws())
+    repo.commit("add keys")
+    repo.git("branch", "topic\u202eevil")
+    out, err = io.StringIO(), io.StringIO()
+    assert scan_range.run(from_ref=base, to_ref="topic\u202eevil", opts=Options(out=out, err=err)) == 1
+    assert "\u202e" not in out.getvalue() + err.getvalue()
+    (summary,) = [line for line in err.getvalue().splitlines() if line.startswith("credgate: scanned")]
+    assert f" in {base}..topic\\u202eevil;" in summary
+    assert f"found in commits in {base}..topic\\u202eevil\n" in out.getvalue()

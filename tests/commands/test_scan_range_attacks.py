@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from credgate import gitio
 from credgate.commands import ci, history, scan_range
 from credgate.commands._options import Options
 from tests.commands.test_install_hooks import path_with_credgate
@@ -22,13 +23,14 @@ from tests.conftest import PROJECT, Repo, secret
 
 def run(**kw: object) -> tuple[int, str]:
     out, err = io.StringIO(), io.StringIO()
-    rc = scan_range.run(out=out, err=err, **kw)  # type: ignore[arg-type]
+    shared = {k: kw.pop(k) for k in ("fmt", "verbose", "config_path") if k in kw}
+    rc = scan_range.run(**kw, opts=Options(out=out, err=err, **shared))  # type: ignore[arg-type]
     return rc, out.getvalue() + err.getvalue()
 
 
 def run_json(**kw: object) -> tuple[int, dict[str, object]]:
     out = io.StringIO()
-    rc = scan_range.run(fmt="json", out=out, err=io.StringIO(), **kw)  # type: ignore[arg-type]
+    rc = scan_range.run(**kw, opts=Options(fmt="json", out=out, err=io.StringIO()))  # type: ignore[arg-type]
     return rc, json.loads(out.getvalue())
 
 
@@ -124,7 +126,10 @@ def test_key_copied_into_tests_later_in_the_push_blocks_where_it_was_added(
     assert rejected.returncode != 0 and "deploy/server.key" in rejected.stderr
     # ci and history reach the same verdict
     out = io.StringIO()
-    assert ci.run(base="origin/main", head="HEAD", env={"CI": "true"}, out=out, err=io.StringIO()) == 1
+    assert (
+        ci.run(base="origin/main", head="HEAD", env={"CI": "true"}, opts=Options(out=out, err=io.StringIO()))
+        == 1
+    )
     assert "deploy/server.key" in out.getvalue()
     rc, found = history_json()
     assert rc == 1 and found[0]["path"] == "deploy/server.key"
@@ -223,7 +228,7 @@ def test_octopus_merge_that_adds_a_secret_is_caught_everywhere(
     assert rc == 1
     assert [(f["path"], f["commit"]) for f in doc["findings"]] == [("settings.py", merge)]  # type: ignore[union-attr]
     out = io.StringIO()
-    assert ci.run(base=base, head="HEAD", env={"CI": "true"}, out=out, err=io.StringIO()) == 1
+    assert ci.run(base=base, head="HEAD", env={"CI": "true"}, opts=Options(out=out, err=io.StringIO())) == 1
     assert "settings.py" in out.getvalue()
     rejected = push(repo, tmp_path, "--no-verify", "origin", "main")
     assert rejected.returncode != 0 and "settings.py:1" in rejected.stderr
@@ -236,7 +241,7 @@ def test_octopus_merge_is_judged_on_its_own_lines_not_its_parents(repo: Repo) ->
     repo.commit("base")
     base = head(repo)
     merge = octopus(repo, "notes.txt", "nothing secret\n")
-    commits = {c.sha: c for c in scan_range.gitio.iter_commits([merge, f"^{base}"], keep_text=True)}
+    commits = {c.sha: c for c in gitio.iter_commits([merge, f"^{base}"], keep_text=True)}
     changes = {c.path: c for c in commits[merge].changes}
     # b1.txt and b3.txt come unchanged from their branches: neither is the merge's.
     assert set(changes) == {b"b2.txt", b"notes.txt"}
@@ -288,7 +293,10 @@ def test_symlink_to_file_and_back_in_one_commit_each(repo: Repo, remote: Path, t
     assert blocked.returncode == 1 and "config.py:2" in blocked.stdout + blocked.stderr
     rejected = push(repo, tmp_path, "--no-verify", "origin", "main")
     assert "pre-receive hook declined" in rejected.stderr and "config.py:2" in rejected.stderr
-    assert ci.run(base=base, head="HEAD", env={"CI": "true"}, out=io.StringIO(), err=io.StringIO()) == 1
+    assert (
+        ci.run(base=base, head="HEAD", env={"CI": "true"}, opts=Options(out=io.StringIO(), err=io.StringIO()))
+        == 1
+    )
     rc, found = history_json()
     assert rc == 1 and [(f["path"], f["commit"]) for f in found] == [("config.py", to_file)]
     from credgate.commands import incident, remediate
@@ -426,13 +434,13 @@ def test_token_in_a_commit_message_blocks_with_the_commit_id(
     assert f"{sha} (commit message):3:" in text and token not in text
     assert f"git rebase -i {base[:12]} and mark that commit `reword`" in text
     out = io.StringIO()
-    scan_range.run(from_ref=base, to_ref="HEAD", fmt="sarif", out=out, err=io.StringIO())
+    scan_range.run(from_ref=base, to_ref="HEAD", opts=Options(fmt="sarif", out=out, err=io.StringIO()))
     sarif = json.loads(out.getvalue())
     (result,) = sarif["runs"][0]["results"]
     assert result["properties"]["commit"] == sha
     assert "commit%20message" in result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     out = io.StringIO()
-    assert ci.run(base=base, head="HEAD", env={"CI": "true"}, out=out, err=io.StringIO()) == 1
+    assert ci.run(base=base, head="HEAD", env={"CI": "true"}, opts=Options(out=out, err=io.StringIO())) == 1
     assert f"{sha} (commit message)" in out.getvalue()
     rejected = push(repo, tmp_path, "--no-verify", "origin", "main")
     assert rejected.returncode != 0 and f"{sha} (commit message)" in rejected.stderr

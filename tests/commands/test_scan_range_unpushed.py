@@ -6,10 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from credgate.commands import scan_range
-from credgate.errors import UsageError
 from tests.conftest import Repo, env_file_with_aws, secret
 
 
@@ -83,26 +79,8 @@ def test_a_remote_never_fetched_scans_everything(repo: Repo, tmp_path: Path) -> 
 
 
 def test_no_commit_yet_is_a_usage_error(repo: Repo) -> None:
-    with pytest.raises(UsageError, match="no commit yet"):
-        scan_range.unpushed()
     proc = cli(repo)
     assert proc.returncode == 2 and "no commit yet" in proc.stderr
-
-
-def test_push_remote_follows_git_config(repo: Repo, tmp_path: Path) -> None:
-    repo.stage("a.txt", "a\n")
-    repo.commit()
-    assert scan_range.push_remote("main") is None
-    with_remote(repo, tmp_path, push=False)
-    assert scan_range.push_remote("main") == "origin"
-    other = tmp_path / "fork.git"
-    subprocess.run(["git", "init", "-q", "--bare", str(other)], check=True)
-    repo.git("remote", "add", "fork", str(other))
-    assert scan_range.push_remote("main") == "origin"
-    repo.git("config", "remote.pushDefault", "fork")
-    assert scan_range.push_remote("main") == "fork"
-    repo.git("config", "branch.main.pushRemote", "origin")
-    assert scan_range.push_remote("main") == "origin"
 
 
 def test_a_local_upstream_exempts_nothing(repo: Repo) -> None:

@@ -178,5 +178,5 @@ def test_range_summary_is_printed_once_with_findings(repo: Repo) -> None:
     repo.stage("leak.env", env_file_with_aws())
     repo.commit("leak")
     err = io.StringIO()
-    assert scan_range.run(from_ref="HEAD~2", to_ref="HEAD", out=io.StringIO(), err=err) == 1
+    assert scan_range.run(from_ref="HEAD~2", to_ref="HEAD", opts=Options(out=io.StringIO(), err=err)) == 1
     assert err.getvalue().count(SUMMARY) == 1

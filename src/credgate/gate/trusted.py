@@ -7,6 +7,9 @@ baseline are read from the base revision's git objects. What the change does to 
 is compared with the revision it started from: a change that weakens the gate is a
 blocking finding for the reviewer ("this change weakens the secret gate: ..."), unless
 the base's config sets `allow-config-changes = true` (then it is a notice).
+Config values are quoted in the findings as the config holds them (the output escapes them), and
+the one note a revision's files can give (`.credgate.toml` wins over pyproject.toml) goes to the
+caller's `warn`: nothing here prints.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import posixpath
 import re
 import sys
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Callable
 
 from credgate import baseline as baseline_mod
 from credgate import config as config_mod
@@ -26,10 +29,16 @@ from credgate.commands._common import build_scanner
 from credgate.engine.finding import Finding
 from credgate.engine.scanner import Scanner
 from credgate.errors import UsageError
-from credgate.report import Report, safe
+from credgate.report import Report
 
 WEAKENED = "gate-config-weakened"
 _NOTICE_RANK = {"hide": 0, "report": 1, "block": 2}
+# Where a line for the user goes (stderr, in the commands): the gate decides, it never prints.
+Warn = Callable[[str], None]
+
+
+def _drop(line: str) -> None:
+    pass
 
 
 @dataclass
@@ -61,7 +70,7 @@ def _within(base_dir: str, rel: str, where: str, key: str) -> str:
 
 
 def _config_at(
-    rev: str, config_path: str | None, cwd: str | None
+    rev: str, config_path: str | None, cwd: str | None, warn: Warn
 ) -> tuple[str, bytes | None, config_mod.Config]:
     """(path, bytes, config) of the gate's config at rev. Without an explicit path: `.credgate.toml`,
     else pyproject.toml's `[tool.credgate]`; when both exist `.credgate.toml` wins, and stderr says so."""
@@ -76,7 +85,7 @@ def _config_at(
         if data is not None:
             pwhere = f"{rev[:12]}:{config_mod.PYPROJECT_NAME}"
             if pdata is not None and config_mod.pyproject_table(pdata, pwhere) is not None:
-                print(config_mod.both_configs_note(rev[:12]), file=sys.stderr)
+                warn(config_mod.both_configs_note(rev[:12]))
             where = f"{rev[:12]}:{config_mod.CONFIG_NAME}"
             return config_mod.CONFIG_NAME, data, config_mod.parse(data, where)
         config_path = config_mod.PYPROJECT_NAME
@@ -88,13 +97,16 @@ def _config_at(
     return config_path, pdata, cfg
 
 
-def read_state(rev: str | None, config_path: str | None = None, cwd: str | None = None) -> GateState:
+def read_state(
+    rev: str | None, config_path: str | None = None, cwd: str | None = None, warn: Warn = _drop
+) -> GateState:
     """The config, custom rules and baseline at rev, validated like the files on disk (exit 2).
-    config_path None: the config credgate finds by itself (`.credgate.toml` or pyproject.toml)."""
+    config_path None: the config credgate finds by itself (`.credgate.toml` or pyproject.toml).
+    `warn` gets the one line saying `.credgate.toml` wins over pyproject.toml's table."""
     if rev is None:
         return GateState(None, config_path or config_mod.CONFIG_NAME, None, config_mod.Config(), None, None)
     auto = config_path is None
-    config_path, data, cfg = _config_at(rev, config_path, cwd)
+    config_path, data, cfg = _config_at(rev, config_path, cwd, warn)
     where = f"{rev[:12]}:{config_path}"
     base_dir = posixpath.dirname(config_path)
     state = GateState(rev, config_path, data, cfg, None, None, auto=auto)
@@ -124,13 +136,13 @@ def read_state(rev: str | None, config_path: str | None = None, cwd: str | None 
     return state
 
 
-def start_state(rev: str, gate: GateState) -> GateState:
+def start_state(rev: str, gate: GateState, warn: Warn = _drop) -> GateState:
     """The gate's files where the change started (the merge base), to compare the change with.
     If that older revision's config does not load, the base revision's stands in for it."""
     if rev == gate.rev:
         return gate
     try:
-        return read_state(rev, None if gate.auto else gate.config_path)
+        return read_state(rev, None if gate.auto else gate.config_path, warn=warn)
     except UsageError:
         return gate
 
@@ -225,17 +237,18 @@ def _line_of(data: bytes | None, key: str, path: str = "") -> int:
 
 
 def _quoted(items: list[str]) -> str:
-    return ", ".join(f'"{safe(i)}"' for i in items[:5]) + (
-        f" and {len(items) - 5} more" if len(items) > 5 else ""
-    )
+    return ", ".join(f'"{i}"' for i in items[:5]) + (f" and {len(items) - 5} more" if len(items) > 5 else "")
 
 
-def weakenings(old: GateState, head: str, cwd: str | None = None) -> list[tuple[str, str, int]]:
-    """(path, what, line) for each way the head revision weakens the gate relative to `old`."""
+def weakenings(
+    old: GateState, head: str, cwd: str | None = None, warn: Warn = _drop
+) -> list[tuple[str, str, int]]:
+    """(path, what, line) for each way the head revision weakens the gate relative to `old`.
+    `what` quotes config values as they are: the output escapes them for its format."""
     out: list[tuple[str, str, int]] = []
     cpath = old.config_path
     try:
-        new = read_state(head, None if old.auto else cpath, cwd)
+        new = read_state(head, None if old.auto else cpath, cwd, warn)
     except UsageError as exc:
         return [(cpath, f"the gate's config no longer loads ({exc.message})", 1)]
     a, b, data = old.cfg, new.cfg, new.config_data
@@ -268,10 +281,10 @@ def weakenings(old: GateState, head: str, cwd: str | None = None) -> list[tuple[
     old_rules, new_rules = _rule_tables(old.rule_files), _rule_tables(new.rule_files)
     for rid, (path, table) in sorted(old_rules.items()):
         if rid not in new_rules:
-            out.append((path, f"custom rule {safe(rid)} removed", 1))
+            out.append((path, f"custom rule {rid} removed", 1))
         elif new_rules[rid][1] != table:
             where = new_rules[rid][0]
-            out.append((where, f"custom rule {safe(rid)} changed", _line_of(new.rule_files[where], "id")))
+            out.append((where, f"custom rule {rid} changed", _line_of(new.rule_files[where], "id")))
     if new.baseline is not None:
         accepted = baseline_mod.added_entries(old.baseline, new.baseline)
         if accepted:
@@ -292,7 +305,12 @@ def untouched(start: str, head: str, old: GateState, cwd: str | None = None) -> 
 
 
 def change_findings(
-    old: GateState, base_cfg: config_mod.Config, head: str, start: str | None = None, cwd: str | None = None
+    old: GateState,
+    base_cfg: config_mod.Config,
+    head: str,
+    start: str | None = None,
+    cwd: str | None = None,
+    warn: Warn = _drop,
 ) -> list[Finding]:
     """Findings for the reviewer: blocking unless the base's config allows such changes.
     `start` is where the change began (old's revision, unless old stands in for it)."""
@@ -304,7 +322,7 @@ def change_findings(
         "for the owners of the secret gate to review, or set allow-config-changes = true in the base's config"
     )
     findings = []
-    for path, what, line in weakenings(old, head, cwd):
+    for path, what, line in weakenings(old, head, cwd, warn):
         findings.append(
             Finding(
                 rule_id=WEAKENED,
