@@ -1,0 +1,29 @@
+"""engine/filters/code.py: each filter judges its own examples, through the real scanner."""
+
+from __future__ import annotations
+
+import pytest
+
+from credgate.engine.filters import code
+from tests.engine.filters.judge import assert_judges_its_examples, declared
+
+NAMES = (
+    "reference",
+    "code-identifier",
+    "regex-pattern",
+    "type-union",
+    "type-declaration",
+    "identifier-value",
+    "conditional-branch",
+    "code-constant-name",
+    "comparison-outside-passwords",
+)
+
+
+def test_the_module_declares_exactly_these_filters() -> None:
+    assert declared(code) == set(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_filter_judges_its_own_examples(name: str) -> None:
+    assert_judges_its_examples(name)

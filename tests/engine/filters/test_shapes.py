@@ -1,0 +1,25 @@
+"""engine/filters/shapes.py: each filter judges its own examples, through the real scanner."""
+
+from __future__ import annotations
+
+import pytest
+
+from credgate.engine.filters import shapes
+from tests.engine.filters.judge import assert_judges_its_examples, declared
+
+NAMES = (
+    "literal-constant",
+    "sigv4-scope",
+    "not-token-shaped",
+    "uuid-outside-secret-context",
+    "commit-id-outside-secret-context",
+)
+
+
+def test_the_module_declares_exactly_these_filters() -> None:
+    assert declared(shapes) == set(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_filter_judges_its_own_examples(name: str) -> None:
+    assert_judges_its_examples(name)
