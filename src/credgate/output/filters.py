@@ -108,8 +108,12 @@ def _section(order: str, f: Filter) -> list[str]:
         lines.append(f"- Replaces the verdicts: {', '.join(f.after)} (when it holds)")
     if f.settles:
         lines.append("- Settles: a notice pending from an earlier filter becomes the verdict")
+    standing = [g.name for g in FILTERS if f.name in g.yields_to]
+    if standing:
+        lines.append(f"- Stands in for: {', '.join(standing)} (when they fire and this also holds)")
     if f.blocks_where is not None:
-        lines.append(f"- Blocks instead where: {(f.blocks_where.__doc__ or '').split('.')[0].strip()}")
+        where = (f.blocks_where.__doc__ or "").strip().splitlines()[0]
+        lines.append(f"- Blocks instead, as a finding, in: {where[:1].lower()}{where[1:]}")
     if f.rule_ids:
         lines.append(f"- Rules it names: {', '.join(sorted(f.rule_ids))}")
     for label, examples in (("Judged", f.positives), ("Not judged", f.negatives)):

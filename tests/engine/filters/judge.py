@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from types import ModuleType
+from typing import Any
 
 from credgate.engine.filters import BY_NAME
 from credgate.engine.filters.check import filter_examples
-from credgate.engine.filters.entry import Filter
-from credgate.engine.rules import load
+from credgate.engine.filters.entry import Candidate, Filter
+from credgate.engine.rules import Rule, load
 from credgate.engine.scanner import Scanner
 from credgate.engine.synth import expand
 
@@ -44,3 +45,16 @@ def judged(text: str, path: str, rule: str) -> list[str]:
     result = scanner().scan(expand(text, f"test:{path}").encode(), path)
     found = [f.advisory for f in result.findings if f.rule_id == rule]
     return found + [reason for rid, _, reason in result.suppressed if rid == rule]
+
+
+def cand(
+    rules: dict[str, Rule], secret: bytes, rule: str = "generic-password-assignment", **kw: Any
+) -> Candidate:
+    """A candidate for one predicate, as the scanner would build it (a password under `password`)."""
+    defaults: dict[str, Any] = dict(line=b"", prev_line=b"", path="config.env", key=b"password", quoted=True)
+    defaults.update(kw)
+    return Candidate(rule=rules[rule], secret=secret, **defaults)
+
+
+def tok(rules: dict[str, Rule], value: bytes, key: bytes = b"API_KEY", **kw: Any) -> Candidate:
+    return cand(rules, value, rule="generic-token-assignment", key=key, **kw)

@@ -53,10 +53,15 @@ def test_unknown_rule_ids_notices_and_missing_examples_are_registry_problems() -
         BY_NAME["too-short-for-a-token"],
         name="broken",
         positives=(),
+        negatives=(),
         rule_ids=frozenset({"no-such-rule"}),
         yields_to=("placeholder",),
     )
     messages = [p.message for p in check(load(), [broken, BY_NAME["placeholder"]])[0]]
     assert "has no positive example: add a file this filter judges" in messages
+    assert (
+        "has no negative example: add a file where the rule matches and this filter does not judge it"
+        in messages
+    )
     assert "names rule 'no-such-rule', which is not in the rule set" in messages
     assert "gives way to 'placeholder', which is not a notice filter" in messages

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from credgate.engine.filters import passwords
-from tests.engine.filters.judge import assert_judges_its_examples, declared, judged
+from tests.conftest import secret
+from tests.engine.filters.judge import assert_judges_its_examples, cand, declared, judged
 
 NAMES = (
     "self-describing-password",
@@ -32,3 +33,18 @@ def test_a_weak_password_is_a_notice_blocks_when_deployed_and_is_dropped_in_test
 
 def test_the_bare_slot_word_stays_a_placeholder() -> None:
     assert judged('password = "password"', "settings.py", "generic-password-assignment") == ["placeholder"]
+
+
+@pytest.mark.parametrize(
+    ("value", "describes"),
+    [
+        (b"MySekretPa$$word", True),
+        (b"03#pa33w0rd", True),
+        (b"This-is-my-test-99!", True),
+        (b"VERYLONGSECRET" + secret("%%rand:alnum:16%%").encode(), True),
+        (secret("%%rand:alnum:12%%").encode() + b"!", False),
+        (b"contest2024", False),  # "test" inside a word is not a marker
+    ],
+)
+def test_self_describing_password(rules, value: bytes, describes: bool) -> None:  # type: ignore[no-untyped-def]
+    assert passwords.is_self_describing_password(cand(rules, value)) is describes

@@ -7,6 +7,7 @@ import base64
 import pytest
 
 from credgate.engine.filters import placeholders
+from tests.conftest import secret
 from tests.engine.filters.judge import assert_judges_its_examples, declared, judged
 
 NAMES = (
@@ -46,3 +47,33 @@ def test_a_sequence_under_a_credential_name_is_a_notice_in_place_of_a_shape_filt
     assert judged('API_KEY = "2024-01-15T10:30:00Z"', "settings.ini", "generic-password-assignment") == [
         "literal-constant"
     ]
+
+
+def test_generated_values_are_never_read_as_periodic(rules) -> None:  # type: ignore[no-untyped-def]
+    for n in (12, 16, 24, 32, 40, 64):
+        for alphabet in ("hex", "alnum", "base64url"):
+            for _ in range(40):
+                value = secret(f"%%rand:{alphabet}:{n}%%").encode()
+                assert not placeholders._is_periodic(value.lower()), value
+
+
+def test_counting_bytes_are_rare_in_generated_hex() -> None:
+    import random
+
+    rng = random.Random(20261203)  # fixed: the rate is what is tested, not one draw
+    values = [rng.randbytes(32).hex().encode() for _ in range(20000)]
+    assert sum(placeholders._counts_in_hex(v) for v in values) == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "placeholder"),
+    [
+        (b"xxxx", True),
+        (b"AKIAXXXXXXXXXXXXXXXX", True),  # x's fill the value
+        (b"token-xxxx-here", True),  # a run that stands alone
+        (b"sk_live_xxxxxxxxxxxxxxxxxxxxxxxx", True),
+        (b"Qm9vdHN0cmFwXxXxQ2VydGlmaWNhdGVBdXRob3JpdHk5", False),  # four x's inside a long random run
+    ],
+)
+def test_x_filler(value: bytes, placeholder: bool) -> None:
+    assert placeholders._is_x_filler(value) is placeholder

@@ -57,6 +57,10 @@ def registry_problems(ruleset: RuleSet, filters: Sequence[Filter] | None = None)
         seen.add(f.name)
         if not f.positives:
             bad("has no positive example: add a file this filter judges")
+        if not f.negatives:
+            bad(
+                "has no negative example: add a file where the rule matches and this filter does not judge it"
+            )
         if (f.verdict == "notice") != bool(f.notice):
             bad("a notice needs its wording, and only a notice has one")
         for rule_id in sorted(f.scope.rule_ids | f.rule_ids | {e.rule for e in f.positives + f.negatives}):

@@ -100,9 +100,10 @@ def is_weak_password(c: Candidate) -> bool:
 
 
 def _in_a_deployed_env_file(c: Candidate) -> bool:
-    """DB_PASSWORD=hunter2 in `.env.production` is the deployed password, so it blocks. A dotenv template
-    (`.env.example`, `env.dist`) holds a documented default: a notice. (`dotenv` holds the one definition
-    `credgate files` uses too.)"""
+    """A deployed dotenv file (`.env.production`), not a template (`.env.example`, `env.dist`)
+
+    DB_PASSWORD=hunter2 there is the deployed password, so it blocks; a template holds a documented
+    default, a notice. (`dotenv` holds the one definition `credgate files` uses too.)"""
     return dotenv.is_dotenv(c.path) and not dotenv.is_dotenv_template(c.path)
 
 
