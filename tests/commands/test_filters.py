@@ -67,7 +67,8 @@ def test_list_text_json_and_markdown() -> None:
     rows = json.loads(out.getvalue())
     assert [r["name"] for r in rows] == [f.name for f in FILTERS]
     weak = next(r for r in rows if r["name"] == "weak-password")
-    assert weak["verdict"] == "notice" and weak["chained"] is False and weak["positives"]
+    assert weak["verdict"] == "notice" and weak["chained"] is False and weak["order"] is None
+    assert weak["positives"] and rows[0]["order"] == 1
     out = io.StringIO()
     filters_cmd.run_list(opts=Options(fmt="markdown", out=out))
     assert out.getvalue().startswith("# Filters\n")

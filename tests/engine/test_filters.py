@@ -156,6 +156,15 @@ def test_token_rule_finds_keyed_tokens(line: str) -> None:
     assert ids & {"generic-token-assignment", "generic-password-assignment"}, line
 
 
+def test_sample_login_with_a_suffix(rules) -> None:  # type: ignore[no-untyped-def]
+    line = b'create_engine("mssql+pyodbc://scott:tiger^5HHH@mssql2017:1433/test")'
+    assert published.is_sample_userinfo(cand(rules, b"tiger^5HHH", rule="database-url-password", line=line))
+    line = b'create_engine("mssql+pyodbc://scott:' + b"tigerish5HHH" + b'@mssql2017:1433/test")'
+    assert not published.is_sample_userinfo(
+        cand(rules, b"tigerish5HHH", rule="database-url-password", line=line)
+    )
+
+
 @pytest.mark.parametrize(
     ("line", "path"),
     [

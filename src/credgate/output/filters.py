@@ -18,7 +18,9 @@ DOC_COMMAND = "credgate filters list --format markdown > docs/filters.md"
 _EXAMPLE_MARKER = '<!-- credgate:allow reason="a filter example, run by credgate filters check" -->'
 
 
-def as_dict(order: int, f: Filter) -> dict[str, Any]:
+def as_dict(order: int | None, f: Filter) -> dict[str, Any]:
+    """One entry as data; `order` is its place in the judging order (None: never judged on its own)."""
+
     def examples(items: tuple[Example, ...]) -> list[dict[str, str]]:
         return [{"text": e.text, "path": e.path, "rule": e.rule} for e in items]
 
@@ -40,7 +42,8 @@ def as_dict(order: int, f: Filter) -> dict[str, Any]:
 
 def write_list(fmt: str, out: TextIO) -> None:
     if fmt == "json":
-        print(json.dumps([as_dict(i, f) for i, f in enumerate(FILTERS, 1)], indent=2), file=out)
+        rows = [as_dict(i if f.chained else None, f) for i, f in enumerate(FILTERS, 1)]
+        print(json.dumps(rows, indent=2), file=out)
     elif fmt == "markdown":
         out.write(markdown())
     else:

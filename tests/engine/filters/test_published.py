@@ -65,12 +65,3 @@ def test_jwt_documentation_examples(rules) -> None:  # type: ignore[no-untyped-d
     assert not published.is_vendor_example(
         cand(rules, jwt({"sub": "u-" + secret("%%rand:hex:8%%")}), rule="jwt")
     )
-
-
-def test_sample_login_with_a_suffix(rules) -> None:  # type: ignore[no-untyped-def]
-    line = b'create_engine("mssql+pyodbc://scott:tiger^5HHH@mssql2017:1433/test")'
-    assert published.is_sample_userinfo(cand(rules, b"tiger^5HHH", rule="database-url-password", line=line))
-    line = b'create_engine("mssql+pyodbc://scott:' + b"tigerish5HHH" + b'@mssql2017:1433/test")'
-    assert not published.is_sample_userinfo(
-        cand(rules, b"tigerish5HHH", rule="database-url-password", line=line)
-    )
