@@ -22,6 +22,7 @@ COMMANDS = {
     "remediate": "remediate",
     "incident": "incident",
     "rules": "rules",
+    "filters": "filters",
     "install-hooks": "install_hooks",
     "check-gitignore": "check_gitignore",
     "files": "files",

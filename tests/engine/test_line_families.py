@@ -16,7 +16,7 @@ import pytest
 from credgate.commands import scan
 from credgate.commands._options import Options
 from credgate.engine import concat, filters
-from credgate.engine.filters import Candidate
+from credgate.engine.filters import Candidate, translations
 from credgate.engine.finding import Finding
 from credgate.engine.rules import load
 from credgate.engine.scanner import Scanner
@@ -405,12 +405,16 @@ def cand(secret: bytes, path: str, rule: str = "generic-password-assignment") ->
     ],
 )
 def test_locale_file_label_predicate(secret: bytes, path: str, expected: bool) -> None:
-    assert filters.is_locale_file_label(cand(secret, path)) is expected
+    assert translations.is_locale_file_label(cand(secret, path)) is expected
 
 
 def test_locale_predicates_are_for_generic_rules_only() -> None:
-    assert not filters.is_locale_file_label(cand(b"Contrasena", "locales/es.yml", rule="github-pat"))
-    assert not filters.is_natural_language_word(cand("Contraseña".encode(), "a.py", rule="github-pat"))
+    # The scope lives in the registry entries: provider rules never reach these tests.
+    label, word = filters.BY_NAME["locale-file-label"], filters.BY_NAME["natural-language-word"]
+    assert not label.applies(cand(b"Contrasena", "locales/es.yml", rule="github-pat"))
+    assert not word.applies(cand("Contraseña".encode(), "a.py", rule="github-pat"))
+    assert label.applies(cand(b"Contrasena", "locales/es.yml"))
+    assert word.applies(cand("Contraseña".encode(), "a.py"))
 
 
 @pytest.mark.parametrize(
@@ -427,7 +431,7 @@ def test_locale_predicates_are_for_generic_rules_only() -> None:
     ],
 )
 def test_natural_language_word_predicate(secret: bytes, expected: bool) -> None:
-    assert filters.is_natural_language_word(cand(secret, "config/app.yml")) is expected
+    assert translations.is_natural_language_word(cand(secret, "config/app.yml")) is expected
 
 
 def test_scan_command_reports_a_joined_token_redacted(tmp_path: Path) -> None:

@@ -10,25 +10,20 @@ from credgate.engine import linear
 from credgate.engine.binary import binary_pattern
 from credgate.engine.concat import joined_findings
 from credgate.engine.content import Content, LineIndex, prepare
-from credgate.engine.filters import Candidate, why_not_secret
+from credgate.engine.filters import NOTICE_TEXT, Candidate, why_not_secret
 from credgate.engine.finding import Finding
 from credgate.engine.notebook import Notebook
 from credgate.engine.rules import Rule, RuleSet
 
 # Filters whose verdict is "probably not a secret" rather than "not a secret": the match is
-# still reported, as a notice that does not block (see Finding.advisory).
-SOFT_FILTERS = frozenset({"repeated-or-sequential", "in-test-file", "weak-password", "sample-signed-jwt"})
+# still reported, as a notice that does not block (see Finding.advisory). Each filter's entry declares it.
+SOFT_FILTERS = frozenset(NOTICE_TEXT)
 # A failed checksum or key parse may be a typo, a truncated paste or a redacted body of a real
 # credential, so it is shown without blocking. A failed JWT, macaroon or Grafana parse means another kind of
 # string (a Power BI `?r=eyJrIjoi...` link decodes to other JSON than a Grafana key).
 SOFT_VALIDATORS = frozenset({"github-crc32", "npm-crc32", "pem-der", "teamwork-token"})
 NOTICES = ("report", "block", "hide")
-ADVISORY_TEXT = {
-    "repeated-or-sequential": "looks like a placeholder (repeated or sequential characters)",
-    "in-test-file": "in a test file, where fixtures hold sample values (provider tokens there still block)",
-    "weak-password": "a weak or sample password (a common word, digits, leetspeak): change it if it is real",
-    "sample-signed-jwt": "a JWT signed with a sample key from documentation: a sample, or forgeable if real",
-}
+ADVISORY_TEXT = NOTICE_TEXT  # what each notice says, declared in its filter's entry
 MAX_DECODE_DEPTH = 2  # base64 inside base64 is still read; deeper nesting is not configuration
 _MIN_RUN = 24
 # Judging one value costs about a millisecond (dozens of filters); a line gets this many different values

@@ -68,13 +68,19 @@ def _b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def jwt(rng: random.Random) -> str:
+def jwt(rng: random.Random, key: str | None = None) -> str:
+    """An HS256 JWT; `%%jwt:KEY%%` signs it with KEY (a documentation key, for the filters' examples)."""
     header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
     payload = _b64url(
         json.dumps({"sub": rand(rng, "digit", 10), "name": "synthetic", "iat": 1700000000}).encode()
     )
-    signature = _b64url(rng.randbytes(32))
-    return f"{header}.{payload}.{signature}"
+    if key is None:
+        return f"{header}.{payload}.{_b64url(rng.randbytes(32))}"
+    import hashlib
+    import hmac
+
+    signature = hmac.new(key.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    return f"{header}.{payload}.{_b64url(signature)}"
 
 
 def grafana_key(rng: random.Random) -> str:
@@ -111,7 +117,7 @@ def _gen(name: str, args: list[str], rng: random.Random) -> str:
         "rand": lambda: rand(rng, args[0], int(args[1])),
         "github": lambda: checksummed(rng, args[0]),
         "npm": lambda: checksummed(rng, "npm_"),
-        "jwt": lambda: jwt(rng),
+        "jwt": lambda: jwt(rng, args[0] if args else None),
         "grafana-key": lambda: grafana_key(rng),
         "teamwork": lambda: teamwork(rng),
         "der": lambda: base64.b64encode(bytes([0x30, int(args[0])]) + rng.randbytes(int(args[0]))).decode(),
