@@ -50,7 +50,7 @@ def test_readme_fresh_machine_commands_match_ci() -> None:
 
 
 def test_github_action_runs_an_existing_command_with_valid_formats() -> None:
-    from credgate.commands._common import FORMATS
+    from credgate.commands._options import FORMATS
 
     action = yaml.safe_load((PROJECT / "action.yml").read_text())
     steps = action["runs"]["steps"]

@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> Any:
         click.echo("credgate: interrupted; nothing was checked, so the gate blocks", err=True)
         rc = INTERNAL
     except CredgateError as exc:
-        from credgate.report import safe
+        from credgate.output.escape import safe
 
         click.echo(f"credgate: error: {safe(exc.message)}", err=True)
         if exc.hint:
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> Any:
             click.echo("credgate: failing closed: this check did not pass", err=True)
         rc = exc.exit_code
     except Exception as exc:  # noqa: BLE001 - the gate must fail closed, never crash open
-        from credgate.report import redact_message
+        from credgate.output.escape import redact_message
 
         click.echo(f"credgate: internal error: {type(exc).__name__}: {redact_message(str(exc))}", err=True)
         click.echo("credgate: failing closed: this check did not pass (please report this bug)", err=True)

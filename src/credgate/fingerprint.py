@@ -81,7 +81,8 @@ def guessable(secret: bytes) -> bool:
 
 
 def _structure_bits(value: bytes) -> float:
-    from credgate.engine.filters import _is_word, _segments
+    from credgate.engine.filters.text import is_word as _is_word
+    from credgate.engine.filters.text import segments as _segments
 
     mixed_case = any(65 <= ch <= 90 for ch in value) and any(97 <= ch <= 122 for ch in value)
     bits = 0.0

@@ -16,7 +16,7 @@ import pytest
 from credgate import gitio
 from credgate.commands import check_gitignore
 from credgate.commands._options import Options
-from credgate.commands.check_gitignore import BLOCK_END, BLOCK_START
+from credgate.gate.coverage import BLOCK_END, BLOCK_START
 from credgate.errors import UsageError
 from credgate.policy import DEFAULT_PROTECTED, ENV_TEMPLATES
 from tests.conftest import Repo

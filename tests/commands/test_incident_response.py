@@ -355,7 +355,7 @@ def test_the_readme_ci_recipes_pass_the_audit(repo: Repo, path: str, start: str)
     ],
 )
 def test_github_run_steps(run: str, counts: bool) -> None:
-    from credgate.commands import ci_gates
+    from credgate.gate import ci_config as ci_gates
 
     body = "\n".join("          " + line for line in run.splitlines())
     workflow = f"on: push\njobs:\n  j:\n    steps:\n      - run: |\n{body}\n"
@@ -379,7 +379,7 @@ STEPS = "on: push\njobs:\n  j:\n    steps:\n"
     ],
 )  # fmt: skip
 def test_github_pre_commit_steps_and_reusable_workflows(workflow: str, counts: bool | None) -> None:
-    from credgate.commands import ci_gates
+    from credgate.gate import ci_config as ci_gates
 
     config = "repos:\n  - repo: https://x/credgate\n    rev: v1\n    hooks:\n      - id: credgate-secrets\n"
     result = ci_gates.judge({".pre-commit-config.yaml": config, ".github/workflows/a.yml": workflow})
@@ -437,7 +437,7 @@ def test_a_failing_rewrite_says_where_the_backup_is_and_leaves_no_expressions_fi
     ],
 )
 def test_github_step_shells(shell: str, run: str, counts: bool) -> None:
-    from credgate.commands import ci_gates
+    from credgate.gate import ci_config as ci_gates
 
     body = "\n".join("          " + line for line in run.splitlines())
     workflow = f"on: push\njobs:\n  j:\n    steps:\n      - shell: {shell}\n        run: |\n{body}\n"

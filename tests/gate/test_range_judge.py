@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from credgate.gate import range_judge, range_refs
-from credgate.report import Stats
+from credgate.gate.report import Stats
 from tests.conftest import Repo, env_file_with_aws, secret
 
 ZERO = "0" * 40

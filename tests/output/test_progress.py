@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from credgate import progress
+from credgate.output import progress
 from credgate.commands import history, scan, scan_range
 from credgate.commands._options import Options
 from credgate.gate import history as history_gate
@@ -104,7 +104,7 @@ def test_hook_start_up_does_not_import_the_bar_library(repo: Repo) -> None:
     )  # fmt: skip
     assert proc.returncode == 0
     modules = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if "import time:" in line}
-    assert "credgate.commands._common" in modules  # the measurement is real
+    assert "credgate.gate.staged" in modules  # the measurement is real
     assert not {m for m in modules if m.split(".")[0] in ("tqdm", "rich")}
 
 

@@ -200,7 +200,7 @@ def judge(
 
 
 def _in_advance(path: str, rule: str, entry_path: str) -> str:
-    from credgate.report import safe
+    from credgate.output.escape import safe
 
     return (
         f"credgate: warning: {safe(path)}: the baseline entry for this {safe(rule)} value was committed "
@@ -263,7 +263,7 @@ def unverified(
 
 
 def unverified_message(e: Entry, source: str, where: str) -> str:
-    from credgate.report import safe
+    from credgate.output.escape import safe
 
     return (
         f"credgate: warning: {safe(source)} adds an entry for {safe(e.path)} ({safe(e.rule)}) whose value is "

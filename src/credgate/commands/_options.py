@@ -7,12 +7,15 @@ repeating five keyword arguments per command.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Callable, Sequence, TextIO
 
 import click
+
+from credgate.errors import UsageError
 
 FORMATS = ("text", "json", "sarif", "github", "junit")
 
@@ -38,7 +41,8 @@ class Options:
 def shared_options(
     formats: Sequence[str] = FORMATS, verbose: bool = True, config: bool = True
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare --format (from `formats`), -v/--verbose and --config, and pass them as `opts=Options(...)`."""
+    """Declare --format (from `formats`; none when empty), -v/--verbose and --config, and pass them as
+    `opts=Options(...)`."""
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(fn)
@@ -62,8 +66,30 @@ def shared_options(
             wrapped = click.option(
                 "-v", "--verbose", is_flag=True, help="Say what was scanned: files, bytes, binaries, skips."
             )(wrapped)
+        if not formats:
+            return wrapped
         return click.option(
             "--format", "fmt", type=click.Choice(tuple(formats)), default="text", show_default=True
         )(wrapped)
 
     return decorate
+
+
+class PathsCommand(click.Command):
+    """A command whose PATHS pre-commit appends after the hook's args, without a `--` of its own.
+
+    A staged file named `--help` or `--config=x.toml` must never be parsed as an option. The
+    hooks end option parsing with `--` (`args: [--]` in .pre-commit-hooks.yaml, before the file
+    names); a configuration whose own `args:` drop it is refused under pre-commit rather than
+    run with file names that could switch the gate off.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if os.environ.get("PRE_COMMIT") == "1" and args and "--" not in args:
+            raise UsageError(
+                f"credgate {self.name} was run by pre-commit with file names but without `--` before them, "
+                "so a file named like an option (--help, --config=...) would be read as one",
+                f"end the hook's args with `--` in .pre-commit-config.yaml, e.g. args: [--verbose, --] "
+                f"(or drop args: to use the default); for a local hook use entry: credgate {self.name} --",
+            )
+        return super().parse_args(ctx, args)

@@ -27,24 +27,6 @@ from credgate import gitio
 from credgate.commands._options import Options, shared_options
 from credgate.errors import CLEAN, FINDINGS
 from credgate.gate import audit as gate
-from credgate.gate.audit import BACKUP_REFS as BACKUP_REFS  # moved
-from credgate.gate.audit import CHECKS as CHECKS  # moved
-from credgate.gate.audit import HISTORY_REFS as HISTORY_REFS  # moved
-from credgate.gate.audit import TITLES as TITLES  # moved
-from credgate.gate.audit import Check as Check  # moved
-from credgate.gate.audit import HistoryEntry as HistoryEntry  # moved
-from credgate.gate.audit import audit as audit  # moved
-from credgate.gate.audit import check_gitignore as check_gitignore  # moved
-from credgate.gate.audit import check_history as check_history  # moved
-from credgate.gate.audit import check_tracked as check_tracked  # moved
-from credgate.gate.audit import history_entries as history_entries  # moved
-from credgate.gate.audit_setup import FRAMEWORK_MARKERS as FRAMEWORK_MARKERS  # moved
-from credgate.gate.audit_setup import PRE_COMMIT_CONFIG as PRE_COMMIT_CONFIG  # moved
-from credgate.gate.audit_setup import check_ci as check_ci  # moved
-from credgate.gate.audit_setup import check_hooks as check_hooks  # moved
-from credgate.gate.audit_setup import credgate_hook_ids as credgate_hook_ids  # moved
-from credgate.gate.coverage import committed_ignore_sources as committed_ignore_sources  # moved
-from credgate.gate.coverage import probe_dirs as probe_dirs  # moved
 from credgate.output import audit as output
 
 
@@ -64,7 +46,7 @@ def run(skip: Sequence[str] = (), *, opts: Options = Options()) -> int:  # noqa:
 @shared_options(formats=("text", "json"), verbose=False)
 @click.option(
     "--skip",
-    type=click.Choice(CHECKS),
+    type=click.Choice(gate.CHECKS),
     multiple=True,
     help="Leave a check out (repeatable), e.g. `--skip hooks` in CI, where no clone has hooks.",
 )

@@ -22,7 +22,7 @@ from __future__ import annotations
 import click
 
 from credgate import baseline as bl
-from credgate.commands._options import Options
+from credgate.commands._options import Options, shared_options
 from credgate.errors import CLEAN, FINDINGS
 from credgate.gate import baseline_update as gate
 from credgate.output import baseline as text
@@ -79,9 +79,7 @@ def run(
     type=click.Path(dir_okay=False, exists=True),
     help="Accept only what this detect-secrets .secrets.baseline already lists.",
 )
-# Not `shared_options`: it always declares --format, and `baseline` has none.
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file to use "
-              "instead of .credgate.toml at the repository root.")  # fmt: skip
+@shared_options(formats=(), verbose=False)  # the baseline file is the output: no --format, no --verbose
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -90,7 +88,7 @@ def command(
     prune: bool,
     output: str | None,
     from_detect_secrets: str | None,
-    config_path: str | None,
+    opts: Options,
 ) -> None:
     """Accept reviewed findings in a baseline, so only new ones block.
 
@@ -104,6 +102,6 @@ def command(
             history=history,
             prune=prune,
             from_detect_secrets=from_detect_secrets,
-            opts=Options(config_path=config_path),
+            opts=opts,
         )
     )

@@ -31,33 +31,8 @@ from credgate import gitio
 from credgate.commands._options import Options, shared_options
 from credgate.errors import UsageError
 from credgate.gate import coverage as gate
-from credgate.gate.coverage import BLOCK_END as BLOCK_END  # moved
-from credgate.gate.coverage import BLOCK_START as BLOCK_START  # moved
-from credgate.gate.coverage import BLOCKING_KINDS as BLOCKING_KINDS  # moved
-from credgate.gate.coverage import DEEP_DIR as DEEP_DIR  # moved
-from credgate.gate.coverage import PROBE_DIR as PROBE_DIR  # moved
-from credgate.gate.coverage import ROOT as ROOT  # moved
-from credgate.gate.coverage import Plan as Plan  # moved
-from credgate.gate.coverage import Removal as Removal  # moved
-from credgate.gate.coverage import RootFile as RootFile  # moved
-from credgate.gate.coverage import is_blocking as is_blocking  # moved
-from credgate.gate.coverage import parse_root as parse_root  # moved
-from credgate.gate.coverage import plan as plan  # moved
-from credgate.gate.coverage import probe_dirs as probe_dirs  # moved
-from credgate.gate.coverage import read_root as read_root  # moved
-from credgate.gate.coverage import removals as removals  # moved
-from credgate.gate.coverage import status as status  # moved
-from credgate.gate.coverage import template_negations as template_negations  # moved
-from credgate.gate.coverage import with_root as with_root  # moved
-from credgate.gate.coverage import write_root as write_root  # moved
 from credgate.output import gitignore as output
-from credgate.output.gitignore import append_command as append_command  # moved
-from credgate.output.gitignore import fix_commands as fix_commands  # moved
-from credgate.output.gitignore import rule_text as rule_text  # moved
-from credgate.output.gitignore import shown_source as shown_source  # moved
-from credgate.output.gitignore import to_json as to_json  # moved
-from credgate.output.gitignore import write_text as write_text  # moved
-from credgate.report import safe
+from credgate.output.escape import safe
 
 FORMATS = ("text", "json")
 

@@ -15,12 +15,12 @@ from typing import Mapping
 import click
 
 from credgate import gitio
-from credgate.commands._common import emit
 from credgate.commands._options import Options, shared_options
 from credgate.errors import CLEAN, UsageError
 from credgate.gate import ci_events, range_judge
+from credgate.gate.report import Stats
 from credgate.output import ranges as out_ranges
-from credgate.report import Stats
+from credgate.output.emit import emit
 
 DEFAULT_OPTIONS = Options()  # frozen: one shared default
 

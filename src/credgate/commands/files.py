@@ -12,22 +12,10 @@ import click
 
 from credgate import config as config_mod
 from credgate import gitio
-from credgate.commands._common import PathsCommand
-from credgate.commands._options import Options, shared_options
-from credgate.engine.keyfiles import NPM_AUTH_KEYS as NPM_AUTH_KEYS  # moved
+from credgate.commands._options import Options, PathsCommand, shared_options
 from credgate.errors import CLEAN, FINDINGS
 from credgate.gate import credential_files as gate
-from credgate.gate.credential_files import _VENV_HOME as _VENV_HOME  # moved
-from credgate.gate.credential_files import KEY_RULE_IDS as KEY_RULE_IDS  # moved
-from credgate.gate.credential_files import KEY_RULE_PREFIX as KEY_RULE_PREFIX  # moved
-from credgate.gate.credential_files import Classifier as Classifier  # moved
-from credgate.gate.credential_files import Result as Result  # moved
-from credgate.gate.credential_files import Verdict as Verdict  # moved
-from credgate.gate.credential_files import check as check  # moved
 from credgate.output import files as output
-from credgate.output.files import describe as describe  # moved
-from credgate.output.files import verdict_json as verdict_json  # moved
-from credgate.output.files import write_verdicts as write_verdicts  # moved
 
 FORMATS = ("text", "json")
 

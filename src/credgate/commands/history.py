@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import click
 
-from credgate import gitio, progress
-from credgate.commands._common import emit
+from credgate import gitio
 from credgate.commands._options import Options, shared_options
 from credgate.gate import history as history_gate
+from credgate.gate.report import Stats
 
 # Moved to gate/ and kept importable here (baseline, secrets and audit use them) until the lead
 # rewrites their imports: accept_known, collect, credential_files, committed_config.
-from credgate.gate.history import accept_known as accept_known  # moved
-from credgate.gate.history import collect as collect  # moved
-from credgate.gate.history import credential_files as credential_files  # moved
-from credgate.gate.repo_config import committed_config as committed_config  # moved
 from credgate.output import history as history_out
-from credgate.report import Stats
+from credgate.output import progress
+from credgate.output.emit import emit
 
 DEFAULTS = Options()
 

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import click
 
-from credgate.commands._options import Options
+from credgate.commands._options import Options, shared_options
 from credgate.errors import CLEAN
 from credgate.gate import history as history_gate
 from credgate.gate import incident as incident_gate
@@ -47,9 +47,8 @@ def run(
     "-o", "--output", type=click.Path(dir_okay=False), help="Write the draft here (never overwritten)."
 )
 @click.option("--no-reflog", is_flag=True, help="Leave out commits only the reflog still holds.")
-# Not shared_options: the draft is Markdown only, so there is no --format or --verbose to declare.
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file to use.")
+@shared_options(formats=(), verbose=False)  # the draft is Markdown only: no --format, no --verbose
 @click.pass_context
-def command(ctx: click.Context, output: str | None, no_reflog: bool, config_path: str | None) -> None:
+def command(ctx: click.Context, output: str | None, no_reflog: bool, opts: Options) -> None:
     """Write a postmortem draft (Markdown) from the secrets in history and the audit's findings."""
-    ctx.exit(run(output=output, include_reflog=not no_reflog, opts=Options(config_path=config_path)))
+    ctx.exit(run(output=output, include_reflog=not no_reflog, opts=opts))

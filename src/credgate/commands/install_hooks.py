@@ -26,9 +26,6 @@ import click
 from credgate.commands._options import Options
 from credgate.errors import CLEAN
 from credgate.gate import hooks as gate
-from credgate.gate.hooks import MARKER as MARKER  # moved
-from credgate.gate.hooks import is_managed as is_managed  # moved: audit imports it from here
-from credgate.gate.hooks import shipped_hooks as shipped_hooks  # moved
 from credgate.output.hooks import step_line
 
 DEFAULT = Options()

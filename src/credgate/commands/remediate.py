@@ -11,7 +11,7 @@ import time
 import click
 
 from credgate import gitio
-from credgate.commands._options import Options
+from credgate.commands._options import Options, shared_options
 from credgate.errors import CLEAN, FINDINGS
 from credgate.gate import history as history_gate
 from credgate.gate import remediation
@@ -52,9 +52,8 @@ def run(*, apply: bool = False, write_expressions: str | None = None, opts: Opti
     type=click.Path(dir_okay=False),
     help="Write git-filter-repo's --replace-text file (mode 600) for a rewrite you run yourself.",
 )
-# Not shared_options: the plan is text only, so there is no --format or --verbose to declare.
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file to use.")
+@shared_options(formats=(), verbose=False)  # the plan is text only: no --format, no --verbose
 @click.pass_context
-def command(ctx: click.Context, apply: bool, write_expressions: str | None, config_path: str | None) -> None:
+def command(ctx: click.Context, apply: bool, write_expressions: str | None, opts: Options) -> None:
     """Plan (or --apply) the removal of secrets from history: rotate, back up, rewrite, verify."""
-    ctx.exit(run(apply=apply, write_expressions=write_expressions, opts=Options(config_path=config_path)))
+    ctx.exit(run(apply=apply, write_expressions=write_expressions, opts=opts))

@@ -15,7 +15,6 @@ import click
 from credgate.commands._options import Options, shared_options
 from credgate.gate.report import Stats
 from credgate.gate.walk import DiskScan
-from credgate.gate.walk import iter_files as iter_files  # moved to credgate.gate.walk
 from credgate.output import progress
 from credgate.output.emit import emit
 

@@ -19,25 +19,15 @@ from typing import TextIO
 
 import click
 
-from credgate import progress
-from credgate.commands._common import emit
 from credgate.commands._options import Options, shared_options
 from credgate.errors import CLEAN
 from credgate.gate import range_judge, range_refs
+from credgate.gate.report import Stats
+from credgate.output import progress
 
 # Moved to gate/: `history` and the tests import these names from here until the lead rewrites them.
-from credgate.gate.range_refs import Range as Range  # moved
-from credgate.gate.range_refs import from_pre_push as from_pre_push  # moved
-from credgate.gate.range_refs import from_pre_receive as from_pre_receive  # moved
-from credgate.gate.range_refs import from_refs as from_refs  # moved
-from credgate.gate.range_refs import push_remote as push_remote  # moved
-from credgate.gate.ranges import in_message as in_message  # moved
-from credgate.gate.ranges import iter_added_findings as iter_added_findings  # moved
-from credgate.gate.ranges import message_path as message_path  # moved
-from credgate.gate.ranges import scan_ranges as scan_ranges  # moved
-from credgate.gate.ranges import scan_tips as scan_tips  # moved
 from credgate.output import ranges as out_ranges
-from credgate.report import Stats
+from credgate.output.emit import emit
 
 DEFAULT_OPTIONS = Options()  # frozen: one shared default
 

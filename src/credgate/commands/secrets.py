@@ -15,8 +15,7 @@ from typing import Sequence
 
 import click
 
-from credgate.commands._common import PathsCommand
-from credgate.commands._options import Options, shared_options
+from credgate.commands._options import Options, PathsCommand, shared_options
 from credgate.gate.staged import scan_staged
 from credgate.output.emit import emit
 

@@ -29,7 +29,7 @@ from credgate import config as config_mod
 from credgate import gitio
 from credgate.gate import coverage, credential_files
 from credgate.gate.credential_files import Classifier, Verdict
-from credgate.report import safe
+from credgate.output.escape import safe
 
 CHECKS = ("tracked", "history", "gitignore", "hooks", "ci")
 TITLES = {
@@ -353,8 +353,8 @@ def audit(skip: Sequence[str] = (), config_path: str | None = None) -> list[Chec
 def _audit_bare(layout: gitio.Layout, skip: Sequence[str], config_path: str | None) -> list[Check]:
     """A bare or mirror clone has no index and no hooks of a developer: the questions about history,
     the committed .gitignore and the committed CI are answered; the others are skipped and say why."""
-    from credgate.commands.history import committed_config
     from credgate.gate import audit_setup
+    from credgate.gate.repo_config import committed_config
 
     cfg = config_mod.find(".", config_path) if config_path else committed_config(layout.git_dir)
     classifier = Classifier(cfg)

@@ -12,7 +12,7 @@ from typing import Any
 
 from credgate import gitio
 from credgate.gate.audit import Check
-from credgate.report import safe
+from credgate.output.escape import safe
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 # What the pre-commit framework writes into every hook it installs.
@@ -55,7 +55,7 @@ _RUNS_CREDGATE = re.compile(rb"credgate['\"]?\s+(?:secrets|files|scan-range|scan
 def _runs_credgate(body: bytes) -> bool:
     """credgate's own hook (its marker line), or a line outside comments that runs credgate:
     the word in a comment ("# TODO: add credgate") gates nothing."""
-    from credgate.commands.install_hooks import is_managed
+    from credgate.gate.hooks import is_managed
 
     if is_managed(body):
         return True
@@ -146,7 +146,7 @@ def check_hooks(top: str) -> Check:
 
 
 def check_ci(top: str, layout: gitio.Layout | None = None) -> Check:
-    from credgate.commands import ci_gates
+    from credgate.gate import ci_config as ci_gates
 
     layout = layout or gitio.layout(top)
     # Committed versions (HEAD): CI runs what is in the repository, not an edit on this disk.

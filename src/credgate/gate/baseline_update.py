@@ -15,10 +15,10 @@ from functools import partial
 from credgate import baseline as bl
 from credgate import config as config_mod
 from credgate import gitio
-from credgate.commands._common import build_scanner, read_disk, scan_into
 from credgate.engine.finding import Finding
 from credgate.errors import InternalError, UsageError
-from credgate.report import Stats
+from credgate.gate.report import Stats
+from credgate.gate.scanning import build_scanner, read_disk, scan_into
 
 
 def current_findings(cfg: config_mod.Config, root: str) -> list[Finding]:
@@ -45,10 +45,9 @@ def current_findings(cfg: config_mod.Config, root: str) -> list[Finding]:
 
 def history_findings(cfg: config_mod.Config) -> list[Finding]:
     """Today's `credgate history` findings, less those an allow marker at HEAD already accepts."""
-    # history's collect and accept_known move to gate/history.py in this wave; imported from
-    # where they are until the merge.
-    from credgate.commands import history
-    from credgate.report import Report
+    # Imported here: only `credgate baseline --history` walks the history.
+    from credgate.gate import history
+    from credgate.gate.report import Report
 
     stats = Stats()
     report = Report("commits of all refs", history.collect(cfg, False, stats), stats, kind="history")

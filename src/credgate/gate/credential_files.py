@@ -30,7 +30,7 @@ from credgate.engine.finding import Finding
 from credgate.engine.rules import RuleSet
 from credgate.engine.scanner import Scanner
 from credgate.errors import InternalError, UsageError
-from credgate.report import Stats
+from credgate.gate.report import Stats
 
 # Engine rules whose finding means "this file holds a private key" (the whole key is the match).
 KEY_RULE_PREFIX = "private-key"
@@ -81,7 +81,7 @@ class Classifier:
     @property
     def scanner(self) -> Scanner:
         if self._scanner is None:
-            from credgate.commands._common import build_scanner  # moving to gate/ (no click here)
+            from credgate.gate.scanning import build_scanner
 
             self._scanner = build_scanner(self.cfg)
         return self._scanner
@@ -191,7 +191,7 @@ class Classifier:
                                hit.pattern, secrets)  # fmt: skip
             return None
         if policy.is_env_template(path):
-            from credgate.commands._common import touches
+            from credgate.gate.scanning import touches
 
             result = self.scanner.scan(data, path)
             # Blocking findings only, as `credgate secrets` judges them: a notice (a weak dev default) passes.
@@ -289,7 +289,7 @@ def check(
                 raise UsageError(f"{given}: no such file", "name files that exist, or run without arguments")
             if os.path.isdir(full) and not os.path.islink(full):
                 continue
-            from credgate.commands._common import read_disk
+            from credgate.gate.scanning import read_disk
 
             data = read_disk(full, cfg.max_file_size, stats, display)  # records too-large and unreadable
             if display in stats.unreadable:

@@ -17,17 +17,19 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from credgate import config as config_mod
-from credgate import gitio, progress
-from credgate.commands import _range_files
-from credgate.commands import files as files_cmd
-from credgate.commands._common import CHUNK, STREAM_ABOVE, build_scanner
-from credgate.commands.scan_range import Range, iter_added_findings, scan_tips
+from credgate import gitio
 from credgate.engine.finding import Finding
 from credgate.engine.scanner import Scanner
 from credgate.errors import InternalError, UsageError
+from credgate.gate import credential_files as files_cmd
+from credgate.gate import range_files as _range_files
+from credgate.gate.range_refs import Range
+from credgate.gate.ranges import iter_added_findings, scan_tips
 from credgate.gate.repo_config import committed_config as committed_config
 from credgate.gate.repo_config import load_config as load_config
-from credgate.report import Report, Stats
+from credgate.gate.report import Report, Stats
+from credgate.gate.scanning import CHUNK, STREAM_ABOVE, build_scanner
+from credgate.output import progress  # ticks only: the walk counts, output draws
 
 if TYPE_CHECKING:
     from credgate import baseline as baseline_mod

@@ -17,7 +17,7 @@ from typing import Iterator, Sequence
 
 from credgate import gitio
 from credgate.errors import UsageError
-from credgate.report import safe
+from credgate.output.escape import safe
 
 # The second line of every shipped hook. Only a file with this exact line is credgate's to replace:
 # a hook that merely mentions credgate (a comment, a chained call) is someone else's.

@@ -19,7 +19,7 @@ from credgate import gitio
 from credgate.engine.finding import Finding
 from credgate.errors import UsageError
 from credgate.gate.history import collect
-from credgate.report import Stats
+from credgate.gate.report import Stats
 
 CRITICAL_PROVIDERS = (
     "aws-",
@@ -145,7 +145,7 @@ def postmortem(
     if not findings:
         return None
     # Moving to gate/audit.py (another part of this refactor): imported from where it is today.
-    from credgate.commands.audit import audit
+    from credgate.gate.audit import audit
 
     checks = audit(config_path=config_path)
     repo = repo_name(gitio.layout())

@@ -25,8 +25,8 @@ from typing import Sequence
 
 from credgate import config as config_mod
 from credgate import gitio
-from credgate.commands import files as files_cmd  # Classifier/Verdict: moving to gate/credential_files.py
 from credgate.engine.finding import Finding
+from credgate.gate import credential_files as files_cmd
 
 RULE_ID = "credential-file"
 _VENV_CFG_MAX = 64 * 1024

@@ -15,7 +15,6 @@ from typing import Sequence
 
 from credgate import config as config_mod
 from credgate import gitio
-from credgate.commands._common import apply_baseline, build_scanner
 from credgate.engine.finding import Finding
 from credgate.engine.scanner import Scanner
 from credgate.errors import InternalError, UsageError
@@ -23,7 +22,8 @@ from credgate.gate import range_files, trusted
 from credgate.gate.ci_events import CIRange, Plan
 from credgate.gate.range_refs import Range, base_of, gate_for, receive_bases, tip_name
 from credgate.gate.ranges import scan_ranges
-from credgate.report import Report, Stats
+from credgate.gate.report import Report, Stats
+from credgate.gate.scanning import apply_baseline, build_scanner
 
 
 @dataclass

@@ -15,12 +15,12 @@ from dataclasses import replace
 from typing import Iterator, Sequence
 
 from credgate import gitio, policy
-from credgate.commands._common import STREAM_ABOVE, BlobScan, added_findings, scan_counted
 from credgate.engine.finding import Finding
 from credgate.engine.scanner import Scanner
 from credgate.errors import InternalError, UsageError
 from credgate.gate.range_refs import Range, tip_name
-from credgate.report import Stats
+from credgate.gate.report import Stats
+from credgate.gate.scanning import STREAM_ABOVE, BlobScan, added_findings, scan_counted
 
 
 def iter_added_findings(

@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 
 from credgate import config as config_mod
 from credgate import gitio
-from credgate.commands import files as files_cmd
 from credgate.errors import InternalError, UsageError
+from credgate.gate import credential_files as files_cmd
 from credgate.gate.history import ALL_REFS, Introduced, credential_file, introductions
-from credgate.report import Stats, redact_message
+from credgate.gate.report import Stats
+from credgate.output.escape import redact_message
 
 REPLACEMENT = b"***REMOVED-by-credgate***"
 BACKUP_REF_PREFIX = "refs/credgate-backup/"

@@ -34,7 +34,7 @@ from credgate.gate.setup_recipes import (
     gitlab_job,
     precommit_block,
 )
-from credgate.report import safe
+from credgate.output.escape import safe
 
 
 @dataclass(frozen=True)
@@ -285,7 +285,7 @@ def write_config(root: str, mig: migrate.Migration, o: Outcome) -> None:
 
 def fingerprint_entries(root: str, mig: migrate.Migration, o: Outcome) -> list[bl.Entry]:
     """Baseline entries for the findings on the lines `.gitleaksignore` names."""
-    from credgate.commands._common import build_scanner
+    from credgate.gate.scanning import build_scanner
 
     if not mig.fingerprints:
         return []
@@ -388,7 +388,7 @@ def union_merge(root: str, o: Outcome) -> None:
 
 def write_gitignore(root: str, o: Outcome) -> None:
     from credgate import policy
-    from credgate.commands import check_gitignore as cg  # probe_dirs moves to gate/coverage.py
+    from credgate.gate import coverage as cg
 
     cfg = config_mod.find(root)
     protected = policy.protected_list(cfg.protect, cfg.unprotect)

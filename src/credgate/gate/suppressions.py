@@ -53,8 +53,8 @@ def baseline_entries(root: str, cfg: config_mod.Config) -> list[Suppression]:
     """The baseline's entries, each with the line it matches today (None if it matches nothing)."""
     if cfg.baseline is None or not os.path.isfile(cfg.baseline):
         return []
-    from credgate.commands._common import build_scanner, read_disk
-    from credgate.report import Stats
+    from credgate.gate.report import Stats
+    from credgate.gate.scanning import build_scanner, read_disk
 
     baseline = bl.load(cfg.baseline)
     shown = os.path.relpath(cfg.baseline, root)

@@ -25,11 +25,11 @@ from credgate import baseline as baseline_mod
 from credgate import config as config_mod
 from credgate import gitio
 from credgate.baseline import BASELINE_NAME, LEGACY_NAME, Baseline
-from credgate.commands._common import build_scanner
 from credgate.engine.finding import Finding
 from credgate.engine.scanner import Scanner
 from credgate.errors import UsageError
-from credgate.report import Report
+from credgate.gate.report import Report
+from credgate.gate.scanning import build_scanner
 
 WEAKENED = "gate-config-weakened"
 _NOTICE_RANK = {"hide": 0, "report": 1, "block": 2}
@@ -154,8 +154,8 @@ def scanner_for(state: GateState) -> Scanner:
     bytes and never cached (a server would otherwise keep one cache file per push)."""
     if not state.rule_files:
         return build_scanner(state.cfg)
-    from credgate.commands._common import cache_dir
     from credgate.engine import rules as rules_mod
+    from credgate.gate.scanning import cache_dir
 
     where = state.cfg.path or "the rule files"
     try:
@@ -181,8 +181,8 @@ def apply_baseline(report: Report, state: GateState, tip: str) -> Report:
     value was already at its path in the base's history: the base's baseline cannot approve a
     value in advance.
     """
-    from credgate.commands._common import accept_large
-    from credgate.commands._common import apply_baseline as apply_common
+    from credgate.gate.scanning import accept_large
+    from credgate.gate.scanning import apply_baseline as apply_common
 
     report = accept_large(report, state.cfg)  # the base's allow-large, like its baseline
     if state.baseline is None or state.rev is None or not report.findings:

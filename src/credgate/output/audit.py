@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Sequence, TextIO
 
-from credgate import __version__, output_escape
+from credgate import __version__
 from credgate.gate.audit import TITLES, Check
-from credgate.report import safe
+from credgate.output import escape as output_escape
+from credgate.output.escape import safe
 
 
 def verdict(checks: Sequence[Check]) -> str:

@@ -6,7 +6,7 @@ import os
 
 from credgate import baseline as bl
 from credgate.gate.baseline_update import Plan, UnionMerge
-from credgate.report import safe
+from credgate.output.escape import safe
 
 
 def describe(a: bl.Addition, sign: str) -> str:

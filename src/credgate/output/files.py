@@ -8,7 +8,9 @@ from typing import Any, Iterable, TextIO
 
 from credgate import __version__
 from credgate.gate.credential_files import Result, Verdict
-from credgate.report import Report, Stats, gitignore_fix_command, safe, warnings
+from credgate.gate.report import Report, Stats
+from credgate.output.escape import safe
+from credgate.output.text import gitignore_fix_command, warnings
 
 
 def fix_steps(v: Verdict) -> list[str]:

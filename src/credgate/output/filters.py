@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from credgate.engine.filters import FILTERS
 from credgate.engine.filters.check import Outcome, Problem
 from credgate.engine.filters.entry import Example, Filter
-from credgate.report import safe
+from credgate.output.escape import safe
 
 DOC_COMMAND = "credgate filters list --format markdown > docs/filters.md"
 _EXAMPLE_MARKER = '<!-- credgate:allow reason="a filter example, run by credgate filters check" -->'

@@ -7,9 +7,10 @@ import os
 import shlex
 from typing import Sequence, TextIO
 
-from credgate import __version__, ignore, output_escape, policy
+from credgate import __version__, ignore, policy
 from credgate.gate.coverage import ROOT, Judgement, Plan, Removal, RootFile, status
-from credgate.report import safe
+from credgate.output import escape as output_escape
+from credgate.output.escape import safe
 
 _SHOWN = 3  # probe paths named per line before "+N more"
 

@@ -10,7 +10,8 @@ from dataclasses import replace
 from datetime import datetime
 
 from credgate.engine.finding import Finding
-from credgate.report import Report, safe
+from credgate.gate.report import Report
+from credgate.output.escape import safe
 
 
 def history_note(f: Finding) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from credgate.gate.hooks import Step
-from credgate.report import safe
+from credgate.output.escape import safe
 
 
 def step_line(step: Step) -> str:

@@ -11,7 +11,7 @@ from typing import TextIO
 
 from credgate.engine.finding import Finding
 from credgate.gate.incident import Postmortem, all_paths, head_paths, introduced
-from credgate.report import safe
+from credgate.output.escape import safe
 
 TODO = "_TODO: fill in_"
 _STATES = {

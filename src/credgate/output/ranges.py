@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable, TextIO
 
-from credgate.report import safe
+from credgate.output.escape import safe
 
 
 def scope(label: str, pushing: bool) -> str:

@@ -16,7 +16,7 @@ from credgate.gate.remediation import (
     backup_dir,
     path_args,
 )
-from credgate.report import safe
+from credgate.output.escape import safe
 
 
 def _q(text: str) -> str:

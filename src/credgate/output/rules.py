@@ -7,7 +7,7 @@ from typing import Sequence, TextIO
 
 from credgate.engine.check import Problem
 from credgate.engine.rules import RuleSet
-from credgate.report import safe
+from credgate.output.escape import safe
 
 
 def write_check(ruleset: RuleSet, problems: Sequence[Problem], out: TextIO) -> None:

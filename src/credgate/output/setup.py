@@ -9,8 +9,8 @@ from credgate.config import CONFIG_NAME, PYPROJECT_NAME
 from credgate.gate.setup import BaselineRun, Note, Outcome
 from credgate.gate.setup_recipes import GITHUB_WORKFLOW, GITLAB_CI, PRE_COMMIT_CONFIG, Source
 from credgate.output import baseline as baseline_text
+from credgate.output.escape import safe
 from credgate.output.hooks import step_line
-from credgate.report import safe
 
 PC = PRE_COMMIT_CONFIG
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from credgate import output_escape
 from credgate.gate.suppressions import Suppression
-from credgate.report import safe
+from credgate.output import escape as output_escape
+from credgate.output.escape import safe
 
 
 def doc(s: Suppression) -> dict[str, object]:

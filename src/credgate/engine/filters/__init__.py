@@ -20,7 +20,6 @@ from credgate.engine.filters import (
     prose,
     published,
     shapes,
-    text,
     translations,
 )
 from credgate.engine.filters.code import CODE_EXTENSIONS as CODE_EXTENSIONS
@@ -37,9 +36,6 @@ from credgate.engine.filters.markers import marker_on as marker_on
 from credgate.engine.filters.markers import marker_reason as marker_reason
 from credgate.engine.filters.text import shannon_entropy as shannon_entropy
 from credgate.engine.rules import Rule
-
-_is_word = text.is_word  # moved to filters/text.py; fingerprint.py imports it from here
-_segments = text.segments  # moved to filters/text.py; fingerprint.py imports it from here
 
 # Judged in this order, cheapest-and-most-decisive first; the first that fires names the reason. The
 # entries after the chain never fire on their own: a notice stands in for a filter that gives way to
