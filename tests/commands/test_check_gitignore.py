@@ -16,8 +16,8 @@ import pytest
 from credgate import gitio
 from credgate.commands import check_gitignore
 from credgate.commands._options import Options
-from credgate.gate.coverage import BLOCK_END, BLOCK_START
 from credgate.errors import UsageError
+from credgate.gate.coverage import BLOCK_END, BLOCK_START
 from credgate.policy import DEFAULT_PROTECTED, ENV_TEMPLATES
 from tests.conftest import Repo
 

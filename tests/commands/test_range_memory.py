@@ -171,8 +171,8 @@ def test_history_reads_allow_markers_in_a_large_file_at_head_a_chunk_at_a_time(r
 
 
 def _github_rule() -> object:
-    from credgate.gate.scanning import build_scanner
     from credgate.config import Config
+    from credgate.gate.scanning import build_scanner
 
     return build_scanner(Config()).ruleset.by_id["github-pat"]
 

@@ -750,9 +750,9 @@ def test_non_latin_text_is_judged_by_its_script_not_its_bytes() -> None:
 
 def test_four_x_by_chance_inside_a_private_key_is_not_a_placeholder() -> None:
     """One real key in about 650 has `xXxx` somewhere in its base64; that is no placeholder."""
-    from credgate.gate.scanning import build_scanner
     from credgate.config import Config
     from credgate.engine.synth import expand
+    from credgate.gate.scanning import build_scanner
 
     key = expand("%%pem:RSA_PRIVATE_KEY%%", "test-2699-x")  # a draw whose body holds `xxXx`
     assert "xxxx" in key.lower()

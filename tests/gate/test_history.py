@@ -7,11 +7,11 @@ import pickle
 import pytest
 
 from credgate import gitio
-from credgate.gate.scanning import build_scanner
-from credgate.gate.range_refs import Range
 from credgate.engine.finding import Finding
 from credgate.gate import history
+from credgate.gate.range_refs import Range
 from credgate.gate.report import Stats
+from credgate.gate.scanning import build_scanner
 from tests.conftest import Repo, secret
 
 

@@ -7,8 +7,8 @@ import json
 
 from credgate.engine.finding import Finding
 from credgate.gate.credential_files import Result, Verdict
-from credgate.output import files as output
 from credgate.gate.report import Stats
+from credgate.output import files as output
 from tests.conftest import secret
 
 

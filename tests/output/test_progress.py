@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from credgate.output import progress
 from credgate.commands import history, scan, scan_range
 from credgate.commands._options import Options
 from credgate.gate import history as history_gate
+from credgate.output import progress
 from tests.conftest import Repo, env_file_with_aws
 
 SUMMARY = "credgate: scanned "
