@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from credgate import gitio
-from credgate.commands import audit, check_gitignore
+from credgate.commands import check_gitignore
 from credgate.commands._options import Options
 from credgate.errors import UsageError
+from credgate.gate import audit as audit_gate
 from credgate.policy import DEFAULT_PROTECTED, ENV_TEMPLATES
 from tests.conftest import Repo, aws_pair, env_file_with_aws
 
@@ -156,16 +157,16 @@ def test_audit_uses_the_same_split(repo: Repo, tmp_path: Path) -> None:
     repo.git("add", ".gitignore")
     repo.commit("ignore")
     from credgate import config as config_mod
-    from credgate.commands import files as files_cmd
+    from credgate.gate import credential_files as files_cmd
 
     classifier = files_cmd.Classifier(config_mod.Config())
-    check = audit.check_gitignore(str(repo.path), classifier)
+    check = audit_gate.check_gitignore(str(repo.path), classifier)
     assert check.safe
     assert any(d.startswith(f"advice (not unsafe): {len(ADVICE)} more") for d in check.details)
     repo.write(".gitignore", ".env\n")
     repo.git("add", ".gitignore")
     repo.commit("only .env")
-    check = audit.check_gitignore(str(repo.path), classifier)
+    check = audit_gate.check_gitignore(str(repo.path), classifier)
     assert not check.safe
     assert any(d.startswith("`.env.*` is NOT ignored") for d in check.details)
 

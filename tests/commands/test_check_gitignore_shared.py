@@ -8,9 +8,10 @@ import subprocess
 import sys
 
 from credgate import gitio
-from credgate.commands import audit, check_gitignore
+from credgate.commands import check_gitignore
 from credgate.commands._options import Options
 from credgate.config import Config
+from credgate.gate import audit as audit_gate
 from credgate.gate.credential_files import Classifier
 from credgate.policy import DEFAULT_PROTECTED, ENV_TEMPLATES
 from tests.conftest import Repo
@@ -63,13 +64,13 @@ def test_an_unstaged_change_to_a_committed_gitignore_does_not_count(repo: Repo) 
 def test_audit_judges_the_committed_gitignore(repo: Repo) -> None:
     repo.write(".gitignore", FULL)
     state = gitio.repo_state()
-    result = audit.check_gitignore(state.toplevel, Classifier(Config()))
+    result = audit_gate.check_gitignore(state.toplevel, Classifier(Config()))
     assert result.safe is False
     repo.git("add", ".gitignore")  # staged is not yet what a clone gets: the audit judges HEAD
-    result = audit.check_gitignore(state.toplevel, Classifier(Config()))
+    result = audit_gate.check_gitignore(state.toplevel, Classifier(Config()))
     assert result.safe is False
     repo.commit("ignore credential files")
-    result = audit.check_gitignore(state.toplevel, Classifier(Config()))
+    result = audit_gate.check_gitignore(state.toplevel, Classifier(Config()))
     assert result.safe is True
 
 

@@ -17,6 +17,7 @@ from credgate import gitio
 from credgate.commands import audit, install_hooks
 from credgate.commands._options import Options
 from credgate.errors import UsageError
+from credgate.gate import hooks as hooks_gate
 from tests.conftest import PROJECT, Repo, env_file_with_aws, secret
 
 
@@ -103,7 +104,7 @@ def test_a_planted_symlink_never_redirects_the_write(repo: Repo, tmp_path: Path)
     assert stat.S_IMODE(victim.stat().st_mode) == 0o600
     hook = hooks / "pre-commit"
     assert not hook.is_symlink() and os.access(hook, os.X_OK)
-    assert install_hooks.is_managed(hook.read_bytes())
+    assert hooks_gate.is_managed(hook.read_bytes())
     assert not [p for p in hooks.iterdir() if ".credgate-tmp." in p.name]  # no temporary left behind
 
 
@@ -118,7 +119,7 @@ def test_a_hook_that_is_a_symlink_is_replaced_not_written_through(repo: Repo, tm
     out = io.StringIO()
     install_hooks.run(["pre-commit"], force=True, opts=Options(out=out))
     assert victim.read_text() == "#!/bin/sh\n# credgate\nexit 0\n"
-    assert not hook.is_symlink() and install_hooks.is_managed(hook.read_bytes())
+    assert not hook.is_symlink() and hooks_gate.is_managed(hook.read_bytes())
     [backup] = [p for p in hook.parent.iterdir() if ".credgate-backup." in p.name]
     assert backup.is_symlink() and os.readlink(backup) == str(victim)
     assert str(backup) in out.getvalue()
@@ -142,7 +143,7 @@ def test_a_hook_that_only_mentions_credgate_is_not_taken_over(repo: Repo) -> Non
     install_hooks.run(["pre-commit"], force=True, opts=Options(out=io.StringIO()))
     [backup] = [p for p in hook.parent.iterdir() if p.name.startswith("pre-commit.credgate-backup.")]
     assert backup.read_text() == original
-    assert install_hooks.is_managed(hook.read_bytes())
+    assert hooks_gate.is_managed(hook.read_bytes())
 
 
 def test_credgates_own_hook_is_upgraded_without_force(repo: Repo) -> None:

@@ -18,6 +18,8 @@ from credgate import gitio
 from credgate.commands import audit, history, incident, remediate, scan_range, secrets
 from credgate.commands._options import Options
 from credgate.errors import UsageError
+from credgate.gate import audit as audit_gate
+from credgate.gate import audit_setup
 from tests.conftest import Repo, aws_pair, secret
 
 HAS_FILTER_REPO = os.access(os.path.join(os.path.dirname(sys.executable), "git-filter-repo"), os.X_OK)
@@ -111,7 +113,7 @@ def test_bare_repository_plan_incident_and_scan_range(repo: Repo, tmp_path: Path
     err = io.StringIO()
     rc = scan_range.run(to_ref="main", from_ref="main~2", opts=Options(out=io.StringIO(), err=err))
     assert rc == 1  # no "no index to scan" refusal
-    checks = {c.name: c for c in audit.audit()}
+    checks = {c.name: c for c in audit_gate.audit()}
     assert checks["tracked"].verdict == "SKIPPED" and checks["hooks"].verdict == "SKIPPED"
     assert checks["history"].verdict == "UNSAFE"  # .env.master is in history
 
@@ -255,7 +257,7 @@ def test_pre_commit_ci_local_hook_merely_named_credgate_does_not_count(repo: Rep
         "        entry: 'true'\n        language: system\nci:\n  autofix_prs: false\n",
     )
     repo.commit()
-    check = audit.check_ci(str(repo.path))
+    check = audit_setup.check_ci(str(repo.path))
     assert check.verdict == "UNSAFE"
 
 
@@ -335,7 +337,7 @@ def _readme_block(starts_with: str) -> str:
 def test_the_readme_ci_recipes_pass_the_audit(repo: Repo, path: str, start: str) -> None:
     repo.stage(path, _readme_block(start))
     repo.commit()
-    check = audit.check_ci(str(repo.path))
+    check = audit_setup.check_ci(str(repo.path))
     assert check.verdict == "SAFE", check.details
 
 
@@ -463,7 +465,7 @@ def test_gitlab_local_includes_are_read(repo: Repo, main: str, files: dict[str, 
     for path, text in files.items():
         repo.stage(path, text)
     repo.commit()
-    assert audit.check_ci(str(repo.path)).verdict == verdict
+    assert audit_setup.check_ci(str(repo.path)).verdict == verdict
 
 
 def test_a_mirror_clone_uses_the_committed_configuration(

@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 from credgate.cli import main
-from credgate.commands import audit, init
+from credgate.commands import init
 from credgate.commands._options import Options
-from credgate.gate import setup
+from credgate.gate import audit_setup, setup
 from credgate.gate import setup_recipes as recipes
 from tests.commands.test_install_hooks import path_with_credgate
 from tests.conftest import PROJECT, Repo, env_file_with_aws, secret
@@ -189,7 +189,7 @@ def test_the_ci_recipe_for_the_detected_ci_passes_the_audit(
         assert doc["unit"]["script"] == ["make test"] and "credgate" in doc  # merged, not replaced
     repo.git("add", "-A")
     repo.commit("ci")
-    check = audit.check_ci(str(repo.path))
+    check = audit_setup.check_ci(str(repo.path))
     assert check.verdict == "SAFE", check.details
     before = snapshot(repo.path)
     assert run_init(repo_url=URL, rev=SHA, hooks="none")[0] == 0

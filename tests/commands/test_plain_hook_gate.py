@@ -17,6 +17,7 @@ import pytest
 
 from credgate.commands import install_hooks
 from credgate.commands._options import Options
+from credgate.gate import hooks as hooks_gate
 from tests.commands.test_install_hooks import covered, path_with_credgate
 from tests.conftest import PROJECT, Repo
 
@@ -107,7 +108,7 @@ def test_force_keeps_the_users_hook_as_a_timestamped_backup(repo: Repo) -> None:
     assert backup.read_text() == "#!/bin/sh\necho mine\n"
     assert stat.S_IMODE(backup.stat().st_mode) == 0o750  # kept as it was, still runnable
     assert f"kept the previous pre-commit hook as {backup}" in out.getvalue()
-    assert install_hooks.is_managed(hook.read_bytes())
+    assert hooks_gate.is_managed(hook.read_bytes())
     # A second foreign hook replaced in the same second never overwrites the first backup.
     hook.unlink()
     hook.write_text("#!/bin/sh\necho second\n")

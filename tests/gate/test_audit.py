@@ -77,11 +77,3 @@ def test_a_bare_clone_answers_what_it_can(
 def test_hook_ids_ignore_commented_out_hooks() -> None:
     text = "repos:\n  - hooks:\n      - id: credgate-secrets\n#     - id: credgate-files\n"
     assert audit_setup.credgate_hook_ids(text) == ["credgate-secrets"]
-
-
-def test_old_names_stay_importable_from_commands_audit() -> None:
-    from credgate.commands import audit
-
-    assert audit.audit is gate.audit and audit.Check is gate.Check
-    assert audit.check_ci is audit_setup.check_ci and audit.check_hooks is audit_setup.check_hooks
-    assert audit.check_gitignore is gate.check_gitignore

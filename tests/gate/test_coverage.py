@@ -221,13 +221,12 @@ def test_negated_literal_names_join_the_probes_of_the_patterns_naming_them() -> 
 
 
 def test_init_and_check_gitignore_and_audit_share_the_definition() -> None:
-    from credgate.commands import audit as audit_cmd
-    from credgate.commands import check_gitignore as cg
     from credgate.gate import audit as audit_gate
+    from credgate.gate import setup
 
-    assert cg.probe_dirs is coverage.probe_dirs
-    assert audit_cmd.probe_dirs is coverage.probe_dirs
-    # The audit's gate has no probe logic of its own.
+    # The audit's gate and init's set-up have no probe logic of their own (tests/test_architecture.py
+    # also checks that exactly one probe_dirs is defined).
+    assert not hasattr(setup, "probe_dirs")
     assert not hasattr(audit_gate, "probe_dirs")
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import subprocess
 import sys
 
 import pytest
 
-from credgate import gitio
 from credgate.config import Config
 from credgate.errors import UsageError
 from credgate.gate import credential_files as gate
@@ -109,12 +107,3 @@ def test_gate_module_has_no_click_and_does_not_print(repo: Repo, capsys: pytest.
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert done.stdout.strip() == "False"
-
-
-def test_old_names_stay_importable_from_commands_files() -> None:
-    from credgate.commands import files
-
-    assert files.Classifier is gate.Classifier and files.Verdict is gate.Verdict
-    assert files.check is gate.check and files._VENV_HOME is gate._VENV_HOME
-    assert files.KEY_RULE_PREFIX == "private-key" and "gcp-service-account-key" in files.KEY_RULE_IDS
-    assert gitio.repo_state is not None and io is not None

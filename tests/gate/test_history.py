@@ -140,7 +140,7 @@ def test_shares_of_the_history_add_up_to_the_whole(repo: Repo) -> None:
 
 
 def test_credential_file_is_judged_by_name_and_by_what_was_found(repo: Repo) -> None:
-    from credgate.commands import files as files_cmd
+    from credgate.gate import credential_files as files_cmd
 
     classifier = files_cmd.Classifier(history.load_config(None))
     assert history.credential_file(".env.master", classifier)
