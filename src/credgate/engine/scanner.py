@@ -235,7 +235,11 @@ class Scanner:
     def _scan(self, raw: bytes, path: str, depth: int, binary: bool = False) -> ScanResult:
         content = Content(raw, "binary") if binary else prepare(raw)
         data = content.data
-        rules = [r for r in self.ruleset.candidates(data.lower(), self.include_hidden) if r.applies_to(path)]
+        # In a binary the rules run their secret pattern alone (engine/binary.py), which the prefilter's view
+        # of the whole regex does not cover: it narrows by keywords only there.
+        text = data if content.kind != "binary" else None
+        candidates = self.ruleset.candidates(data.lower(), self.include_hidden, text)
+        rules = [r for r in candidates if r.applies_to(path)]
         if content.kind == "binary":
             # Inside a binary only distinctive tokens are trustworthy; generic
             # patterns would fire on compressed noise (see engine/binary.py).
