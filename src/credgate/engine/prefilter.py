@@ -10,11 +10,12 @@ Two backends give the same answers:
   cannot match it, and is not run; the rules that may match are then run by RE2 as before, so findings are
   exactly RE2's. Hyperscan scans in linear time (it is an automaton, with no backtracking).
 
-The rule database is used only on ASCII text: the rules are compiled by RE2 in UTF-8 mode, where `[^"]`
-or `.` consumes a whole multi-byte character, while Hyperscan's byte mode would read one byte (Hyperscan's
-own UTF-8 mode has undefined results on invalid UTF-8, which scanned content may be). On ASCII both read
-the same bytes. Bounded repeats are widened before compiling (`x{20,40}` -> `x+`): the language only grows,
-and the compile is five times quicker.
+The rules are compiled by RE2 in UTF-8 mode, where `[^"]` or `.` consumes a whole multi-byte character
+and `(?i)k` matches the Kelvin sign. ASCII text is read with a byte-mode database (the same bytes either
+way), valid UTF-8 with a second database compiled in Hyperscan's UTF-8 mode (it reads characters like
+RE2), and other text (Latin-1, broken UTF-8) is not narrowed: Hyperscan's UTF-8 mode is undefined there.
+Bounded repeats are widened before compiling (`x{20,40}` -> `x+`): the language only grows, and the
+compile is five times quicker.
 
 Compiling costs: the keyword database about 0.1 s, the rule database 1-3 s. Both are kept in the rules
 cache directory, content-addressed by the patterns and the Hyperscan version, so a rule set pays once per
@@ -127,13 +128,15 @@ class Prefilter:
         self.seen = 0  # bytes of text this process has asked about
         self._re2_set: Any = None
         self._hs_keywords: Any = None
-        self._hs_rules: Any = None  # (database, rule id per database id, ids always possible)
+        # ASCII text (False), valid UTF-8 (True): (database, rule id per database id, ids always possible)
+        self._hs_rules: dict[bool, tuple[Any, list[str], frozenset[str]]] = {}
         self._hs_missing = False
+        self._tried: set[tuple[bool, bool]] = set()
 
     @property
     def backend(self) -> str:
         """The backend in use now: "hyperscan" once a database is loaded, else "re2"."""
-        return "hyperscan" if self._hs_keywords is not None or self._hs_rules is not None else "re2"
+        return "hyperscan" if self._hs_keywords is not None or self._hs_rules else "re2"
 
     def warm(self, size: int) -> None:
         """Prepare for `size` bytes of scanning now, before worker processes fork and inherit it."""
@@ -141,7 +144,7 @@ class Prefilter:
         if self._want(KEYWORDS_AT):
             self._keyword_db()
         if self._want(RULES_BUILD_AT):
-            self._rule_db(build=True)
+            self._rule_db(False, build=True)
         self.seen -= size
 
     def keywords_in(self, lowered: bytes) -> set[bytes]:
@@ -156,18 +159,23 @@ class Prefilter:
 
     def possible(self, data: bytes) -> frozenset[str] | None:
         """The ids of the rules whose regex may match `data`; None when this text is not narrowed."""
-        if not data or not data.isascii() or self.mode == "re2":
+        if not data or self.mode == "re2":
             return None
-        if self._hs_rules is None:
+        utf8 = not data.isascii()
+        if utf8 and not _valid_utf8(data):
+            return None  # undefined in Hyperscan's UTF-8 mode; its byte mode would read it unlike RE2
+        rules = self._hs_rules.get(utf8)
+        if rules is None:
             if not self._want(RULES_LOAD_AT):
                 return None
-            self._rule_db(build=self._want(RULES_BUILD_AT))
-            if self._hs_rules is None:
+            self._rule_db(utf8, build=self._want(RULES_BUILD_AT))
+            rules = self._hs_rules.get(utf8)
+            if rules is None:
                 return None
-        db, ids, always = self._hs_rules
+        db, ids, always = rules
         found: set[int] = set()
         db.scan(data, match_event_handler=_collector(found))
-        return always.union(ids[i] for i in found)  # type: ignore[no-any-return]
+        return always.union(ids[i] for i in found)
 
     def _want(self, threshold: int) -> bool:
         if self.mode == "re2" or self._hs_missing:
@@ -205,27 +213,38 @@ class Prefilter:
             self._hs_keywords = db
         return self._hs_keywords
 
-    def _rule_db(self, build: bool) -> None:
-        if self._hs_rules is not None:
+    def _rule_db(self, utf8: bool, build: bool) -> None:
+        if utf8 in self._hs_rules or (utf8, build) in self._tried:
             return
+        self._tried.add((utf8, build))  # a cache miss is not looked up again for every file
         hs = self._module()
         if hs is None:
             return
         exprs = [widen(regex).encode() for _, regex in self.patterns]
         flags = hs.HS_FLAG_PREFILTER | hs.HS_FLAG_SINGLEMATCH | hs.HS_FLAG_ALLOWEMPTY
-        db, compiled = _database(hs, "rules", exprs, flags, self.cache_dir, build)
+        if utf8:
+            flags |= hs.HS_FLAG_UTF8  # RE2 compiles the rules in UTF-8 mode: `.` reads a whole character
+        db, compiled = _database(hs, "rules-utf8" if utf8 else "rules", exprs, flags, self.cache_dir, build)
         if db is None:
             return
         ids = [self.patterns[i][0] for i in compiled]
         # A regex Hyperscan does not take is never ruled out: its rule runs whenever its keywords occur.
         always = frozenset(rid for rid, _ in self.patterns) - set(ids)
-        self._hs_rules = (db, ids, always)
+        self._hs_rules[utf8] = (db, ids, always)
 
     def _module(self) -> Any:
         hs = _hyperscan(required=self.mode == "hyperscan")
         if hs is None:
             self._hs_missing = True
         return hs
+
+
+def _valid_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _collector(found: set[int]) -> Callable[..., None]:
