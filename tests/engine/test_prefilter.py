@@ -129,6 +129,7 @@ def test_a_cached_database_is_loaded_not_compiled(cache: str, monkeypatch: pytes
         raise AssertionError("a cached database must be loaded")
 
     monkeypatch.setattr(prefilter, "_compilable", no_compile)
+    monkeypatch.setattr(prefilter, "_BUILT", {})  # not this process's memory: the file
     assert _ruleset("hyperscan", cache, monkeypatch).prefilter().possible(b"x = 1\n") is not None
 
 
@@ -139,6 +140,7 @@ def test_a_damaged_database_cache_is_compiled_again(tmp_path: Path, monkeypatch:
     assert pre.possible(data) == {"github-pat"}
     [db_file] = tmp_path.glob("prefilter-rules-*.hs")
     db_file.write_bytes(db_file.read_bytes()[:-100])
+    monkeypatch.setattr(prefilter, "_BUILT", {})
     again = prefilter.Prefilter(
         [b"ghp_"], [("github-pat", r"(?P<secret>ghp_[A-Za-z0-9]{36})")], str(tmp_path)
     )

@@ -21,7 +21,8 @@ Compiling costs: the keyword database about 0.1 s, the rule database 1-3 s. Both
 cache directory, content-addressed by the patterns and the Hyperscan version, so a rule set pays once per
 machine. Small scans never need them (a hook on a few files stays on RE2 and never imports Hyperscan):
 "auto" uses the keyword database from 256 KiB of text scanned by the process, loads a cached rule database
-from 256 KiB and compiles one from 4 MiB.
+from 256 KiB, and compiles one from 4 MiB when it has a cache directory to keep it in (without one, as in
+library use, it never spends the compile).
 
 `CREDGATE_PREFILTER` picks the backend: `auto` (default), `re2` (the fallback, forced), `hyperscan` (always,
 whatever the size; an error if the package is missing). Tests run the same inputs through both.
@@ -40,6 +41,9 @@ KEYWORDS_AT = 256 * 1024  # bytes scanned from which "auto" uses the Hyperscan k
 RULES_LOAD_AT = 256 * 1024  # ... loads a cached rule database
 RULES_BUILD_AT = 4 * 1024 * 1024  # ... compiles the rule database (then caches it)
 _FORMAT = b"credgate-prefilter/1"
+# Databases this process has loaded or compiled, by content key: rule sets built again from the same rules
+# (`rules check` builds one per rule, a config's disable-rules another) share them.
+_BUILT: dict[str, tuple[Any, list[int]]] = {}
 
 
 def mode() -> str:
@@ -143,7 +147,7 @@ class Prefilter:
         self.seen += size
         if self._want(KEYWORDS_AT):
             self._keyword_db()
-        if self._want(RULES_BUILD_AT):
+        if self._may_build():
             self._rule_db(False, build=True)
         self.seen -= size
 
@@ -168,7 +172,7 @@ class Prefilter:
         if rules is None:
             if not self._want(RULES_LOAD_AT):
                 return None
-            self._rule_db(utf8, build=self._want(RULES_BUILD_AT))
+            self._rule_db(utf8, build=self._may_build())
             rules = self._hs_rules.get(utf8)
             if rules is None:
                 return None
@@ -176,6 +180,12 @@ class Prefilter:
         found: set[int] = set()
         db.scan(data, match_event_handler=_collector(found))
         return always.union(ids[i] for i in found)
+
+    def _may_build(self) -> bool:
+        # "auto" compiles the rule database (seconds) only where it can keep it for the next runs.
+        if self.mode == "hyperscan":
+            return True
+        return self.cache_dir is not None and self._want(RULES_BUILD_AT)
 
     def _want(self, threshold: int) -> bool:
         if self.mode == "re2" or self._hs_missing:
@@ -264,10 +274,13 @@ def _database(
     version = str(getattr(hs, "__version__", "")).encode()
     parts = [_FORMAT, kind.encode(), version, os.uname().machine.encode(), b"%d" % flags, *exprs]
     key = sha256_hex(b"".join(b"%d:%s" % (len(p), p) for p in parts))
+    if key in _BUILT:
+        return _BUILT[key]
     target = os.path.join(cache_dir, f"prefilter-{kind}-{key[:24]}.hs") if cache_dir else None
     if target:
         loaded = _load(hs, target, key)
         if loaded is not None:
+            _BUILT[key] = loaded
             return loaded
     if not build:
         return None, []
@@ -282,6 +295,7 @@ def _database(
     )
     if target:
         _store(hs, target, key, db, compiled)
+    _BUILT[key] = (db, compiled)
     return db, compiled
 
 
