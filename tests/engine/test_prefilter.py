@@ -50,7 +50,7 @@ def _examples(ruleset: RuleSet) -> list[tuple[str, str, str]]:
 def test_the_rule_database_never_rules_out_a_match_of_re2(
     cache: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every text on which RE2 finds a rule's match, ASCII or UTF-8, is one the prefilter lets the rule run on."""
+    """Every text on which RE2 finds a rule's match, ASCII or UTF-8, is one the prefilter lets it run on."""
     ruleset = _ruleset("hyperscan", cache, monkeypatch)
     pre = ruleset.prefilter()
     checked = 0
