@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from credgate.engine import encoded, linear
 from credgate.engine.binary import binary_pattern
@@ -13,8 +13,10 @@ from credgate.engine.content import Content, LineIndex, prepare
 from credgate.engine.encoded import MAX_DECODE_DEPTH as MAX_DECODE_DEPTH  # engine/structure.py reads it here
 from credgate.engine.filters import Candidate, why_not_secret
 from credgate.engine.finding import Finding
-from credgate.engine.notebook import Notebook
 from credgate.engine.rules import Rule, RuleSet
+
+if TYPE_CHECKING:
+    from credgate.engine.notebook import Notebook  # imported when a notebook is scanned
 
 # Filters whose verdict is "probably not a secret" rather than "not a secret": the match is
 # still reported, as a notice that does not block (see Finding.advisory).
