@@ -124,14 +124,30 @@ def _worker(jobs: list[Job]) -> list[ScanResult]:
     return _scan_batch(_WORKER_SCANNER, jobs)
 
 
+def _warm(scanner: Scanner, total: int) -> None:
+    """Compile here, once, what every worker would otherwise compile for itself after the fork: the
+    prefilter's databases, every rule's regex, and the filters' patterns (by scanning a small sample)."""
+    scanner.ruleset.prefilter().warm(total)
+    for rule in scanner.ruleset.rules:
+        if rule.detector is None:
+            rule.compiled  # noqa: B018 - compiles the regex
+    scanner.scan(_SAMPLE, "warm/sample.py")
+
+
+# A few lines that wake the decoy filters and the encoded-run readers without holding anything secret.
+_SAMPLE = (
+    b'password = "changeme"\napi_key = os.environ["API_KEY"]\ntoken: ${TOKEN}\n'
+    b"data = 'aGVsbG8gd29ybGQgdGhpcyBpcyBiYXNlNjQ='\nurl = 'https://user:%70%61ss@example.com/'\n"
+)
+
+
 def _scan_parallel(scanner: Scanner, jobs: list[Job], workers: int, total: int) -> list[ScanResult]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     global _WORKER_SCANNER
-    # Compile (or load) the prefilter's databases once, here, so every worker inherits them.
-    scanner.ruleset.prefilter().warm(total)
+    _warm(scanner, total)
     groups = batches(jobs, total, workers)
     results: list[ScanResult] = []
     _WORKER_SCANNER = scanner
