@@ -24,13 +24,14 @@ every tool must block it (exit code != 0) and pass the clean one (exit code 0).
 
 Usage:
     python bench/hook_speed.py [--rounds 30] [--warmup 3] [--json out.json]
-                               [--shape three|big|many ...] [--repo PATH]
+                               [--shape three|big|many ...] [--repo PATH] [--baseline PATH]
                                [--credgate PATH] [--anchors DIR] [--no-secret] [--keep]
 
     --shape     what is staged (repeatable): `three` files, ~20 KB (default); `big`, one new 5 MB
                 file; `many`, 200 new files, ~1.3 MB
     --repo      stage the change on a clone of this repository (e.g. psf/requests) instead of the
                 synthetic base commit; the clone is made in the temporary directory
+    --baseline  an older credgate build, timed in the same rounds (ratio credgate/credgate-base)
 
     --credgate  credgate executable (default: `credgate` next to this interpreter, else on PATH)
     --anchors   directory with gitleaks/betterleaks (default: $CREDGATE_ANCHOR_BIN or /tmp/anchors/bin;
@@ -500,6 +501,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3, help="untimed warm-up rounds (default 3)")
     parser.add_argument("--credgate", help="credgate executable")
     parser.add_argument(
+        "--baseline",
+        metavar="PATH",
+        help="another credgate executable (an older build) timed in the same rounds as `credgate-base`",
+    )
+    parser.add_argument(
         "--anchors",
         default=os.environ.get("CREDGATE_ANCHOR_BIN") or "/tmp/anchors/bin",
         help="directory holding gitleaks and betterleaks",
@@ -535,6 +541,8 @@ def main(argv: list[str] | None = None) -> int:
 
     notes: list[str] = []
     tools = [Tool("credgate", [credgate, "secrets"], [credgate, "--version"])]
+    if args.baseline:
+        tools.append(Tool("credgate-base", [args.baseline, "secrets"], [args.baseline, "--version"]))
     anchors = Path(args.anchors)
     for name, version_argv in (("gitleaks", ["version"]), ("betterleaks", ["--version"])):
         exe = anchors / name
