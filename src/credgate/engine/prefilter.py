@@ -216,7 +216,9 @@ class Prefilter:
             if hs is None:
                 return None
             exprs = [stdre.escape(k) for k in self.keywords]
-            db, compiled = _database(hs, "keywords", exprs, hs.HS_FLAG_SINGLEMATCH, self.cache_dir, True)
+            db, compiled = _database(
+                hs, "keywords", exprs, lambda: exprs, hs.HS_FLAG_SINGLEMATCH, self.cache_dir, True
+            )
             if db is None or len(compiled) != len(exprs):
                 self._hs_missing = True  # a keyword Hyperscan cannot take: the RE2 set reads all of them
                 return None
@@ -230,11 +232,14 @@ class Prefilter:
         hs = self._module()
         if hs is None:
             return
-        exprs = [widen(regex).encode() for _, regex in self.patterns]
+        sources = [regex.encode() for _, regex in self.patterns]
         flags = hs.HS_FLAG_PREFILTER | hs.HS_FLAG_SINGLEMATCH | hs.HS_FLAG_ALLOWEMPTY
         if utf8:
             flags |= hs.HS_FLAG_UTF8  # RE2 compiles the rules in UTF-8 mode: `.` reads a whole character
-        db, compiled = _database(hs, "rules-utf8" if utf8 else "rules", exprs, flags, self.cache_dir, build)
+        kind = "rules-utf8" if utf8 else "rules"
+        patterns = [regex for _, regex in self.patterns]
+        make = lambda: [widen(regex).encode() for regex in patterns]  # noqa: E731 - compiled on a miss only
+        db, compiled = _database(hs, kind, sources, make, flags, self.cache_dir, build)
         if db is None:
             return
         ids = [self.patterns[i][0] for i in compiled]
@@ -265,14 +270,30 @@ def _collector(found: set[int]) -> Callable[..., None]:
 
 
 def _database(
-    hs: Any, kind: str, exprs: list[bytes], flags: int, cache_dir: str | None, build: bool
+    hs: Any,
+    kind: str,
+    sources: list[bytes],
+    make: Callable[[], list[bytes]],
+    flags: int,
+    cache_dir: str | None,
+    build: bool,
 ) -> tuple[Any, list[int]]:
-    """A block-mode database of the expressions that compile, and their indexes; from the cache when it
-    holds this exact one, else compiled (when `build`) and stored. (None, []) when there is none."""
+    """A block-mode database of the expressions `make()` gives for `sources` (those that compile, and their
+    indexes); from the cache when it holds this exact one, else compiled (when `build`) and stored.
+    (None, []) when there is none. The key covers the sources, this module's code (which turns them into
+    expressions), the flags, the Hyperscan version and the machine."""
     from credgate.engine.rules_cache import sha256_hex
 
     version = str(getattr(hs, "__version__", "")).encode()
-    parts = [_FORMAT, kind.encode(), version, os.uname().machine.encode(), b"%d" % flags, *exprs]
+    parts = [
+        _FORMAT,
+        kind.encode(),
+        version,
+        os.uname().machine.encode(),
+        b"%d" % flags,
+        _own_code(),
+        *sources,
+    ]
     key = sha256_hex(b"".join(b"%d:%s" % (len(p), p) for p in parts))
     if key in _BUILT:
         return _BUILT[key]
@@ -284,6 +305,7 @@ def _database(
             return loaded
     if not build:
         return None, []
+    exprs = make()
     compiled = _compilable(hs, exprs, flags)
     if not compiled:
         return None, []
@@ -297,6 +319,19 @@ def _database(
         _store(hs, target, key, db, compiled)
     _BUILT[key] = (db, compiled)
     return db, compiled
+
+
+_CODE: list[bytes] = []
+
+
+def _own_code() -> bytes:
+    if not _CODE:
+        try:
+            with open(__file__, "rb") as fh:
+                _CODE.append(fh.read())
+        except OSError:
+            _CODE.append(b"")
+    return _CODE[0]
 
 
 def _compilable(hs: Any, exprs: list[bytes], flags: int) -> list[int]:
@@ -320,14 +355,14 @@ def _compilable(hs: Any, exprs: list[bytes], flags: int) -> list[int]:
 
 def _load(hs: Any, target: str, key: str) -> tuple[Any, list[int]] | None:
     """The cached database: header `format key digest count`, the indexes, then the serialized database."""
-    from credgate.engine.rules_cache import sha256_hex
+    from credgate.engine.rules_cache import payload_digest
 
     try:
         with open(target, "rb") as fh:
             blob = fh.read()
         header, _, rest = blob.partition(b"\n")
         fmt, got_key, digest, count_text = header.split(b" ")
-        if fmt != _FORMAT or got_key.decode() != key or digest.decode() != sha256_hex(rest):
+        if fmt != _FORMAT or got_key.decode() != key or digest.decode() != payload_digest(rest):
             return None
         index_text, _, payload = rest.partition(b"\n")
         compiled = [int(x) for x in index_text.split(b",")] if index_text else []
@@ -343,11 +378,11 @@ def _load(hs: Any, target: str, key: str) -> tuple[Any, list[int]] | None:
 def _store(hs: Any, target: str, key: str, db: Any, compiled: list[int]) -> None:
     import tempfile
 
-    from credgate.engine.rules_cache import sha256_hex
+    from credgate.engine.rules_cache import payload_digest
 
     try:
         rest = b",".join(b"%d" % i for i in compiled) + b"\n" + hs.dumpb(db)
-        header = b"%s %s %s %d\n" % (_FORMAT, key.encode(), sha256_hex(rest).encode(), len(compiled))
+        header = b"%s %s %s %d\n" % (_FORMAT, key.encode(), payload_digest(rest).encode(), len(compiled))
         os.makedirs(os.path.dirname(target), exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
