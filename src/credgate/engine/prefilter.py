@@ -149,6 +149,7 @@ class Prefilter:
             self._keyword_db()
         if self._may_build():
             self._rule_db(False, build=True)
+            self._rule_db(True, build=True)  # UTF-8 text too, so no worker compiles it for itself
         self.seen -= size
 
     def keywords_in(self, lowered: bytes) -> set[bytes]:
