@@ -283,6 +283,8 @@ def _database(
     indexes); from the cache when it holds this exact one, else compiled (when `build`) and stored.
     (None, []) when there is none. The key covers the sources, this module's code (which turns them into
     expressions), the flags, the Hyperscan version and the machine."""
+    import platform
+
     from credgate.engine.rules_cache import sha256_hex
 
     version = str(getattr(hs, "__version__", "")).encode()
@@ -290,7 +292,7 @@ def _database(
         _FORMAT,
         kind.encode(),
         version,
-        os.uname().machine.encode(),
+        platform.machine().encode(),  # not os.uname(): POSIX only, and Hyperscan has Windows wheels
         b"%d" % flags,
         _own_code(),
         *sources,
