@@ -6,8 +6,8 @@ this process (a worker pool costs more than it saves below a few megabytes). Lar
 batches of consecutive jobs, about a megabyte or a few hundred files each, so the per-task cost of a
 process pool (pickling, a queue round trip) stays small against the scanning, and handed to one forked
 worker per core. The workers inherit the scanner, its compiled rules and its prefilter databases from
-this process (fork, where the platform has it; elsewhere the scan stays serial), so nothing is compiled
-twice; the prefilter is warmed for the whole input before the fork.
+this process (fork, on Linux and the BSDs; on macOS and Windows the scan stays serial), so nothing is
+compiled twice: all of it is compiled before the fork.
 
 Fail closed: a job that cannot be read, a worker that raises, or a worker that dies (killed, out of
 memory) stops the scan with an InternalError (exit 3) naming what failed; no job is ever skipped
@@ -107,8 +107,11 @@ def batches(jobs: list[Job], total: int, workers: int) -> list[list[Job]]:
 
 def _can_fork() -> bool:
     import multiprocessing
+    import sys
 
-    return "fork" in multiprocessing.get_all_start_methods()
+    # macOS has fork, but system libraries a process may have loaded are not safe across it (Python's own
+    # default there is spawn, which would have to rebuild the scanner in every worker): serial there.
+    return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
 
 
 def _scan_batch(scanner: Scanner, jobs: list[Job]) -> list[ScanResult]:
