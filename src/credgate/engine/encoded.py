@@ -15,7 +15,6 @@ from credgate.engine.content import LineIndex
 if TYPE_CHECKING:
     from credgate.engine.scanner import Scanner, ScanResult
 
-MAX_DECODE_DEPTH = 2  # base64 inside base64 is still read; deeper nesting is not configuration
 
 _MIN_RUN = 24
 _runs: dict[str, Any] = {}
@@ -178,6 +177,8 @@ def scan_utf16_strings(
         size += len(texts[-1]) + 1
     if not texts:
         return
+    from credgate.engine.scanner import MAX_DECODE_DEPTH
+
     inner = scanner._scan(b"\n".join(texts), path, MAX_DECODE_DEPTH, binary=True)
     starts = [r[0] for r in runs]
     for f in inner.findings:
@@ -201,6 +202,8 @@ def _scan_decoded_binary(
     from bisect import bisect_right
 
     spans = []
+    from credgate.engine.scanner import MAX_DECODE_DEPTH
+
     inner = scanner._scan(blob, path, MAX_DECODE_DEPTH, binary=True)
     offsets = [r[0] for r in runs]
     for f in inner.findings:

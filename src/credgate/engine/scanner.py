@@ -10,13 +10,9 @@ from credgate.engine import encoded, linear
 from credgate.engine.binary import binary_pattern
 from credgate.engine.concat import joined_findings
 from credgate.engine.content import Content, LineIndex, prepare
-from credgate.engine.encoded import MAX_DECODE_DEPTH as MAX_DECODE_DEPTH  # engine/structure.py reads it here
 from credgate.engine.filters import Candidate, why_not_secret
 from credgate.engine.finding import Finding
 from credgate.engine.rules import Rule, RuleSet
-
-if TYPE_CHECKING:
-    from credgate.engine.notebook import Notebook  # imported when a notebook is scanned
 
 # Filters whose verdict is "probably not a secret" rather than "not a secret": the match is
 # still reported, as a notice that does not block (see Finding.advisory).
@@ -32,6 +28,7 @@ ADVISORY_TEXT = {
     "weak-password": "a weak or sample password (a common word, digits, leetspeak): change it if it is real",
     "sample-signed-jwt": "a JWT signed with a sample key from documentation: a sample, or forgeable if real",
 }
+MAX_DECODE_DEPTH = 2  # base64 inside base64 is still read; deeper nesting is not configuration
 # Judging one value costs about a millisecond (dozens of filters); a line gets this many different values
 # judged per rule, and any beyond them are reported unjudged (blocking), so one line's work is bounded.
 MAX_JUDGED_PER_LINE = 200
@@ -414,3 +411,7 @@ def _dedupe(hits: list[_Hit]) -> list[_Hit]:
         starts.insert(at, h.start)
         by_start.insert(at, h)
     return kept
+
+
+if TYPE_CHECKING:  # at the end: notebook.py is imported only when a notebook is scanned
+    from credgate.engine.notebook import Notebook
