@@ -188,3 +188,13 @@ def test_an_unknown_backend_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, tm
         env=env,
     )
     assert run.returncode == 2 and "CREDGATE_PREFILTER" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_database_known_in_memory_is_kept_in_every_cache_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(prefilter.ENV, "hyperscan")
+    patterns = [("github-pat", r"(?P<secret>ghp_[A-Za-z0-9]{36})")]
+    prefilter.Prefilter([b"ghp_"], patterns, str(tmp_path / "a")).possible(b"x")
+    prefilter.Prefilter([b"ghp_"], patterns, str(tmp_path / "b")).possible(b"x")  # served from memory
+    assert list((tmp_path / "b").glob("prefilter-rules-*.hs"))

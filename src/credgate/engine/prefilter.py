@@ -298,9 +298,12 @@ def _database(
         *sources,
     ]
     key = sha256_hex(b"".join(b"%d:%s" % (len(p), p) for p in parts))
-    if key in _BUILT:
-        return _BUILT[key]
     target = os.path.join(cache_dir, f"prefilter-{kind}-{key[:24]}.hs") if cache_dir else None
+    if key in _BUILT:
+        db, compiled = _BUILT[key]
+        if target and not os.path.exists(target):
+            _store(hs, target, key, db, compiled)  # known here, and kept for the next run in this cache
+        return db, compiled
     if target:
         loaded = _load(hs, target, key)
         if loaded is not None:
