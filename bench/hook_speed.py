@@ -24,7 +24,14 @@ every tool must block it (exit code != 0) and pass the clean one (exit code 0).
 
 Usage:
     python bench/hook_speed.py [--rounds 30] [--warmup 3] [--json out.json]
+                               [--shape three|big|many ...] [--repo PATH] [--baseline PATH]
                                [--credgate PATH] [--anchors DIR] [--no-secret] [--keep]
+
+    --shape     what is staged (repeatable): `three` files, ~20 KB (default); `big`, one new 5 MB
+                file; `many`, 200 new files, ~1.3 MB
+    --repo      stage the change on a clone of this repository (e.g. psf/requests) instead of the
+                synthetic base commit; the clone is made in the temporary directory
+    --baseline  an older credgate build, timed in the same rounds (ratio credgate/credgate-base)
 
     --credgate  credgate executable (default: `credgate` next to this interpreter, else on PATH)
     --anchors   directory with gitleaks/betterleaks (default: $CREDGATE_ANCHOR_BIN or /tmp/anchors/bin;
@@ -63,6 +70,8 @@ from typing import Any, Callable
 
 AWS_TEMPLATE = "AWS_ACCESS_KEY_ID=%%aws-key-id:AKIA%%\nAWS_SECRET_ACCESS_KEY=%%rand:base64:40%%\n"
 SCENARIOS = ("clean", "secret")
+# What is staged: three files (~20 KB, two edited and one new), one new 5 MB file, or 200 new files (~1.3 MB).
+SHAPES = ("three", "big", "many")
 
 # Variables that would make a tool scan something other than the temp repo, or load a
 # config other than its default one, if the benchmark itself runs inside a git hook or
@@ -254,50 +263,53 @@ class Staged:
     added_bytes: int
 
 
-def build_repo(repo: Path, env: dict[str, str], staged_kb: int, secret: str | None) -> Staged:
-    """A base commit of ~30 files, then 3 staged files: two edited, one new.
+def build_repo(
+    repo: Path,
+    env: dict[str, str],
+    staged_kb: int,
+    secret: str | None,
+    shape: str = "three",
+    source: str | None = None,
+) -> Staged:
+    """A base (a clone of `source`, else a synthetic commit of ~30 files), then the staged change of `shape`.
 
     Both scenarios use the same seed, so they differ only by the secret lines.
     """
-    repo.mkdir()
-    git(repo, env, "init", "-q")
     text = Text("credgate-bench")
-    base: dict[str, str] = {
-        "README.md": "# inventory service\n\n" + "\n".join(text.sentence() for _ in range(20)) + "\n"
-    }
-    for i in range(12):
-        base[f"src/app/{text.word()}_{i}.py"] = text.py_file(text.rng.randint(3000, 9000))
-    for i in range(10):
-        base[f"web/src/{text.word()}{i}.js"] = text.js_file(text.rng.randint(2000, 7000))
-    for i in range(5):
-        base[f"deploy/{text.word()}-{i}.yaml"] = text.yaml_file(text.rng.randint(1000, 4000))
-    base[".gitignore"] = "__pycache__/\nnode_modules/\n*.pyc\n.env\n"
-    for rel, content in base.items():
-        path = repo / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content)
-    git(repo, env, "add", "-A")
-    git(repo, env, "commit", "-q", "-m", "base")
-
-    # The change: roughly 35/30/35 of the byte budget across the three files.
-    budget = staged_kb * 1024
-    py_path = next(p for p in base if p.endswith(".py"))
-    js_path = next(p for p in base if p.endswith(".js"))
-    new_yaml = text.yaml_file(int(budget * 0.35))
-    if secret:
-        # docker-compose `environment:` list style, in the middle of the new file.
-        lines = new_yaml.splitlines(keepends=True)
-        envs = [i for i, line in enumerate(lines) if line.startswith("    environment:")]
-        mid = envs[len(envs) // 2]
-        injected = "".join(f"      - {line}\n" for line in secret.splitlines())
-        new_yaml = "".join(lines[: mid + 1]) + injected + "".join(lines[mid + 1 :])
-    edits = {
-        py_path: base[py_path].replace("logger = logging", "log = logging", 1)
-        + text.fill(text.py_block, int(budget * 0.35)),
-        js_path: base[js_path] + text.fill(text.js_block, int(budget * 0.30)),
-        "deploy/staging-services.yaml": new_yaml,
-    }
+    base: dict[str, str] = {}
+    if source:
+        git(repo.parent, env, "clone", "-q", "--no-hardlinks", os.path.abspath(source), str(repo))
+        tracked = git(repo, env, "ls-files", "-z").split("\0")
+        for rel in sorted(p for p in tracked if p.endswith((".py", ".js", ".md", ".rst")))[:40]:
+            try:
+                base[rel] = (repo / rel).read_text()
+            except (OSError, UnicodeDecodeError):
+                continue
+        base_files = len([p for p in tracked if p])
+    else:
+        repo.mkdir()
+        git(repo, env, "init", "-q")
+        base["README.md"] = "# inventory service\n\n" + "\n".join(text.sentence() for _ in range(20)) + "\n"
+        for i in range(12):
+            base[f"src/app/{text.word()}_{i}.py"] = text.py_file(text.rng.randint(3000, 9000))
+        for i in range(10):
+            base[f"web/src/{text.word()}{i}.js"] = text.js_file(text.rng.randint(2000, 7000))
+        for i in range(5):
+            base[f"deploy/{text.word()}-{i}.yaml"] = text.yaml_file(text.rng.randint(1000, 4000))
+        base[".gitignore"] = "__pycache__/\nnode_modules/\n*.pyc\n.env\n"
+        for rel, content in base.items():
+            path = repo / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content)
+        git(repo, env, "add", "-A")
+        git(repo, env, "commit", "-q", "-m", "base")
+        base_files = len(base)
+    if shape == "three":
+        edits = _three_files(text, base, staged_kb, secret)
+    else:
+        edits = _new_files(text, shape, secret)
     for rel, content in edits.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
         (repo / rel).write_text(content)
     git(repo, env, "add", *edits)
 
@@ -306,7 +318,47 @@ def build_repo(repo: Path, env: dict[str, str], staged_kb: int, secret: str | No
         if line.startswith("+") and not line.startswith("+++"):
             added_lines += 1
             added_bytes += len(line)  # the "+" stands in for the newline
-    return Staged(base_files=len(base), files=len(edits), added_lines=added_lines, added_bytes=added_bytes)
+    return Staged(base_files=base_files, files=len(edits), added_lines=added_lines, added_bytes=added_bytes)
+
+
+def _inject(body: str, secret: str | None) -> str:
+    """The secret's lines in the middle of `body`, as an assignment block."""
+    if not secret:
+        return body
+    lines = body.splitlines(keepends=True)
+    mid = len(lines) // 2
+    return "".join(lines[:mid]) + secret + "".join(lines[mid:])
+
+
+def _new_files(text: Text, shape: str, secret: str | None) -> dict[str, str]:
+    if shape == "big":
+        return {"src/generated/big_module.py": _inject(text.fill(text.py_block, 5 * 1024 * 1024), secret)}
+    files = {f"src/batch/mod_{i:03d}.py": text.fill(text.py_block, 6500) for i in range(200)}
+    files["src/batch/mod_100.py"] = _inject(files["src/batch/mod_100.py"], secret)
+    return files
+
+
+def _three_files(text: Text, base: dict[str, str], staged_kb: int, secret: str | None) -> dict[str, str]:
+    # The change: roughly 35/30/35 of the byte budget across the three files.
+    budget = staged_kb * 1024
+    code = sorted(p for p in base if p.endswith((".py", ".js")))
+    first, second = (code + [p for p in base if p not in code])[:2]
+    new_yaml = text.yaml_file(int(budget * 0.35))
+    if secret:
+        # docker-compose `environment:` list style, in the middle of the new file.
+        lines = new_yaml.splitlines(keepends=True)
+        envs = [i for i, line in enumerate(lines) if line.startswith("    environment:")]
+        mid = envs[len(envs) // 2]
+        injected = "".join(f"      - {line}\n" for line in secret.splitlines())
+        new_yaml = "".join(lines[: mid + 1]) + injected + "".join(lines[mid + 1 :])
+
+    def grow(rel: str, share: float) -> str:
+        block = text.js_block if rel.endswith(".js") else text.py_block
+        return base[rel].replace("logger = logging", "log = logging", 1) + text.fill(
+            block, int(budget * share)
+        )
+
+    return {first: grow(first, 0.35), second: grow(second, 0.30), "deploy/staging-services.yaml": new_yaml}
 
 
 # --------------------------------------------------------------------------- tools
@@ -318,8 +370,8 @@ class Tool:
     argv: list[str]
     version_argv: list[str]
     version: str = ""
-    samples: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in SCENARIOS})
-    exit_codes: dict[str, set[int]] = field(default_factory=lambda: {s: set() for s in SCENARIOS})
+    samples: dict[str, list[float]] = field(default_factory=dict)  # by scenario, "<shape>-<clean|secret>"
+    exit_codes: dict[str, set[int]] = field(default_factory=dict)
     # The first run with an unexpected exit code, per scenario, for diagnosis.
     bad_run: dict[str, str] = field(default_factory=dict)
 
@@ -407,13 +459,13 @@ def run_once(tool: Tool, scenario: str, repo: Path, env: dict[str, str], record:
     proc = subprocess.run(tool.argv, cwd=repo, env=env, capture_output=True)
     elapsed = time.perf_counter() - start
     # Exit codes are checked on warm-up runs too: a tool that fails there is as wrong.
-    tool.exit_codes[scenario].add(proc.returncode)
-    ok = proc.returncode == 0 if scenario == "clean" else proc.returncode != 0
+    tool.exit_codes.setdefault(scenario, set()).add(proc.returncode)
+    ok = proc.returncode == 0 if scenario.endswith("clean") else proc.returncode != 0
     if not ok and scenario not in tool.bad_run:
         output = (proc.stdout + proc.stderr).decode(errors="replace").strip()
         tool.bad_run[scenario] = f"exit {proc.returncode}: " + "\n".join(output.splitlines()[-15:])
     if record:
-        tool.samples[scenario].append(elapsed * 1000)
+        tool.samples.setdefault(scenario, []).append(elapsed * 1000)
 
 
 # --------------------------------------------------------------------------- report
@@ -449,11 +501,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3, help="untimed warm-up rounds (default 3)")
     parser.add_argument("--credgate", help="credgate executable")
     parser.add_argument(
+        "--baseline",
+        metavar="PATH",
+        help="another credgate executable (an older build) timed in the same rounds as `credgate-base`",
+    )
+    parser.add_argument(
         "--anchors",
         default=os.environ.get("CREDGATE_ANCHOR_BIN") or "/tmp/anchors/bin",
         help="directory holding gitleaks and betterleaks",
     )
     parser.add_argument("--staged-kb", type=int, default=20, help="size of the staged change (default 20)")
+    parser.add_argument(
+        "--shape",
+        action="append",
+        choices=SHAPES,
+        help="what is staged, repeatable: three files of --staged-kb (default), one new 5 MB file (big), "
+        "200 new files of about 6.5 KB (many)",
+    )
+    parser.add_argument(
+        "--repo",
+        help="a git repository to stage the change on (cloned into the temporary directory, never "
+        "modified), e.g. a clone of psf/requests; default: a synthetic base commit of ~30 files",
+    )
     parser.add_argument(
         "--no-secret", action="store_true", help="skip the scenario with a staged AWS key pair"
     )
@@ -472,6 +541,8 @@ def main(argv: list[str] | None = None) -> int:
 
     notes: list[str] = []
     tools = [Tool("credgate", [credgate, "secrets"], [credgate, "--version"])]
+    if args.baseline:
+        tools.append(Tool("credgate-base", [args.baseline, "secrets"], [args.baseline, "--version"]))
     anchors = Path(args.anchors)
     for name, version_argv in (("gitleaks", ["version"]), ("betterleaks", ["--version"])):
         exe = anchors / name
@@ -516,17 +587,26 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 tools.append(Tool("betterleaks-bin", [binary, *argv[1:]], [binary, *version_argv]))
 
-    scenarios = ["clean"] if args.no_secret else list(SCENARIOS)
+    kinds = ["clean"] if args.no_secret else list(SCENARIOS)
+    scenarios = [f"{shape}-{kind}" for shape in args.shape or ["three"] for kind in kinds]
     tmp = Path(tempfile.mkdtemp(prefix="credgate-hook-speed-"))
     try:
         env = isolated_env(tmp)
         secret = None if args.no_secret else synthetic_aws_pair(credgate)
         repos = {s: tmp / f"repo-{s}" for s in scenarios}
         staged = {
-            s: build_repo(repos[s], env, args.staged_kb, secret if s == "secret" else None) for s in scenarios
+            s: build_repo(
+                repos[s],
+                env,
+                args.staged_kb,
+                secret if s.endswith("secret") else None,
+                shape=s.rsplit("-", 1)[0],
+                source=args.repo,
+            )
+            for s in scenarios
         }
         for tool in tools:
-            tool.version = first_line(tool.version_argv, env, repos["clean"])
+            tool.version = first_line(tool.version_argv, env, repos[scenarios[0]])
 
         jobs = [(tool, s) for s in scenarios for tool in tools]
         total = args.warmup + args.rounds
@@ -564,7 +644,7 @@ def verdict(tool: Tool, scenario: str) -> str:
     """'yes', 'NO', or 'unclear' for a block that proves nothing because the clean run fails too."""
     if scenario in tool.bad_run:
         return "NO"
-    if scenario == "secret" and "clean" in tool.bad_run:
+    if scenario.endswith("secret") and scenario.replace("secret", "clean") in tool.bad_run:
         return "unclear"  # nonzero on the secret, but also on the clean change: an error, not a block
     return "yes"
 
@@ -583,7 +663,7 @@ def build_report(
             rows[tool.name] = {
                 **summary(tool.samples[s]),
                 "exit_codes": sorted(tool.exit_codes[s]),
-                "expected": "0" if s == "clean" else "nonzero",
+                "expected": "0" if s.endswith("clean") else "nonzero",
                 "ok": verdict(tool, s),
                 "samples_ms": [round(x, 3) for x in tool.samples[s]],
             }
@@ -631,7 +711,7 @@ def print_markdown(report: dict[str, Any]) -> None:
     )
     for s, res in report["results"].items():
         g = res["staged"]
-        what = "no secrets" if s == "clean" else "one file also holds a synthetic AWS key pair"
+        what = "no secrets" if s.endswith("clean") else "one file also holds a synthetic AWS key pair"
         print(
             f"- scenario `{s}`: {g['files']} staged files, +{g['added_lines']} lines, "
             f"{g['added_bytes'] / 1024:.1f} KB added; {what}"

@@ -17,7 +17,7 @@ from tests.conftest import Repo, secret
 
 
 def _cache(tmp_path: Path) -> Path:
-    [cache] = list(tmp_path.glob("rules-*.json"))
+    [cache] = list(tmp_path.glob("rules-*.bin"))
     return cache
 
 
@@ -61,12 +61,17 @@ def test_a_self_consistent_cache_that_drops_rules_is_not_believed(tmp_path: Path
     """Someone who can write the cache can recompute its digest; the rule count comes from the rule files."""
     first = rules.load(cache_dir=str(tmp_path))
     cache = _cache(tmp_path)
-    header, payload = cache.read_bytes().split(b"\n", 1)
-    fmt, key, _, _ = header.split(b" ")
-    docs = [d for d in json.loads(payload) if d["id"] != "github-pat"]
-    forged = json.dumps(docs).encode()
-    digest = rules._sha256_hex(key + forged).encode()
-    cache.write_bytes(b" ".join([fmt, key, str(len(docs)).encode(), digest]) + b"\n" + forged)
+    import marshal
+
+    from credgate.engine import rules_cache
+
+    header, rest = cache.read_bytes().split(b"\n", 1)
+    fmt, _, size_text, _ = header.split(b" ")
+    sources, payload = rest[: int(size_text)], rest[int(size_text) :]
+    docs = [d for d in marshal.loads(payload) if d[0] != "github-pat"]
+    forged = marshal.dumps(tuple(docs))
+    digest = rules_cache.payload_digest(forged).encode()
+    cache.write_bytes(b" ".join([fmt, str(len(docs)).encode(), size_text, digest]) + b"\n" + sources + forged)
     loaded = rules.load(cache_dir=str(tmp_path))
     assert "github-pat" in loaded.by_id and len(loaded) == len(first)
 
@@ -103,7 +108,7 @@ def test_cli_with_an_emptied_cache_still_blocks(repo: Repo, isolated_env: Path) 
     cli = [sys.executable, "-m", "credgate", "secrets"]
     first = subprocess.run(cli, capture_output=True, text=True)
     assert first.returncode == 1, first.stdout + first.stderr
-    caches = list((isolated_env / "credgate-cache").glob("rules-*.json"))
+    caches = list((isolated_env / "credgate-cache").glob("rules-*.bin"))
     assert caches
     for cache in caches:
         cache.write_text("[]")
@@ -120,3 +125,43 @@ def test_disabling_every_rule_is_a_config_error(repo: Repo) -> None:
     repo.stage("a.py", "x = 1\n")
     with pytest.raises(UsageError, match="no rule"):
         secrets.run(opts=Options(out=io.StringIO(), err=io.StringIO()))
+
+
+def test_cache_key_digest_is_sha256() -> None:
+    import hashlib
+
+    from credgate.engine import rules_cache
+
+    data = b"credgate-cache-key"
+    assert rules_cache.sha256_hex(data) == hashlib.sha256(data).hexdigest()
+
+
+def test_cache_key_changes_with_the_parsing_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from credgate.engine import rules_cache
+
+    code = tmp_path / "rules.py"
+    code.write_bytes(Path(rules.__file__).read_bytes())
+    monkeypatch.setattr(rules, "__file__", str(code))
+    sources = rules_cache.read_sources(rules.builtin_files())
+    before = rules_cache.cache_key(sources)
+    code.write_bytes(code.read_bytes() + b"# a parsing change\n")
+    assert rules_cache.cache_key(sources) != before
+
+
+def test_a_parsing_change_misses_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache compares the bytes it was built from, the parsing code's included, with today's."""
+    code = tmp_path / "rules.py"
+    code.write_bytes(Path(rules.__file__).read_bytes())
+    monkeypatch.setattr(rules, "__file__", str(code))
+    first = rules.load(cache_dir=str(tmp_path / "cache"))
+    code.write_bytes(code.read_bytes() + b"# a parsing change\n")
+    calls: list[str] = []
+    real = rules.parse_rule
+
+    def counting(raw: dict[str, object], origin: str) -> rules.Rule:
+        calls.append(origin)
+        return real(raw, origin)
+
+    monkeypatch.setattr(rules, "parse_rule", counting)
+    assert rules.load(cache_dir=str(tmp_path / "cache")).rules == first.rules
+    assert calls  # parsed again, not served from the old cache

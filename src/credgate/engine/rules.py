@@ -120,8 +120,10 @@ class Rule:
 
 
 class RuleSet:
-    def __init__(self, rules: Iterable[Rule]) -> None:
+    def __init__(self, rules: Iterable[Rule], cache_dir: str | None = None) -> None:
         self.rules: list[Rule] = list(rules)
+        # Where the prefilter may keep its compiled databases (engine/prefilter.py); None: in memory only.
+        self.cache_dir = cache_dir
         self.by_id: dict[str, Rule] = {}
         for rule in self.rules:
             if rule.id in self.by_id:
@@ -148,8 +150,7 @@ class RuleSet:
             for kw in rule.keywords:
                 index.setdefault(kw, []).append(rule)
         self._order = {rule.id: i for i, rule in enumerate(self.rules)}
-        self._keyword_set: Any = None
-        self._keyword_list: list[bytes] = []
+        self._prefilter: Any = None
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -159,13 +160,17 @@ class RuleSet:
         unknown = drop - set(self.by_id)
         if unknown:
             raise RuleError(f"unknown rule id(s) to disable: {', '.join(sorted(unknown))}")
-        return RuleSet(r for r in self.rules if r.id not in drop)
+        return RuleSet((r for r in self.rules if r.id not in drop), self.cache_dir)
 
-    def candidates(self, lowered: bytes, include_hidden: bool = False) -> list[Rule]:
+    def candidates(
+        self, lowered: bytes, include_hidden: bool = False, data: bytes | None = None
+    ) -> list[Rule]:
         """Rules with at least one keyword in the (lower-cased) content, in file order.
 
         Hidden rules are run only as partners of a `near` rule that is a candidate,
-        so an identifier's weak keyword never costs a regex run on its own.
+        so an identifier's weak keyword never costs a regex run on its own. Given the
+        content itself (`data`, of which `lowered` is the lower-cased copy), rules whose
+        regex the prefilter proves cannot match it are left out: they would find nothing.
         """
         hit: dict[str, Rule] = {}
         found = self.keywords_in(lowered)
@@ -179,32 +184,25 @@ class RuleSet:
             if rule.near and rule.near.rule not in hit:
                 partner = self.by_id[rule.near.rule]
                 hit[partner.id] = partner
-        return sorted(hit.values(), key=lambda r: self._order[r.id])
+        ordered = sorted(hit.values(), key=lambda r: self._order[r.id])
+        if data is not None and ordered:
+            possible = self.prefilter().possible(data)
+            if possible is not None:
+                ordered = [r for r in ordered if r.id in possible]
+        return ordered
 
     def keywords_in(self, lowered: bytes) -> set[bytes]:
-        """Every keyword that occurs in the text, found in one pass of an RE2 set.
+        """Every keyword that occurs in the text, found in one pass (engine/prefilter.py)."""
+        return self.prefilter().keywords_in(lowered)  # type: ignore[no-any-return]
 
-        An RE2 set reports every member pattern that matches anywhere, overlapping
-        and nested occurrences included, in time linear in the text.
-        """
-        if self._keyword_set is None:
-            self._compile_keywords()
-        hits = self._keyword_set.Match(lowered)
-        return {self._keyword_list[i] for i in hits} if hits else set()
+    def prefilter(self) -> Any:
+        if self._prefilter is None:
+            from credgate.engine.prefilter import Prefilter
 
-    def _compile_keywords(self) -> None:
-        import re as stdre
-
-        import re2
-
-        options = re2.Options()
-        options.log_errors = False
-        keyword_set = re2.Set.SearchSet(options)
-        self._keyword_list = sorted({*self._by_keyword, *self._hidden_by_keyword})
-        for word in self._keyword_list:
-            keyword_set.Add(stdre.escape(word))
-        keyword_set.Compile()
-        self._keyword_set = keyword_set
+            keywords = sorted({*self._by_keyword, *self._hidden_by_keyword})
+            patterns = [(r.id, r.regex) for r in self.rules if r.detector is None]
+            self._prefilter = Prefilter(keywords, patterns, self.cache_dir)
+        return self._prefilter
 
 
 def _load_toml(path: str) -> dict[str, Any]:
@@ -365,44 +363,30 @@ def builtin_files() -> list[str]:
 
 
 def load(extra_files: Iterable[str] = (), cache_dir: str | None = None) -> RuleSet:
-    """The built-in rules plus extra files, parsed once and then served from a cache.
+    """The built-in rules plus extra files, parsed once and then served from a cache (engine/rules_cache.py).
 
-    Parsing a few hundred TOML rules costs tens of milliseconds on every commit;
-    the cache costs a few. It is never trusted blindly: it is keyed by the bytes
-    of every rule file (and of this module), and its payload carries a digest and
-    a rule count that must both check out, the count against the `[[rule]]`
-    tables the files hold. Anything else is rebuilt from the files. An empty
-    rule set, however it came about, is an error: a gate with no rules passes
+    An empty rule set, however it came about, is an error: a gate with no rules passes
     everything. The engine itself stays pure: the cache location is passed in.
     """
+    from credgate.engine import rules_cache
+
     paths = [*builtin_files(), *extra_files]
-    sources = _read_sources(paths)
-    cached = _cached_rules(sources, cache_dir) if cache_dir else None
+    sources = rules_cache.read_sources(paths)
+    cached = rules_cache.cached_rules(sources, cache_dir) if cache_dir else None
     if cached is not None:
-        return RuleSet(cached)
+        return RuleSet(cached, cache_dir)
     rules: list[Rule] = []
     for path, raw in sources:
         rules.extend(_rules_of(_parse_toml(path, raw), path))
     if not rules:
         raise EmptyRuleSet("no rules were loaded: the rule files hold no [[rule]] table")
     if cache_dir:
-        _store_rules(sources, rules, cache_dir)
-    return RuleSet(rules)
+        rules_cache.store_rules(sources, rules, cache_dir)
+    return RuleSet(rules, cache_dir)
 
 
 class EmptyRuleSet(InternalError):
     """No rules at all: an installation problem, never a reason to pass (the gate fails closed, exit 3)."""
-
-
-def _read_sources(paths: list[str]) -> list[tuple[str, bytes]]:
-    out = []
-    for path in paths:
-        try:
-            with open(path, "rb") as fh:
-                out.append((path, fh.read()))
-        except OSError as exc:
-            raise RuleError(f"{path}: cannot read rule file: {exc.strerror}") from None
-    return out
 
 
 def _parse_toml(path: str, raw: bytes) -> dict[str, Any]:
@@ -416,121 +400,3 @@ def _parse_toml(path: str, raw: bytes) -> dict[str, Any]:
         raise RuleError(f"{path}: not valid TOML: not UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise RuleError(f"{path}: not valid TOML: {exc}") from None
-
-
-# The cache holds rules already validated by parse_rule, field by field, so a hit rebuilds them without
-# checking them again (that check costs more than reading the file). The field list is part of the key.
-_CACHED_FIELDS = tuple(f for f in Rule.__dataclass_fields__ if not f.startswith("_"))
-_CACHE_FORMAT = b"credgate-rules-cache/2"
-# `[[rule]]` at the start of a line: the count a cache must agree with, read from the files themselves,
-# so a cache cannot drop rules and still be believed. A file that spells the header otherwise
-# (`[[ rule ]]`) is never cached, only parsed each time.
-_RULE_HEADER = b"[[rule]]"
-
-
-def _rule_to_json(rule: Rule) -> dict[str, Any]:
-    out: dict[str, Any] = {name: getattr(rule, name) for name in _CACHED_FIELDS}
-    out["keywords"] = [k.decode("utf-8") for k in rule.keywords]
-    out["near"] = [rule.near.rule, rule.near.lines] if rule.near else None
-    return out
-
-
-def _rule_from_json(doc: dict[str, Any]) -> Rule:
-    fields = dict(doc)
-    fields["keywords"] = tuple(k.encode("utf-8") for k in doc["keywords"])
-    fields["near"] = Near(*doc["near"]) if doc["near"] else None
-    for name in ("references", "examples", "negative_examples", "files"):
-        fields[name] = tuple(doc[name])
-    return Rule(**fields)
-
-
-def _sha256_hex(data: bytes) -> str:
-    # hashlib loads OpenSSL (about 4 ms, on every commit); CPython's built-in SHA-256 module gives the
-    # same digest. It is `_sha256` up to 3.11 and `_sha2` from 3.12.
-    try:
-        from _sha256 import sha256  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        try:
-            from _sha2 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
-        except ImportError:
-            from hashlib import sha256  # type: ignore[assignment,unused-ignore]
-    return str(sha256(data).hexdigest())
-
-
-def _cache_key(sources: list[tuple[str, bytes]]) -> str:
-    """A digest of everything the cached rules are made from: the rule files' paths and bytes, this
-    module's own bytes (a change in parsing must not be served from an old cache), the version."""
-    from credgate import __version__
-
-    try:
-        with open(__file__, "rb") as fh:
-            code = fh.read()
-    except OSError:
-        code = b""
-    parts = [_CACHE_FORMAT, __version__.encode(), repr(_CACHED_FIELDS).encode(), code]
-    for path, raw in sources:
-        parts += [os.fsencode(path), raw]
-    # Length-prefixed, so no two different sets of files give the same input.
-    return _sha256_hex(b"".join(b"%d:%s" % (len(p), p) for p in parts))
-
-
-def _expected_count(sources: list[tuple[str, bytes]]) -> int:
-    return sum(raw.count(b"\n" + _RULE_HEADER) + raw.startswith(_RULE_HEADER) for _, raw in sources)
-
-
-def _cached_rules(sources: list[tuple[str, bytes]], cache_dir: str) -> list[Rule] | None:
-    """The cached rules, or None (rebuild) unless the file is the one for these sources and intact.
-
-    Layout: one header line `format key count digest`, then the JSON payload, whose digest
-    (bound to the key) must match. The count must equal the files' `[[rule]]` tables and the
-    number of rules the payload holds.
-    """
-    import json
-
-    key = _cache_key(sources)
-    target = os.path.join(cache_dir, f"rules-{key[:24]}.json")
-    try:
-        with open(target, "rb") as fh:
-            blob = fh.read()
-        header, _, payload = blob.partition(b"\n")
-        fmt, got_key, count_text, digest = header.split(b" ")
-        count = int(count_text)
-        if (
-            fmt != _CACHE_FORMAT
-            or got_key.decode() != key
-            or digest.decode() != _sha256_hex(key.encode() + payload)
-            or count <= 0
-            or count != _expected_count(sources)
-        ):
-            return None
-        docs = json.loads(payload)
-        if not isinstance(docs, list) or len(docs) != count:
-            return None
-        return [_rule_from_json(d) for d in docs]
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError):
-        return None  # missing, corrupt or from another layout: parse the rule files again
-
-
-def _store_rules(sources: list[tuple[str, bytes]], rules: list[Rule], cache_dir: str) -> None:
-    import json
-    import tempfile
-
-    if len(rules) != _expected_count(sources):
-        return  # a file writes its tables in a way the count does not see: never cache what cannot be checked
-    key = _cache_key(sources)
-    target = os.path.join(cache_dir, f"rules-{key[:24]}.json")
-    try:
-        payload = json.dumps([_rule_to_json(r) for r in rules]).encode("utf-8")
-        header = b"%s %s %d %s\n" % (
-            _CACHE_FORMAT,
-            key.encode(),
-            len(rules),
-            _sha256_hex(key.encode() + payload).encode(),
-        )
-        os.makedirs(cache_dir, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(header + payload)
-        os.replace(tmp, target)
-    except (OSError, TypeError, ValueError):
-        pass  # a cache that cannot be written only costs speed

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from credgate.engine import linear
+from credgate.engine import encoded, linear
 from credgate.engine.binary import binary_pattern
 from credgate.engine.concat import joined_findings
 from credgate.engine.content import Content, LineIndex, prepare
 from credgate.engine.filters import NOTICE_TEXT, Candidate, why_not_secret
 from credgate.engine.finding import Finding
-from credgate.engine.notebook import Notebook
 from credgate.engine.rules import Rule, RuleSet
 
 # Filters whose verdict is "probably not a secret" rather than "not a secret": the match is
@@ -25,99 +24,10 @@ SOFT_VALIDATORS = frozenset({"github-crc32", "npm-crc32", "pem-der", "teamwork-t
 NOTICES = ("report", "block", "hide")
 ADVISORY_TEXT = NOTICE_TEXT  # what each notice says, declared in its filter's entry
 MAX_DECODE_DEPTH = 2  # base64 inside base64 is still read; deeper nesting is not configuration
-_MIN_RUN = 24
 # Judging one value costs about a millisecond (dozens of filters); a line gets this many different values
 # judged per rule, and any beyond them are reported unjudged (blocking), so one line's work is bounded.
 MAX_JUDGED_PER_LINE = 200
 _MEMO_STRETCH = 4096  # bytes of one line over which a repeated value keeps its verdict (the filters' window)
-_runs: dict[str, Any] = {}
-# Lock files are mostly integrity hashes: about 7,000 base64 runs per MB.
-_HASH_DENSE_SUFFIXES = (".lock", "-lock.json", "-lock.yaml", ".sum", "shrinkwrap.json")
-
-
-def _base64_runs(path: str) -> Any:
-    engine = "re" if path.endswith(_HASH_DENSE_SUFFIXES) else "re2"
-    if engine not in _runs:
-        # RE2 finds a run of one class without trying every start inside shorter words, which costs
-        # the stdlib engine 20 ms per MB of source code (9x RE2). RE2's Python match objects cost
-        # more per match, though, so in a lock file's wall of hashes the stdlib engine is 2x faster.
-        pattern = rb"[A-Za-z0-9+/_-]{%d,}={0,2}" % _MIN_RUN
-        if engine == "re":
-            import re
-
-            _runs[engine] = re.compile(pattern)
-        else:
-            import re2
-
-            _runs[engine] = re2.compile(pattern)
-    return _runs[engine]
-
-
-_percent: Any = None
-_utf16: Any = None
-
-
-def _utf16_runs() -> Any:
-    """Runs of printable ASCII in UTF-16LE, long enough to hold a token."""
-    global _utf16
-    if _utf16 is None:
-        from credgate.engine import linear
-
-        _utf16 = linear.compile(rb"(?:[\x20-\x7e]\x00){16,}")
-    return _utf16
-
-
-def _percent_runs() -> Any:
-    global _percent
-    if _percent is None:
-        import re2
-
-        # At least two escapes inside the run: a plain word run is not URL-encoded text, and matching
-        # every one of them would cost a Python round trip per word.
-        safe = rb"[A-Za-z0-9._~+!*'()=&:/?@-]"
-        esc = rb"%[0-9A-Fa-f]{2}"
-        _percent = re2.compile(rb"%s*%s%s*%s(?:%s|%s)*" % (safe, esc, safe, esc, safe, esc))
-    return _percent
-
-
-def _decode_percent(run: bytes) -> bytes | None:
-    """The text behind a URL-encoded run with at least two escapes, or None."""
-    if run.count(b"%") < 2:
-        return None
-    from urllib.parse import unquote_to_bytes
-
-    decoded = unquote_to_bytes(run)
-    return decoded if decoded != run else None
-
-
-def _decode_base64(run: bytes) -> bytes | None:
-    """The text a base64 run encodes, or None when it is not base64 of mostly printable text."""
-    raw = _base64_bytes(run)
-    return raw if raw is not None and _is_text(raw) else None
-
-
-_PRINTABLE = bytes(range(32, 127)) + b"\t\n\r"
-
-
-def _is_text(raw: bytes) -> bool:
-    """Mostly printable ASCII (95%): decoded configuration, not a binary payload."""
-    return len(raw.translate(None, _PRINTABLE)) <= 0.05 * len(raw)
-
-
-def _base64_bytes(run: bytes) -> bytes | None:
-    """The bytes a base64 run encodes (at least 12), or None when it is not base64."""
-    import base64
-    import binascii
-
-    body = run.rstrip(b"=")
-    if len(body) % 4 == 1:
-        return None
-    padded = body + b"=" * (-len(body) % 4)
-    try:
-        raw = base64.urlsafe_b64decode(padded) if (b"-" in body or b"_" in body) else base64.b64decode(padded)
-    except (binascii.Error, ValueError):
-        return None
-    return raw if len(raw) >= 12 else None
 
 
 @dataclass
@@ -230,7 +140,11 @@ class Scanner:
     def _scan(self, raw: bytes, path: str, depth: int, binary: bool = False) -> ScanResult:
         content = Content(raw, "binary") if binary else prepare(raw)
         data = content.data
-        rules = [r for r in self.ruleset.candidates(data.lower(), self.include_hidden) if r.applies_to(path)]
+        # In a binary the rules run their secret pattern alone (engine/binary.py), which the prefilter's view
+        # of the whole regex does not cover: it narrows by keywords only there.
+        text = data if content.kind != "binary" else None
+        candidates = self.ruleset.candidates(data.lower(), self.include_hidden, text)
+        rules = [r for r in candidates if r.applies_to(path)]
         if content.kind == "binary":
             # Inside a binary only distinctive tokens are trustworthy; generic
             # patterns would fire on compressed noise (see engine/binary.py).
@@ -239,12 +153,12 @@ class Scanner:
         index = LineIndex(data)
         decoded_spans: list[tuple[int, int]] = []
         if content.kind != "binary" and depth < MAX_DECODE_DEPTH:
-            decoded_spans = self._scan_encoded(data, path, depth, index, result)
+            decoded_spans = encoded.scan_encoded(self, data, path, depth, index, result)
         if content.kind != "binary" and depth == 0:
             # Values split across adjacent string literals (engine/concat.py), scanned joined, one level down.
             result.findings += joined_findings(data, index, lambda blob: self._scan(blob, path, 1).findings)
         if content.kind == "binary" and b"\x00" in data:
-            self._scan_utf16_strings(data, path, index, result)
+            encoded.scan_utf16_strings(self, data, path, index, result)
         if not rules:
             return result
         hits: list[_Hit] = []
@@ -284,107 +198,6 @@ class Scanner:
             )
         result.findings.sort(key=lambda f: (f.line, f.col, f.rule_id))
         return result
-
-    def _scan_encoded(
-        self, data: bytes, path: str, depth: int, index: LineIndex, result: ScanResult
-    ) -> list[tuple[int, int]]:
-        """Secrets hidden in base64 (a Kubernetes Secret, an env blob) or URL encoding (a query string).
-
-        Each encoded run that decodes to text is scanned again, to a bounded depth,
-        with provider rules only (the generic rule would read prose into decoded
-        noise); base64 that decodes to binary is read with the rules trusted in
-        binaries. A finding is reported where the encoded run starts. Returns the
-        spans of the runs that held one.
-        """
-        spans: list[tuple[int, int]] = []
-        # No count limit: every run is decoded once, and a run decodes to fewer bytes than it holds, so
-        # the bytes decoded per level are bounded by the file's own size (the budget is the file).
-        binary_runs: list[tuple[int, int, int]] = []  # (offset in `blobs`, start, end)
-        blobs: list[bytes] = []
-        blob_size = 0
-        candidates = [(m.span(), "base64") for m in _base64_runs(path).finditer(data)]
-        if b"%" in data:
-            candidates += [(m.span(), "URL encoding") for m in _percent_runs().finditer(data)]
-        for (start, end), how in candidates:
-            if end - start < 16:
-                continue
-            run = data[start:end]
-            if how == "base64":
-                if data[max(0, start - 7) : start].lower() == b"base64,":
-                    continue  # a data URI: an image or an attachment, not configuration
-                raw = _base64_bytes(run)
-                decoded = raw if raw is not None and _is_text(raw) else None
-                if raw is not None and decoded is None:
-                    # Not text: a serialized object, a compiled file. Its distinctive tokens are read below.
-                    binary_runs.append((blob_size, start, end))
-                    blobs.append(raw)
-                    blob_size += len(raw) + 1
-            else:
-                decoded = _decode_percent(run)
-            if decoded is None:
-                continue
-            inner = self._scan(decoded, path, depth + 1)
-            line, col = index.position(start)
-            for f in inner.findings:
-                if self.ruleset.by_id[f.rule_id].generic:
-                    continue
-                note = f"inside {how}" + (f"; {f.note}" if f.note else "")
-                result.findings.append(
-                    replace(f, line=line, col=col, end_line=index.line_of(end - 1), offset=start, note=note)
-                )
-                spans.append((start, end))
-            result.suppressed.extend(inner.suppressed)
-        if blobs:
-            spans += self._scan_decoded_binary(b"\n".join(blobs), binary_runs, path, index, result)
-        return spans
-
-    def _scan_utf16_strings(self, data: bytes, path: str, index: LineIndex, result: ScanResult) -> None:
-        """Strings a binary holds in UTF-16 (.NET assemblies, Windows resources): `g\0h\0p\0_\0...` is
-        invisible to a byte pattern, so runs of printable ASCII in UTF-16LE are read as ASCII."""
-        from bisect import bisect_right
-
-        runs: list[tuple[int, int]] = []  # (offset in the joined text, offset in the binary)
-        texts: list[bytes] = []
-        size = 0
-        for m in _utf16_runs().finditer(data):
-            runs.append((size, m.start()))
-            texts.append(data[m.start() : m.end() : 2])
-            size += len(texts[-1]) + 1
-        if not texts:
-            return
-        inner = self._scan(b"\n".join(texts), path, MAX_DECODE_DEPTH, binary=True)
-        starts = [r[0] for r in runs]
-        for f in inner.findings:
-            text_start, start = runs[bisect_right(starts, f.offset) - 1]
-            at = start + 2 * (f.offset - text_start)
-            line, col = index.position(at)
-            note = "in UTF-16 text" + (f"; {f.note}" if f.note else "")
-            end_line = index.line_of(at + 2 * len(f.secret) - 1)
-            result.findings.append(replace(f, line=line, col=col, end_line=end_line, offset=at, note=note))
-
-    def _scan_decoded_binary(
-        self,
-        blob: bytes,
-        runs: list[tuple[int, int, int]],
-        path: str,
-        index: LineIndex,
-        result: ScanResult,
-    ) -> list[tuple[int, int]]:
-        """Base64 runs that decode to binary, read in one pass with the rules trusted inside binaries."""
-        from bisect import bisect_right
-
-        spans = []
-        inner = self._scan(blob, path, MAX_DECODE_DEPTH, binary=True)
-        offsets = [r[0] for r in runs]
-        for f in inner.findings:
-            _, start, end = runs[bisect_right(offsets, f.offset) - 1]
-            line, col = index.position(start)
-            note = "inside base64 (binary)" + (f"; {f.note}" if f.note else "")
-            result.findings.append(
-                replace(f, line=line, col=col, end_line=index.line_of(end - 1), offset=start, note=note)
-            )
-            spans.append((start, end))
-        return spans
 
     def _match(
         self, rule: Rule, data: bytes, path: str, index: LineIndex, result: ScanResult, pattern: Any = None
@@ -593,3 +406,7 @@ def _dedupe(hits: list[_Hit]) -> list[_Hit]:
         starts.insert(at, h.start)
         by_start.insert(at, h)
     return kept
+
+
+if TYPE_CHECKING:  # at the end: notebook.py is imported only when a notebook is scanned
+    from credgate.engine.notebook import Notebook

@@ -1,0 +1,184 @@
+"""Scanning many files on every core: results in input order, identical to a serial run.
+
+`scan_many(scanner, jobs)` returns one ScanResult per job, in the order of `jobs`, exactly what
+`[scanner.scan(job.content(), job.path) for job in jobs]` returns. Small inputs are scanned serially in
+this process (a worker pool costs more than it saves below a few megabytes). Larger ones are cut into
+batches of consecutive jobs, about a megabyte or a few hundred files each, so the per-task cost of a
+process pool (pickling, a queue round trip) stays small against the scanning, and handed to one forked
+worker per core. The workers inherit the scanner, its compiled rules and its prefilter databases from
+this process (fork, on Linux and the BSDs; on macOS and Windows the scan stays serial), so nothing is
+compiled twice: all of it is compiled before the fork.
+
+Fail closed: a job that cannot be read, a worker that raises, or a worker that dies (killed, out of
+memory) stops the scan with an InternalError (exit 3) naming what failed; no job is ever skipped
+silently, and no partial result is returned.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
+
+from credgate.errors import InternalError
+
+if TYPE_CHECKING:
+    from credgate.engine.scanner import Scanner, ScanResult
+
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this much content the scan stays in this process
+BATCH_BYTES = 1024 * 1024  # content per task handed to a worker
+BATCH_JOBS = 256  # jobs per task at most (many tiny files)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One thing to scan: `path` is the name the scanner sees (rules' file globs, reports).
+
+    Give the content as `data`, or as `file`, a path to read (by the worker, which keeps the bytes out of
+    the pipe between processes). `size` is the content's size when given as `file` (used only to cut
+    batches; 0 if unknown).
+    """
+
+    path: str
+    data: bytes | None = None
+    file: str | None = None
+    size: int = 0
+
+    def __post_init__(self) -> None:
+        if (self.data is None) == (self.file is None):
+            raise ValueError("a Job has either data or a file to read, not both or neither")
+
+    @property
+    def weight(self) -> int:
+        return len(self.data) if self.data is not None else self.size
+
+    def content(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        try:
+            with open(str(self.file), "rb") as fh:
+                return fh.read()
+        except OSError as exc:
+            raise InternalError(
+                f"could not read {self.path} to scan it: {exc.strerror}",
+                hint="check that the file is readable and run the scan again",
+            ) from None
+
+
+def workers_available() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS and Windows
+        return os.cpu_count() or 1
+
+
+def scan_many(
+    scanner: Scanner,
+    jobs: Sequence[Job],
+    workers: int | None = None,
+    min_parallel_bytes: int = PARALLEL_MIN_BYTES,
+) -> list[ScanResult]:
+    """One ScanResult per job, in input order; serial for small inputs, else on `workers` processes."""
+    workers = workers_available() if workers is None else workers
+    total = sum(job.weight for job in jobs)
+    if workers <= 1 or len(jobs) < 2 or total < min_parallel_bytes or not _can_fork():
+        return _scan_batch(scanner, list(jobs))
+    return _scan_parallel(scanner, list(jobs), workers, total)
+
+
+def batches(jobs: list[Job], total: int, workers: int) -> list[list[Job]]:
+    """Consecutive jobs grouped so each batch holds about BATCH_BYTES (fewer when the input is small, so
+    every worker gets several batches and a slow one does not leave the others idle)."""
+    target = max(64 * 1024, min(BATCH_BYTES, total // (workers * 4) or 1))
+    out: list[list[Job]] = []
+    current: list[Job] = []
+    size = 0
+    for job in jobs:
+        current.append(job)
+        size += max(job.weight, 1)
+        if size >= target or len(current) >= BATCH_JOBS:
+            out.append(current)
+            current, size = [], 0
+    if current:
+        out.append(current)
+    return out
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+    import sys
+
+    # macOS has fork, but system libraries a process may have loaded are not safe across it (Python's own
+    # default there is spawn, which would have to rebuild the scanner in every worker): serial there.
+    return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _scan_batch(scanner: Scanner, jobs: list[Job]) -> list[ScanResult]:
+    return [scanner.scan(job.content(), job.path) for job in jobs]
+
+
+# The scanner the forked workers use: set in the parent just before the pool starts, inherited by fork.
+_WORKER_SCANNER: Scanner | None = None
+
+
+def _worker(jobs: list[Job]) -> list[ScanResult]:
+    assert _WORKER_SCANNER is not None, "the worker was not forked from a scanning process"
+    return _scan_batch(_WORKER_SCANNER, jobs)
+
+
+def _warm(scanner: Scanner, total: int) -> None:
+    """Compile here, once, what every worker would otherwise compile for itself after the fork: the
+    prefilter's databases, every rule's regex, and the filters' patterns (by scanning a small sample)."""
+    scanner.ruleset.prefilter().warm(total)
+    for rule in scanner.ruleset.rules:
+        if rule.detector is None:
+            rule.compiled  # noqa: B018 - compiles the regex
+    scanner.scan(_SAMPLE, "warm/sample.py")
+
+
+# A few lines that wake the decoy filters and the encoded-run readers without holding anything secret.
+_SAMPLE = (
+    b'password = "changeme"\napi_key = os.environ["API_KEY"]\ntoken: ${TOKEN}\n'
+    b"data = 'aGVsbG8gd29ybGQgdGhpcyBpcyBiYXNlNjQ='\nurl = 'https://user:%70%61ss@example.com/'\n"
+)
+
+
+def _scan_parallel(scanner: Scanner, jobs: list[Job], workers: int, total: int) -> list[ScanResult]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    global _WORKER_SCANNER
+    _warm(scanner, total)
+    groups = batches(jobs, total, workers)
+    results: list[ScanResult] = []
+    _WORKER_SCANNER = scanner
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(groups)), mp_context=context)
+    try:
+        futures = [pool.submit(_worker, group) for group in groups]
+        for group, future in zip(groups, futures):
+            try:
+                done = future.result()
+            except BrokenProcessPool:
+                raise InternalError(
+                    "a scanning worker process died (killed, or out of memory): the scan stopped, "
+                    "nothing was skipped",
+                    hint="run the scan again; if it recurs, scan fewer files at once",
+                ) from None
+            except InternalError:
+                raise
+            except Exception as exc:  # the worker's own error, re-raised here by the pool
+                # The type only: an engine error's text could quote scanned content.
+                where = group[0].path if len(group) == 1 else f"{group[0].path} ... {group[-1].path}"
+                raise InternalError(f"a scanning worker failed ({type(exc).__name__}) on {where}") from None
+            if len(done) != len(group):  # pragma: no cover - a worker returns one result per job
+                raise InternalError(f"a scanning worker returned {len(done)} results for {len(group)} files")
+            results.extend(done)
+    finally:
+        _WORKER_SCANNER = None
+        pool.shutdown(wait=True, cancel_futures=True)
+    if len(results) != len(jobs):  # pragma: no cover - guarded per batch above
+        raise InternalError(f"the parallel scan returned {len(results)} results for {len(jobs)} files")
+    return results
