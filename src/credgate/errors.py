@@ -33,3 +33,11 @@ class InternalError(CredgateError):
     """Something credgate could not do; the gate fails closed (exit 3)."""
 
     exit_code = INTERNAL
+
+
+def redact(message: str) -> str:
+    """An exception text may quote scanned content: mask every token-like run in it (first 300 characters).
+    Escaping for a terminal is the printer's job (cli.py, output.escape.redact_message)."""
+    import re
+
+    return re.sub(r"[A-Za-z0-9+/=_\-.]{12,}", lambda m: m.group(0)[:4] + "****", message[:300])

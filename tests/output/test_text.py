@@ -6,8 +6,8 @@ import io
 from dataclasses import replace
 
 from credgate.engine.finding import Finding
-from credgate.gate.report import Report, Stats
-from credgate.output.text import accepted_line, always_summary, human_size, summary, warnings, write_text
+from credgate.gate.report import Report, Stats, human_size
+from credgate.output.text import accepted_line, always_summary, summary, warnings, write_text
 from tests.conftest import secret
 
 HOSTILE = "evil\x1b[2J\n::add-mask::x.env"  # a new line would start a runner command

@@ -29,7 +29,7 @@ from credgate.gate.repo_config import committed_config as committed_config
 from credgate.gate.repo_config import load_config as load_config
 from credgate.gate.report import Report, Stats
 from credgate.gate.scanning import CHUNK, STREAM_ABOVE, build_scanner
-from credgate.output import progress  # ticks only: the walk counts, output draws
+from credgate.output.progress import Bar, counting_stats  # ticks only: the walk counts, output draws
 
 if TYPE_CHECKING:
     from credgate import baseline as baseline_mod
@@ -93,7 +93,7 @@ Added = tuple[int, int, Finding]  # (commit time, rank: larger is older at equal
 # What moves the progress bar while commits are scanned (set by `collect` on a terminal only): the
 # bar itself, or in a worker process a counter the parent reads. A global, because the workers
 # are forked with it (a shared counter cannot be pickled into a pool's arguments).
-_TICK: progress.Bar | _SharedCount | None = None
+_TICK: Bar | _SharedCount | None = None
 
 
 class _SharedCount:
@@ -124,7 +124,7 @@ def scan_share(share: Share) -> tuple[list[Added], Stats]:
 
     Self-contained: arguments in, results out, so a process pool can map it over shares; the
     serial path is the same call with one share holding every commit."""
-    stats = progress.counting_stats(_TICK, "commits") if _TICK is not None else Stats()
+    stats = counting_stats(_TICK, "commits") if _TICK is not None else Stats()
     order = {sha: share.offset + i * share.stride for i, sha in enumerate(share.rng.commits or ())}
     found: list[Added] = []
     seen: dict[str, int] = {}
@@ -162,7 +162,7 @@ def _added(scanner: Scanner, rng: Range, max_size: int, stats: Stats) -> list[Ad
     ]
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     global _TICK
-    bar = _TICK if isinstance(_TICK, progress.Bar) else None
+    bar = _TICK if isinstance(_TICK, Bar) else None
     shared = context.Value("q", 0) if bar is not None else None
     _TICK = _SharedCount(shared) if shared is not None else None
     try:
@@ -243,7 +243,7 @@ def history_revs(include_reflog: bool) -> tuple[str, ...]:
 
 
 def collect(
-    cfg: config_mod.Config, include_reflog: bool, stats: Stats, tick: progress.Bar | None = None
+    cfg: config_mod.Config, include_reflog: bool, stats: Stats, tick: Bar | None = None
 ) -> list[Finding]:
     """Each secret once, at its introduction, with `extra` facts: date, paths, HEAD presence.
 

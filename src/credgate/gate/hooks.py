@@ -17,7 +17,6 @@ from typing import Iterator, Sequence
 
 from credgate import gitio
 from credgate.errors import UsageError
-from credgate.output.escape import safe
 
 # The second line of every shipped hook. Only a file with this exact line is credgate's to replace:
 # a hook that merely mentions credgate (a comment, a chained call) is someone else's.
@@ -90,7 +89,7 @@ def _write_new(directory: str, name: str, body: bytes) -> str:
             raise
         os.close(fd)
         return tmp
-    raise UsageError(f"could not create a temporary file in {safe(directory)}", "check the directory")
+    raise UsageError(f"could not create a temporary file in {directory}", "check the directory")
 
 
 def _backup(target: str) -> str:
@@ -110,7 +109,7 @@ def _backup(target: str) -> str:
                 continue
             os.rename(target, backup)
             return backup
-    raise UsageError(f"could not back up {safe(target)}", "move it away by hand, then rerun")
+    raise UsageError(f"could not back up {target}", "move it away by hand, then rerun")
 
 
 @dataclass(frozen=True)
@@ -128,7 +127,7 @@ def install(hooks: Sequence[str] = (), force: bool = False, python: str | None =
     unknown = [h for h in wanted if h not in available]
     if unknown:
         raise UsageError(
-            f"no such hook: {', '.join(safe(h) for h in unknown)}", f"available: {', '.join(available)}"
+            f"no such hook: {', '.join(h for h in unknown)}", f"available: {', '.join(available)}"
         )
     target_dir = gitio.hooks_dir()
     os.makedirs(target_dir, exist_ok=True)
@@ -141,7 +140,7 @@ def install(hooks: Sequence[str] = (), force: bool = False, python: str | None =
             if body is None or not is_managed(body):
                 foreign.append(target)
     if foreign and not force:
-        names = ", ".join(safe(t) for t in foreign)
+        names = ", ".join(t for t in foreign)
         raise UsageError(
             f"{names} exists and is not a credgate hook (another tool's, or yours): left alone",
             "rerun with --force to replace it (the current one is kept as <hook>.credgate-backup.<time>), "

@@ -24,11 +24,10 @@ from dataclasses import dataclass, field
 
 from credgate import config as config_mod
 from credgate import gitio
-from credgate.errors import InternalError, UsageError
+from credgate.errors import InternalError, UsageError, redact
 from credgate.gate import credential_files as files_cmd
 from credgate.gate.history import ALL_REFS, Introduced, credential_file, introductions
 from credgate.gate.report import Stats
-from credgate.output.escape import redact_message
 
 REPLACEMENT = b"***REMOVED-by-credgate***"
 BACKUP_REF_PREFIX = "refs/credgate-backup/"
@@ -197,7 +196,7 @@ def rewrite(purge: Purge, layout: gitio.Layout, stamp: str, exe: str) -> Rewritt
             gitio.run_filter_repo(exe, args, cwd=layout.work_tree or layout.git_dir)
         except gitio.GitCommandError as exc:
             raise InternalError(
-                f"git-filter-repo failed: {redact_message(exc.message)}",
+                f"git-filter-repo failed: {redact(exc.message)}",
                 f"nothing is lost: the backup is {bundle}"
                 + (f" and {backup_prefix}/" if backup_prefix else "")
                 + f"; to restore every ref: git fetch --force {shlex.quote(bundle)} 'refs/*:refs/*'",

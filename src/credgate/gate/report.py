@@ -56,3 +56,12 @@ class Report:
     credential_files: set[str] = field(default_factory=set)
     # `scan` and `history` end with the summary line even without -v, as range scans always do.
     summarize: bool = False
+
+
+def human_size(n: int) -> str:
+    """A byte count for people: 812 B, 1.5 MiB."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)

@@ -20,8 +20,7 @@ from credgate.engine.rules import EmptyRuleSet, RuleError, load
 from credgate.engine.scanner import Scanner, ScanResult
 from credgate.engine.stream import WINDOW
 from credgate.errors import InternalError, UsageError
-from credgate.gate.report import Report, Stats
-from credgate.output.text import human_size
+from credgate.gate.report import Report, Stats, human_size
 
 if TYPE_CHECKING:
     from credgate import baseline as baseline_mod

@@ -34,7 +34,6 @@ from credgate.gate.setup_recipes import (
     gitlab_job,
     precommit_block,
 )
-from credgate.output.escape import safe
 
 
 @dataclass(frozen=True)
@@ -92,9 +91,9 @@ def resolve_source(repo_url: str | None, rev: str | None) -> Source:
     if repo_url and rev:
         if not _SHA_RE.match(rev):
             raise UsageError(
-                f"--rev {safe(rev)} is not a full commit id",
+                f"--rev {rev} is not a full commit id",
                 "pin a 40-hex commit, which always resolves (a tag must exist on that remote): "
-                f"`git ls-remote {safe(repo_url)} HEAD` prints the newest",
+                f"`git ls-remote {repo_url} HEAD` prints the newest",
             )
         return Source(repo_url, rev)
     return installed_source()

@@ -79,10 +79,9 @@ def safe(value: str) -> str:
 def redact_message(message: str) -> str:
     """An exception text may quote scanned content: mask every token-like run in it."""
 
-    def mask(m: re.Match[str]) -> str:
-        return m.group(0)[:4] + "****"
+    from credgate.errors import redact
 
-    return text(re.sub(r"[A-Za-z0-9+/=_\-.]{12,}", mask, message[:300]))
+    return text(redact(message))
 
 
 def gh_data(value: str) -> str:

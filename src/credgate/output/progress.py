@@ -17,8 +17,7 @@ import sys
 import time
 from typing import Any, Callable, Protocol, TextIO
 
-from credgate.gate.report import Stats
-from credgate.output.text import human_size
+from credgate.gate.report import Stats, human_size
 
 DELAY = 0.5  # seconds of work before a bar appears ($CREDGATE_PROGRESS_DELAY overrides it)
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 import shlex
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from credgate import gitio
 from credgate.gate.remediation import (
     BACKUP_REF_PREFIX,
     REPLACEMENT,
@@ -17,6 +16,9 @@ from credgate.gate.remediation import (
     path_args,
 )
 from credgate.output.escape import safe
+
+if TYPE_CHECKING:  # the layout's type only: output never runs git
+    from credgate import gitio
 
 
 def _q(text: str) -> str:

@@ -11,17 +11,8 @@ import shlex
 from typing import TextIO
 
 from credgate.engine.finding import Finding
-from credgate.gate.report import Report
+from credgate.gate.report import Report, human_size
 from credgate.output.escape import safe
-
-
-def human_size(n: int) -> str:
-    """A byte count for people: 812 B, 1.5 MiB."""
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return str(n)
 
 
 def summary(report: Report) -> str:
