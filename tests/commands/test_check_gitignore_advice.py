@@ -19,6 +19,7 @@ from credgate.commands import check_gitignore
 from credgate.commands._options import Options
 from credgate.errors import UsageError
 from credgate.gate import audit as audit_gate
+from credgate.output import audit as audit_out
 from credgate.policy import DEFAULT_PROTECTED, ENV_TEMPLATES
 from tests.conftest import Repo, aws_pair, env_file_with_aws
 
@@ -162,13 +163,14 @@ def test_audit_uses_the_same_split(repo: Repo, tmp_path: Path) -> None:
     classifier = files_cmd.Classifier(config_mod.Config())
     check = audit_gate.check_gitignore(str(repo.path), classifier)
     assert check.safe
-    assert any(d.startswith(f"advice (not unsafe): {len(ADVICE)} more") for d in check.details)
+    assert len(check.facts["advice"]) == len(ADVICE)
+    assert any(d.startswith(f"advice (not unsafe): {len(ADVICE)} more") for d in audit_out.details(check))
     repo.write(".gitignore", ".env\n")
     repo.git("add", ".gitignore")
     repo.commit("only .env")
     check = audit_gate.check_gitignore(str(repo.path), classifier)
     assert not check.safe
-    assert any(d.startswith("`.env.*` is NOT ignored") for d in check.details)
+    assert any(d.startswith("`.env.*` is NOT ignored") for d in audit_out.details(check))
 
 
 def test_other_gates_name_the_fix_a_pre_commit_user_can_run(repo: Repo) -> None:

@@ -338,7 +338,7 @@ def test_the_readme_ci_recipes_pass_the_audit(repo: Repo, path: str, start: str)
     repo.stage(path, _readme_block(start))
     repo.commit()
     check = audit_setup.check_ci(str(repo.path))
-    assert check.verdict == "SAFE", check.details
+    assert check.verdict == "SAFE", check.facts
 
 
 @pytest.mark.parametrize(

@@ -190,7 +190,7 @@ def test_the_ci_recipe_for_the_detected_ci_passes_the_audit(
     repo.git("add", "-A")
     repo.commit("ci")
     check = audit_setup.check_ci(str(repo.path))
-    assert check.verdict == "SAFE", check.details
+    assert check.verdict == "SAFE", check.facts
     before = snapshot(repo.path)
     assert run_init(repo_url=URL, rev=SHA, hooks="none")[0] == 0
     assert snapshot(repo.path) == before

@@ -36,8 +36,8 @@ def test_tracked_and_history_find_a_committed_env_file(repo: Repo) -> None:
     repo.commit("leak")
     classifier = Classifier(Config())
     by = {c.name: c for c in gate.audit(skip=("hooks", "ci"))}
-    assert not by["tracked"].safe and by["tracked"].data["files"][0]["path"] == ".env.master"
-    assert any("check 2 below shows where" in step for step in by["tracked"].fix)
+    assert not by["tracked"].safe and [v.path for v in by["tracked"].facts["blocked"]] == [".env.master"]
+    assert by["history"].facts["entries"][0].path == ".env.master"
     entries = gate.history_entries(str(repo.path), Config(), classifier)
     assert [(e.path, e.kind, e.reachable) for e in entries] == [(".env.master", "env", True)]
 
@@ -48,8 +48,9 @@ def test_gitignore_check_uses_the_shared_probes(repo: Repo) -> None:
     repo.commit()
     check = gate.check_gitignore(str(repo.path), Classifier(Config()))
     assert check.verdict == "UNSAFE"
-    assert [u["probe"] for u in check.data["uncovered"]] == ["svc/.env.local"]
-    assert check.fix[0].startswith("Remove these lines") and "svc/.gitignore:1: !/.env.local" in check.fix[0]
+    assert [u.probe for u in check.facts["uncovered"]] == ["svc/.env.local"]
+    assert [str(r) for r in check.facts["reincluding"]] == ["svc/.gitignore:1: !/.env.local"]
+    assert not check.facts["disk_covers"]
 
 
 def test_gitignore_check_says_when_only_the_disk_is_fixed(repo: Repo) -> None:
@@ -57,8 +58,7 @@ def test_gitignore_check_says_when_only_the_disk_is_fixed(repo: Repo) -> None:
     repo.commit()
     repo.write(".gitignore", FULL)
     check = gate.check_gitignore(str(repo.path), Classifier(Config()))
-    assert not check.safe
-    assert check.fix == ["Commit .gitignore: git add .gitignore && git commit -m 'ignore credential files'"]
+    assert not check.safe and check.facts["disk_covers"]
 
 
 def test_a_bare_clone_answers_what_it_can(
@@ -71,6 +71,7 @@ def test_a_bare_clone_answers_what_it_can(
     monkeypatch.chdir(bare)
     by = {c.name: c for c in gate.audit()}
     assert by["tracked"].verdict == "SKIPPED" and by["hooks"].verdict == "SKIPPED"
+    assert by["tracked"].facts == by["hooks"].facts == {"bare": True}
     assert by["gitignore"].safe and by["history"].safe
 
 

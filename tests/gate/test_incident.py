@@ -2,29 +2,45 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from credgate import gitio
+from credgate import gitio, ignore
 from credgate.engine.finding import Finding
 from credgate.errors import UsageError
 from credgate.gate import history, incident
+from credgate.gate.audit import Check
 from tests.conftest import Repo, aws_pair
 
 NOW = datetime(2030, 1, 2, 3, 4, tzinfo=timezone.utc)
 
 
-@dataclass
-class Check:
-    """The shape of an audit check that the draft reads."""
+def not_ignored(*probes: tuple[str, str]) -> Check:
+    """A failed gitignore check: (pattern, probe) pairs nothing ignores."""
+    uncovered = [ignore.ProbeResult(pattern, probe, False, None) for pattern, probe in probes]
+    facts = {"probes": 40, "uncovered": uncovered, "personal": [], "advice": [], "disk_covers": False,
+             "reincluding": []}  # fmt: skip
+    return Check("gitignore", False, facts)
 
-    name: str
-    safe: bool | None
-    details: list[str] = field(default_factory=list)
-    unknown: bool = False
+
+def no_hooks(hooks_dir: str = "/r/.git/hooks") -> Check:
+    """A failed hooks check: neither hook exists."""
+
+    def missing(name: str) -> dict[str, object]:
+        return {"path": f"{hooks_dir}/{name}", "kind": "missing", "executable": True, "enforced": False,
+                "config": None, "hooks": []}  # fmt: skip
+
+    facts = {"hooks_dir": hooks_dir, "core_hooks_path": None, "pre_commit": missing("pre-commit"),
+             "pre_push": missing("pre-push"), "framework": False}  # fmt: skip
+    return Check("hooks", False, facts)
+
+
+def ci_runs(count: int) -> Check:
+    runs = [{"path": ".github/workflows/ci.yml", "how": "credgate", "job": f"job{i}"} for i in range(count)]
+    return Check("ci", True, {"runs": runs, "ci_files": [".github/workflows/ci.yml"], "not_counted": [],
+                              "unknown": []})  # fmt: skip
 
 
 def found(
@@ -56,20 +72,24 @@ def test_facts_are_oldest_first_with_every_file_and_what_is_still_at_head() -> N
     assert incident.judge([found("aws-access-key-id", "a", "2029-01-01", ["a"], [])], [], "app", NOW).severe
 
 
-def test_why_it_broke_leads_with_the_lines_about_the_leaked_files() -> None:
+def test_why_it_broke_is_the_failed_checks_that_explain_a_commit() -> None:
     leak = found("aws-access-key-id", ".env.master", "2029-01-01", [".env.master"], [])
-    gitignore = Check("gitignore", False, ["`*.pem` is NOT ignored", "`.env.*` is NOT ignored"])
-    pm = incident.judge([leak], [gitignore, Check("tracked", True)], "app", NOW)
-    assert pm.why_broke == ["`.env.*` is NOT ignored", "`*.pem` is NOT ignored"]
+    gitignore = not_ignored(("*.pem", "key.pem"), (".env.*", ".env.local"))
+    tracked = Check("tracked", True, {"blocked": [], "checked": 3})
+    pm = incident.judge([leak], [tracked, no_hooks(), gitignore], "app", NOW)
+    assert pm.why_broke == [gitignore]  # the hooks are why it was not caught, not why it broke
     assert incident.judge([leak], [Check("gitignore", True)], "app", NOW).why_broke is None  # unknown: a TODO
 
 
 def test_gates_say_whether_a_hook_or_ci_was_enforcing_anything() -> None:
     leak = found("aws-access-key-id", ".env.master", "2029-01-01", [".env.master"], [])
-    checks = [Check("hooks", False, ["no hook", "a", "b", "c", "d"]), Check("ci", None, [], unknown=True)]
+    checks = [no_hooks(), Check("ci", None, {}, unknown=True)]
     pm = incident.judge([leak], checks, "app", NOW)
     assert [(g.name, g.state) for g in pm.gates] == [("hooks", "NOT in place"), ("ci", "unknown")]
-    assert pm.gates[0].details == ["no hook", "a", "b", "c"]  # the first four lines
+    assert [g.check for g in pm.gates] == checks
+    assert [(g.name, g.state) for g in incident.judge([leak], [ci_runs(5)], "app", NOW).gates] == [
+        ("ci", "in place")
+    ]
     skipped = incident.judge([leak], [Check("hooks", None)], "app", NOW)
     assert [(g.name, g.state) for g in skipped.gates] == [("hooks", "unchecked")]
 

@@ -1,7 +1,8 @@
 """Checks 4 and 5 of `credgate audit`: does a credgate gate run on this clone (git hooks), and in CI.
 
 Hooks are read from the hooks directory git uses (core.hooksPath included); CI files from HEAD's tree,
-because CI runs what is committed, not an edit on this disk.
+because CI runs what is committed, not an edit on this disk. The checks hold facts only (paths, kinds,
+hook ids, CI jobs as they are); output/audit.py words and escapes them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Any
 
 from credgate import gitio
 from credgate.gate.audit import Check
-from credgate.output.escape import safe
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 # What the pre-commit framework writes into every hook it installs.
@@ -65,9 +65,11 @@ def _runs_credgate(body: bytes) -> bool:
 
 def _hook_state(hooks_dir: str, name: str, top: str) -> dict[str, Any]:
     path = os.path.join(hooks_dir, name)
+    # kind: missing, pre-commit-framework, credgate (its own hook or a line running it), other.
     state: dict[str, Any] = {
-        "path": safe(path),
+        "path": path,
         "kind": "missing",
+        "executable": True,
         "enforced": False,
         "config": None,
         "hooks": [],
@@ -85,61 +87,29 @@ def _hook_state(hooks_dir: str, name: str, top: str) -> dict[str, Any]:
         # credgate-range runs on pre-push only; every other credgate hook runs on commit.
         wanted = [i for i in ids if (i == "credgate-range") == (name == "pre-push")]
         state.update(
-            kind="pre-commit-framework", config=safe(config), hooks=ids, enforced=executable and bool(wanted)
+            kind="pre-commit-framework", config=config, hooks=ids, enforced=executable and bool(wanted)
         )
     elif _runs_credgate(body):
         state.update(kind="credgate", enforced=executable)
     else:
         state.update(kind="other")
-    if not executable:
-        state["kind"] += " (not executable: git skips it)"
+    state["executable"] = executable  # git skips a hook it cannot execute
     return state
 
 
 def check_hooks(top: str) -> Check:
+    """facts: hooks_dir, core_hooks_path, pre_commit and pre_push (each hook's state: path, kind,
+    executable, enforced, config, hooks), framework (the pre-commit framework is this clone's way)."""
     hooks_dir = gitio.hooks_dir(top)
     hooks_path = gitio.config_value("core.hooksPath", cwd=top)
     commit = _hook_state(hooks_dir, "pre-commit", top)
     push = _hook_state(hooks_dir, "pre-push", top)
-    check = Check("hooks", bool(commit["enforced"]))
-    check.data = {"hooks_dir": safe(hooks_dir), "core_hooks_path": safe(hooks_path) if hooks_path else None,
-                  "pre_commit": commit, "pre_push": push}  # fmt: skip
-    if hooks_path:
-        check.details.append(f"core.hooksPath = {safe(hooks_path)}")
-    for label, st in (("pre-commit", commit), ("pre-push", push)):
-        what = {"pre-commit-framework": "pre-commit framework", "credgate": "credgate's plain hook"}.get(
-            st["kind"], st["kind"]
-        )
-        runs = "runs credgate" if st["enforced"] else "does NOT run credgate"
-        if st["kind"] == "missing":
-            check.details.append(f"{label}: no hook at {st['path']}")
-        else:
-            ids = f" ({', '.join(st['hooks'])} in {st['config']})" if st["hooks"] else ""
-            check.details.append(f"{label}: {what} at {st['path']}: {runs}{ids}")
-    framework = commit["kind"].startswith("pre-commit-framework") or os.path.exists(
+    framework = commit["kind"] == "pre-commit-framework" or os.path.exists(
         os.path.join(top, PRE_COMMIT_CONFIG)
     )
-    if not commit["enforced"]:
-        if framework:
-            check.fix.append(
-                "Add `- id: credgate-secrets` and `- id: credgate-files` to .pre-commit-config.yaml, "
-                "then run "
-                "`pre-commit install` (every developer, in every clone)."
-            )
-        else:
-            check.fix.append(
-                "Run `credgate install-hooks` (or `pre-commit install` with the credgate hooks)."
-            )
-    if not push["enforced"]:
-        # Advice only: the commit gate plus CI is the requirement, the push gate is the backstop
-        # for `git commit --no-verify` on this machine.
-        tip = (
-            "pre-commit install --hook-type pre-push (with `- id: credgate-range`)"
-            if framework
-            else ("credgate install-hooks --hook pre-push")
-        )
-        check.fix.append(f"Also gate pushes, which --no-verify on commit cannot skip: {tip}.")
-    return check
+    facts = {"hooks_dir": hooks_dir, "core_hooks_path": hooks_path or None, "pre_commit": commit,
+             "pre_push": push, "framework": framework}  # fmt: skip
+    return Check("hooks", bool(commit["enforced"]), facts)
 
 
 # ---------------------------------------------------------------- 5. CI
@@ -170,32 +140,10 @@ def check_ci(top: str, layout: gitio.Layout | None = None) -> Check:
     runs = result.runs
     check = Check("ci", bool(runs) if runs or not result.unknown else None)
     check.unknown = not runs and bool(result.unknown)
-    check.data = {
-        "runs": [{"path": safe(r["path"]), "how": r["how"], "job": safe(r["job"])} for r in runs],
-        "ci_files": [safe(p) for p in result.looked],
-        "not_counted": [safe(x) for x in result.rejected],
-        "unknown": [safe(x) for x in result.unknown],
+    check.facts = {
+        "runs": runs,  # {"path", "how", "job"}
+        "ci_files": list(result.looked),
+        "not_counted": list(result.rejected),
+        "unknown": list(result.unknown),
     }
-    labels = {"credgate": "runs a credgate scan that fails the pipeline",
-              "pre-commit": "runs pre-commit with credgate hooks",
-              "pre-commit.ci": "pre-commit.ci runs the credgate hooks"}  # fmt: skip
-    for r in runs:
-        check.details.append(f"{safe(r['path'])}: job {safe(r['job'])} {labels[r['how']]}")
-    for why in result.rejected:
-        check.details.append(f"does not count: {safe(why)}")
-    for path in result.unknown:
-        check.details.append(f"{safe(path)}: credgate cannot read this CI system's configuration")
-    if check.unknown:
-        check.fix.append(
-            "Check the CI files credgate cannot read yourself: a step must run `credgate ci` and its failure "
-            "must fail the build (no `|| true`, no allowed failure); then pass `--skip ci`."
-        )
-    if not runs and (result.rejected or not check.unknown):
-        if not result.looked:
-            check.details.append("no committed CI configuration found")
-        check.fix.append(
-            "Add a CI step that runs `credgate ci` (on GitHub: `uses: <where you host credgate>@v0.1.0`) and "
-            "`credgate files --tracked`, and let it fail the pipeline (no `|| true`, `continue-on-error` or "
-            "`allow_failure`); it is the gate `git commit --no-verify` cannot skip."
-        )
     return check

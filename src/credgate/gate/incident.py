@@ -3,7 +3,8 @@
 Facts come from the history scan (which secret, which file, which commit, when) and from the audit
 (was `.gitignore` covering the file, was a hook or a CI gate enforcing anything). What only people know
 is left for the draft (`output.incident`, the incident document's postmortem template) to mark as a
-visible TODO.
+visible TODO. The audit's checks are handed over as they are (facts); the draft words them through
+`output.audit`, as `credgate audit` does.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from fnmatch import fnmatch
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from credgate import config as config_mod
 from credgate import gitio
@@ -20,6 +20,9 @@ from credgate.engine.finding import Finding
 from credgate.errors import UsageError
 from credgate.gate.history import collect
 from credgate.gate.report import Stats
+
+if TYPE_CHECKING:
+    from credgate.gate.audit import Check
 
 CRITICAL_PROVIDERS = (
     "aws-",
@@ -58,22 +61,14 @@ def head_paths(f: Finding) -> list[str]:
     return list(_extra(f, "head_paths") or [])
 
 
-def about(detail: str, paths: list[str]) -> bool:
-    """Whether an audit line about a pattern (`` `.env.*` is NOT ignored``) concerns one of paths."""
-    if not detail.startswith("`"):
-        return False
-    pattern = detail[1:].split("`", 1)[0]
-    return any(fnmatch(os.path.basename(p), pattern) for p in paths)
-
-
 @dataclass
 class Gate:
     """Whether a local hook or a CI gate was enforcing anything: "in place", "NOT in place", "unknown"
-    (a CI system credgate cannot read) or "unchecked", with the audit's lines that say why."""
+    (a CI system credgate cannot read) or "unchecked", with the audit's check that says why."""
 
     name: str
     state: str
-    details: list[str]
+    check: Check
 
 
 @dataclass
@@ -84,8 +79,8 @@ class Postmortem:
     severe: bool  # live cloud, payment, VCS or signing credentials: P0
     files: list[str]  # every file any of them appeared in
     at_head: list[Finding]  # still present at HEAD
-    # The audit's lines on why it broke, those about the leaked files first; None when no check failed.
-    why_broke: list[str] | None
+    # The audit's failed checks that explain why it broke; None when no check failed.
+    why_broke: list[Check] | None
     gates: list[Gate]
 
     @property
@@ -101,17 +96,14 @@ class Postmortem:
         return (self.now - self.first).days
 
 
-def judge(findings: list[Finding], checks: list[Any], repo: str, now: datetime) -> Postmortem:
+def judge(findings: list[Finding], checks: list[Check], repo: str, now: datetime) -> Postmortem:
     """The draft's facts from the history's findings and the audit's checks."""
     findings = sorted(findings, key=introduced)
     severe = any(f.rule_id.startswith(CRITICAL_PROVIDERS) or f.severity == "critical" for f in findings)
     files = sorted({p for f in findings for p in _extra(f, "paths") or [f.path]})
     by_name = {c.name: c for c in checks}
     failed = [by_name[n] for n in CAUSES if by_name.get(n) is not None and by_name[n].safe is False]
-    why_broke = None
-    if failed:
-        # Lead with the ignore rules the leaked files themselves needed.
-        why_broke = [d for c in failed for d in sorted(c.details, key=lambda d: not about(d, files))[:6]]
+    why_broke = failed or None
     gates = []
     for name in GATES:
         check = by_name.get(name)
@@ -123,7 +115,7 @@ def judge(findings: list[Finding], checks: list[Any], repo: str, now: datetime) 
             state = "unchecked"
         else:
             state = "in place" if check.safe else "NOT in place"
-        gates.append(Gate(name, state, list(check.details[:4])))
+        gates.append(Gate(name, state, check))
     at_head = [f for f in findings if _extra(f, "present_at_head")]
     return Postmortem(repo, now, findings, severe, files, at_head, why_broke, gates)
 
@@ -144,8 +136,7 @@ def postmortem(
     findings = collect(cfg, include_reflog, Stats())
     if not findings:
         return None
-    # Moving to gate/audit.py (another part of this refactor): imported from where it is today.
-    from credgate.gate.audit import audit
+    from credgate.gate.audit import audit  # gate/audit imports much: only when there is an incident
 
     checks = audit(config_path=config_path)
     repo = repo_name(gitio.layout())

@@ -2,15 +2,19 @@
 
 Follows the postmortem template of the incident document behind this project (Incident Summary,
 Timeline, Root Cause, What Was Skipped, Follow-Up Actions, Lessons Learned). The facts are decided in
-`gate.incident`; what only people know is left as a visible TODO. Secrets appear redacted, as everywhere.
+`gate.incident`; the audit's checks are worded by `output.audit`, as in `credgate audit`; what only
+people know is left as a visible TODO. Secrets appear redacted, as everywhere.
 """
 
 from __future__ import annotations
 
+import os
+from fnmatch import fnmatch
 from typing import TextIO
 
 from credgate.engine.finding import Finding
 from credgate.gate.incident import Postmortem, all_paths, head_paths, introduced
+from credgate.output import audit as audit_out
 from credgate.output.escape import safe
 
 TODO = "_TODO: fill in_"
@@ -25,6 +29,25 @@ _STATES = {
 def _md(text: str) -> str:
     """Escape for Markdown table cells and inline text."""
     return safe(text).replace("|", "\\|").replace("`", "'")
+
+
+def about(detail: str, paths: list[str]) -> bool:
+    """Whether an audit line about a pattern (`` `.env.*` is NOT ignored``) concerns one of paths."""
+    if not detail.startswith("`"):
+        return False
+    pattern = detail[1:].split("`", 1)[0]
+    return any(fnmatch(os.path.basename(p), pattern) for p in paths)
+
+
+def why_broke(pm: Postmortem) -> list[str] | None:
+    """The failed checks' lines, those about the leaked files first (the ignore rules they needed)."""
+    if pm.why_broke is None:
+        return None
+    return [
+        d
+        for c in pm.why_broke
+        for d in sorted(audit_out.details(c), key=lambda d: not about(d, pm.files))[:6]
+    ]
 
 
 def _where(f: Finding) -> str:
@@ -106,14 +129,15 @@ def draft(pm: Postmortem) -> str:
     for f in findings:
         add(f"  - {_md(f.rule_name)} `{f.redacted()}` in {_where(f)} (commit `{f.commit[:12]}`)")
     add("- **Why it broke:**")
-    for detail in pm.why_broke or []:
+    broke = why_broke(pm)
+    for detail in broke or []:
         add(f"  - {detail}")
-    if pm.why_broke is None:
+    if broke is None:
         add(f"  - {TODO} (`.gitignore` coverage holds today; check what it was when the file was committed)")
     add("- **Why it wasn't caught:**")
     for gate in pm.gates:
         add(f"  - {'Local hook' if gate.name == 'hooks' else 'CI gate'} {_STATES[gate.state]}:")
-        for detail in gate.details:
+        for detail in audit_out.details(gate.check)[:4]:
             add(f"    - {detail}")
     add("")
     add("### What Was Skipped During Hotfix")
