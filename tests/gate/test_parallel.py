@@ -63,7 +63,9 @@ def test_parallel_output_is_identical_to_serial_and_in_input_order(scanner: Scan
     serial = _serial(scanner, jobs)
     forked = scan_many(scanner, jobs, workers=2, min_parallel_bytes=0)
     assert forked == serial
-    assert len(parallel.batches(jobs, sum(j.weight for j in jobs), 2)) > 4  # really spread over batches
+    assert (
+        len(parallel.batches(jobs, [j.weight for j in jobs], sum(j.weight for j in jobs), 2)) > 4
+    )  # really spread over batches
     found = [f for r in serial for f in r.findings]
     assert {"aws-access-key-id", "github-pat"} <= {f.rule_id for f in found}
     assert sum(bool(r.allowed) for r in serial) > 10 and any(r.kind == "binary" for r in serial)
@@ -75,7 +77,7 @@ def test_small_inputs_stay_serial(scanner: Scanner, tmp_path: Path, monkeypatch:
     def no_pool(*args: object) -> None:
         raise AssertionError("a small input must not start worker processes")
 
-    monkeypatch.setattr(parallel, "_scan_parallel", no_pool)
+    monkeypatch.setattr(parallel, "_map_parallel", no_pool)
     jobs = _tree(tmp_path, files=20)
     assert scan_many(scanner, jobs, workers=2) == _serial(scanner, jobs)
     assert scan_many(scanner, jobs[:1], workers=8, min_parallel_bytes=0) == _serial(scanner, jobs[:1])
@@ -83,11 +85,11 @@ def test_small_inputs_stay_serial(scanner: Scanner, tmp_path: Path, monkeypatch:
 
 def test_batches_keep_order_and_group_small_files() -> None:
     jobs = [Job(f"f{i}", data=b"x" * 100) for i in range(2000)]
-    groups = parallel.batches(jobs, 200_000, 2)
+    groups = parallel.batches(jobs, [j.weight for j in jobs], 200_000, 2)
     assert [j for g in groups for j in g] == jobs
     assert len(groups) < 40 and all(len(g) <= parallel.BATCH_JOBS for g in groups)
     big = [Job(f"b{i}", data=b"x" * 3_000_000) for i in range(3)]
-    assert [len(g) for g in parallel.batches(big, 9_000_000, 2)] == [1, 1, 1]
+    assert [len(g) for g in parallel.batches(big, [j.weight for j in big], 9_000_000, 2)] == [1, 1, 1]
 
 
 def test_an_unreadable_file_fails_closed(scanner: Scanner, tmp_path: Path) -> None:

@@ -69,3 +69,47 @@ def test_bad_paths_and_scanning_nothing_are_usage_errors(tmp_path: Path) -> None
     stats = Stats()
     with pytest.raises(UsageError, match="nothing was scanned in .*empty: no files there"):
         job.report(job.scan(stats), stats)
+
+
+def _mixed_tree(root: Path) -> None:
+    """Hundreds of files: secrets, allowed ones, a binary, a FIFO, a symlink, an excluded directory."""
+    import os
+
+    for i in range(240):
+        body = f"# module {i}\nvalue = {i}\n" * 40
+        if i % 7 == 0:
+            body += f"GITHUB_TOKEN = '{secret('%%github:ghp_%%')}'\n"
+        if i % 11 == 0:
+            body += f"token = '{secret('%%github:ghp_%%')}'  # credgate:allow\n"
+        (root / f"pkg{i % 9}").mkdir(exist_ok=True)
+        (root / f"pkg{i % 9}" / f"mod_{i}.py").write_text(body)
+    (root / "blob.bin").write_bytes(b"\x00\x01" * 500 + secret("%%github:ghp_%%").encode() + b"\x00" * 100)
+    (root / "vendor").mkdir()
+    (root / "vendor" / "x.py").write_text(f"K = '{secret('%%github:ghp_%%')}'\n")
+    (root / ".credgate.toml").write_text('exclude = ["vendor/"]\n')
+    os.mkfifo(root / "pipe")
+    (root / "link.py").symlink_to(root / "pkg0" / "mod_0.py")
+
+
+def test_every_core_gives_the_serial_report(tmp_path: Path) -> None:
+    """The walk on two workers, in batches, gives the findings, counts and warnings of a serial walk."""
+    _mixed_tree(tmp_path)
+    disk = DiskScan.prepare([str(tmp_path)], no_git=True)
+    serial_stats, forked_stats = Stats(), Stats()
+    serial = disk.scan(serial_stats, workers=1)
+    forked = disk.scan(forked_stats, workers=2, min_parallel_bytes=0)
+    assert forked == serial
+    assert forked_stats == serial_stats
+    assert len({f.path for f in serial}) >= 30 and serial_stats.files > 200
+    assert serial_stats.excluded == 1 and serial_stats.skipped and serial_stats.suppressed
+
+
+def test_credgate_jobs_chooses_the_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from credgate.gate import parallel
+
+    monkeypatch.setenv("CREDGATE_JOBS", "3")
+    assert parallel.workers_available() == 3
+    for bad in ("0", "many", "-2"):
+        monkeypatch.setenv("CREDGATE_JOBS", bad)
+        with pytest.raises(UsageError, match="CREDGATE_JOBS"):
+            parallel.workers_available()

@@ -16,9 +16,8 @@ silently, and no partial result is returned.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
 
 from credgate.errors import InternalError
 
@@ -28,6 +27,9 @@ if TYPE_CHECKING:
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this much content the scan stays in this process
 BATCH_BYTES = 1024 * 1024  # content per task handed to a worker
 BATCH_JOBS = 256  # jobs per task at most (many tiny files)
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,19 @@ class Job:
 
 
 def workers_available() -> int:
-    """The cores this process may run on."""
+    """The cores this process may run on, or CREDGATE_JOBS (1 keeps every scan in this process)."""
+    import os
+
+    wanted = os.environ.get("CREDGATE_JOBS", "").strip()
+    if wanted:
+        if not wanted.isdigit() or int(wanted) < 1:
+            from credgate.errors import UsageError
+
+            raise UsageError(
+                f"CREDGATE_JOBS={wanted!r} is not a number of processes",
+                "set CREDGATE_JOBS to 1 or more (1: scan in this process only), or unset it for every core",
+            )
+        return int(wanted)
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - macOS and Windows
@@ -80,23 +94,53 @@ def scan_many(
     min_parallel_bytes: int = PARALLEL_MIN_BYTES,
 ) -> list[ScanResult]:
     """One ScanResult per job, in input order; serial for small inputs, else on `workers` processes."""
+    return ordered_map(
+        lambda job: scanner.scan(job.content(), job.path),
+        list(jobs),
+        [job.weight for job in jobs],
+        name=lambda job: job.path,
+        warm=lambda total: warm(scanner, total),
+        workers=workers,
+        min_parallel_bytes=min_parallel_bytes,
+    )
+
+
+def ordered_map(
+    fn: Callable[[T], R],
+    items: list[T],
+    weights: list[int],
+    *,
+    name: Callable[[T], str],
+    warm: Callable[[int], None] | None = None,
+    workers: int | None = None,
+    min_parallel_bytes: int = PARALLEL_MIN_BYTES,
+) -> list[R]:
+    """`[fn(item) for item in items]`, in that order, on forked workers when the items weigh enough.
+
+    `fn` is inherited by the workers through fork, never pickled, so it may close over a scanner and a
+    config; only the items and the results cross the pipe. `weights` (bytes, say) cut the batches;
+    `name` names an item in an error; `warm(total)` runs once before the fork, to compile what every
+    worker would otherwise compile for itself.
+    """
     workers = workers_available() if workers is None else workers
-    total = sum(job.weight for job in jobs)
-    if workers <= 1 or len(jobs) < 2 or total < min_parallel_bytes or not _can_fork():
-        return _scan_batch(scanner, list(jobs))
-    return _scan_parallel(scanner, list(jobs), workers, total)
+    total = sum(weights)
+    if workers <= 1 or len(items) < 2 or total < min_parallel_bytes or not _can_fork():
+        return [fn(item) for item in items]
+    if warm is not None:
+        warm(total)
+    return _map_parallel(fn, batches(items, weights, total, workers), workers, name, len(items))
 
 
-def batches(jobs: list[Job], total: int, workers: int) -> list[list[Job]]:
-    """Consecutive jobs grouped so each batch holds about BATCH_BYTES (fewer when the input is small, so
+def batches(items: list[T], weights: list[int], total: int, workers: int) -> list[list[T]]:
+    """Consecutive items grouped so each batch holds about BATCH_BYTES (fewer when the input is small, so
     every worker gets several batches and a slow one does not leave the others idle)."""
     target = max(64 * 1024, min(BATCH_BYTES, total // (workers * 4) or 1))
-    out: list[list[Job]] = []
-    current: list[Job] = []
+    out: list[list[T]] = []
+    current: list[T] = []
     size = 0
-    for job in jobs:
-        current.append(job)
-        size += max(job.weight, 1)
+    for item, weight in zip(items, weights):
+        current.append(item)
+        size += max(weight, 1)
         if size >= target or len(current) >= BATCH_JOBS:
             out.append(current)
             current, size = [], 0
@@ -114,20 +158,16 @@ def _can_fork() -> bool:
     return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _scan_batch(scanner: Scanner, jobs: list[Job]) -> list[ScanResult]:
-    return [scanner.scan(job.content(), job.path) for job in jobs]
+# The function the forked workers apply: set in the parent just before the pool starts, inherited by fork.
+_WORKER_FN: Callable[[Any], Any] | None = None
 
 
-# The scanner the forked workers use: set in the parent just before the pool starts, inherited by fork.
-_WORKER_SCANNER: Scanner | None = None
+def _worker(items: list[Any]) -> list[Any]:
+    assert _WORKER_FN is not None, "the worker was not forked from a scanning process"
+    return [_WORKER_FN(item) for item in items]
 
 
-def _worker(jobs: list[Job]) -> list[ScanResult]:
-    assert _WORKER_SCANNER is not None, "the worker was not forked from a scanning process"
-    return _scan_batch(_WORKER_SCANNER, jobs)
-
-
-def _warm(scanner: Scanner, total: int) -> None:
+def warm(scanner: Scanner, total: int) -> None:
     """Compile here, once, what every worker would otherwise compile for itself after the fork: the
     prefilter's databases, every rule's regex, and the filters' patterns (by scanning a small sample)."""
     scanner.ruleset.prefilter().warm(total)
@@ -144,16 +184,16 @@ _SAMPLE = (
 )
 
 
-def _scan_parallel(scanner: Scanner, jobs: list[Job], workers: int, total: int) -> list[ScanResult]:
+def _map_parallel(
+    fn: Callable[[T], R], groups: list[list[T]], workers: int, name: Callable[[T], str], count: int
+) -> list[R]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    global _WORKER_SCANNER
-    _warm(scanner, total)
-    groups = batches(jobs, total, workers)
-    results: list[ScanResult] = []
-    _WORKER_SCANNER = scanner
+    global _WORKER_FN
+    results: list[R] = []
+    _WORKER_FN = fn
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=min(workers, len(groups)), mp_context=context)
     try:
@@ -165,20 +205,21 @@ def _scan_parallel(scanner: Scanner, jobs: list[Job], workers: int, total: int) 
                 raise InternalError(
                     "a scanning worker process died (killed, or out of memory): the scan stopped, "
                     "nothing was skipped",
-                    hint="run the scan again; if it recurs, scan fewer files at once",
+                    hint="run the scan again; if it recurs, scan fewer files at once, or set CREDGATE_JOBS=1",
                 ) from None
             except InternalError:
                 raise
             except Exception as exc:  # the worker's own error, re-raised here by the pool
                 # The type only: an engine error's text could quote scanned content.
-                where = group[0].path if len(group) == 1 else f"{group[0].path} ... {group[-1].path}"
+                first, last = name(group[0]), name(group[-1])
+                where = first if len(group) == 1 else f"{first} ... {last}"
                 raise InternalError(f"a scanning worker failed ({type(exc).__name__}) on {where}") from None
-            if len(done) != len(group):  # pragma: no cover - a worker returns one result per job
+            if len(done) != len(group):  # pragma: no cover - a worker returns one result per item
                 raise InternalError(f"a scanning worker returned {len(done)} results for {len(group)} files")
             results.extend(done)
     finally:
-        _WORKER_SCANNER = None
+        _WORKER_FN = None
         pool.shutdown(wait=True, cancel_futures=True)
-    if len(results) != len(jobs):  # pragma: no cover - guarded per batch above
-        raise InternalError(f"the parallel scan returned {len(results)} results for {len(jobs)} files")
+    if len(results) != count:  # pragma: no cover - guarded per batch above
+        raise InternalError(f"the parallel scan returned {len(results)} results for {count} files")
     return results

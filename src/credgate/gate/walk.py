@@ -11,6 +11,7 @@ it while the walk merges the results in order.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, replace
 from typing import Iterator, Sequence
 
@@ -19,6 +20,7 @@ from credgate import gitio
 from credgate.engine.finding import Finding
 from credgate.engine.scanner import Scanner
 from credgate.errors import UsageError
+from credgate.gate.parallel import PARALLEL_MIN_BYTES, ordered_map, warm
 from credgate.gate.report import Report, Stats
 from credgate.gate.scanning import (
     ALLOWED_LARGE,
@@ -58,6 +60,15 @@ def iter_files(path: str, use_git: bool, include_ignored: bool, stats: Stats | N
         dirs[:] = sorted(d for d in dirs if d != ".git")
         for name in sorted(names):
             yield os.path.join(root, name)
+
+
+def _weight(file: str) -> int:
+    """The bytes a file will cost to scan, for cutting batches (0 for what is not a regular file)."""
+    try:
+        st = os.lstat(file)
+    except OSError:
+        return 0
+    return st.st_size if stat.S_ISREG(st.st_mode) else 0
 
 
 def scan_path(scanner: Scanner, cfg: config_mod.Config, file: str, rel: str) -> FileScan:
@@ -109,21 +120,46 @@ class DiskScan:
         cfg = config_mod.find(root, config_path)
         return cls(paths, no_git, no_ignore, root, first, cfg, build_scanner(cfg))
 
-    def scan(self, stats: Stats) -> list[Finding]:
-        """Walk the paths and scan each file; counts and warnings go into stats (a progress bar's)."""
-        findings: list[Finding] = []
+    def scan(
+        self, stats: Stats, workers: int | None = None, min_parallel_bytes: int = PARALLEL_MIN_BYTES
+    ) -> list[Finding]:
+        """Walk the paths and scan each file; counts and warnings go into stats (a progress bar's).
+
+        The files are listed first, then scanned on every core (gate/parallel.py) when they weigh
+        enough, each by `scan_path` in a worker; the results are merged in the walk's order, so the
+        report is the one a serial run gives.
+        """
+        steps: list[tuple[str, str, str]] = []  # ("skip", path, why) or ("file", file, rel)
         for p in self.paths:
             if os.path.islink(p) and os.path.isdir(p):
                 why = (
                     "a symlink to a directory, not followed (only the link was read; name its target to scan)"
                 )
-                stats.skipped.append((p, why))
+                steps.append(("skip", p, why))
             for file in iter_files(p, use_git=not self.no_git, include_ignored=self.no_ignore, stats=stats):
                 rel = os.path.relpath(file, self.root)
                 if os.path.lexists(file) and self.cfg.is_excluded(rel):
                     stats.excluded += 1
                     continue
-                scan_path(self.scanner, self.cfg, file, rel).merge_into(stats, findings)
+                steps.append(("file", file, rel))
+        files = [(step[1], step[2]) for step in steps if step[0] == "file"]
+        scans = iter(
+            ordered_map(
+                lambda item: scan_path(self.scanner, self.cfg, item[0], item[1]),
+                files,
+                [_weight(file) for file, _ in files],
+                name=lambda item: item[0],
+                warm=lambda total: warm(self.scanner, total),
+                workers=workers,
+                min_parallel_bytes=min_parallel_bytes,
+            )
+        )
+        findings: list[Finding] = []
+        for step in steps:
+            if step[0] == "skip":
+                stats.skipped.append((step[1], step[2]))
+            else:
+                next(scans).merge_into(stats, findings)
         return findings
 
     def report(self, findings: list[Finding], stats: Stats) -> Report:
