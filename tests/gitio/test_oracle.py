@@ -33,7 +33,7 @@ def _build(repo: Repo) -> None:
 
 def test_refs_and_peeled_tags_agree(repo: Repo) -> None:
     _build(repo)
-    ours = dict((name, sha) for name, sha in gitio.refs_matching(["refs/heads", "refs/tags"], cwd=str(repo.path)))
+    ours = dict(gitio.refs_matching(["refs/heads", "refs/tags"], cwd=str(repo.path)))
     theirs = {ref.path: ref.commit.hexsha for ref in git.Repo(repo.path).refs}
     assert ours == theirs
     assert set(gitio.refs(["refs/tags"], cwd=str(repo.path))) == {"refs/tags/v1", "refs/tags/light"}
@@ -58,7 +58,8 @@ def test_tree_listing_agrees(repo: Repo) -> None:
     g = git.Repo(repo.path)
     for rev in ("HEAD", "feature", "v1"):
         tree = g.commit(rev).tree
-        theirs = {(oct(b.mode)[2:].rjust(6, "0"), b.hexsha, b.path) for b in tree.traverse() if b.type == "blob"}
+        blobs = [b for b in tree.traverse() if b.type == "blob"]
+        theirs = {(oct(b.mode)[2:].rjust(6, "0"), b.hexsha, b.path) for b in blobs}
         ours = {
             (mode, sha, path.decode() if isinstance(path, bytes) else path)
             for mode, sha, path in gitio.tree_blobs(tree.hexsha, cwd=str(repo.path))
