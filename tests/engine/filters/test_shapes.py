@@ -10,6 +10,7 @@ from tests.conftest import secret
 from tests.engine.filters.judge import assert_judges_its_examples, cand, declared, tok
 
 NAMES = (
+    "integrity-digest",
     "literal-constant",
     "sigv4-scope",
     "not-token-shaped",
@@ -78,3 +79,29 @@ def test_generated_tokens_are_rarely_mistaken_for_names(rules) -> None:  # type:
     # Values with no digit at all are not token-shaped by definition; the rest must nearly all pass.
     with_digits = [v for v in dropped if any(ch.isdigit() for ch in v)]
     assert len(with_digits) <= 3, with_digits[:5]
+
+
+def test_a_token_shape_inside_an_integrity_digest_is_not_a_token() -> None:
+    """A lock file's digests are random base64: one in a few thousand spells `/YC<38 characters>/`."""
+    import base64
+    import random
+
+    from credgate import config
+    from credgate.gate.scanning import build_scanner
+
+    scanner = build_scanner(config.Config())
+    body = "YC" + secret("%%rand:alnum:38%%")
+    digest = base64.b64encode(random.Random(7).randbytes(15)).decode() + "/" + body + "/"
+    digest += base64.b64encode(random.Random(8).randbytes(18)).decode()[:24] + "=="
+    assert len(digest) == 88
+    for text, path in (
+        (f'"integrity": "sha512-{digest}",\n', "package-lock.json"),
+        (f"  integrity sha512-{digest}\n", "yarn.lock"),
+        (f'<script integrity="sha512-{digest}"></script>\n', "index.html"),
+    ):
+        assert scanner.scan(text.encode(), path).findings == [], path
+    # The same characters where a digest does not frame them are a key.
+    found = scanner.scan(f"secret: {body}\n".encode(), "config.yaml").findings
+    assert [f.rule_id for f in found] == ["yandex-cloud-static-key-secret"]
+    # A digest of another length (not SHA-1/256/384/512) frames nothing.
+    assert scanner.scan(f'"integrity": "sha512-{digest[:-2]}AAAA=="\n'.encode(), "x.json").findings

@@ -43,6 +43,7 @@ from credgate.engine.rules import Rule
 FILTERS: tuple[Filter, ...] = (
     markers.INLINE_ALLOW,
     published.VENDOR_EXAMPLE,
+    shapes.INTEGRITY_DIGEST,
     location.TEST_VECTOR,
     published.SAMPLE_SIGNED_JWT,
     location.SAMPLE_HASH,

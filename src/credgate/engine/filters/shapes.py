@@ -7,7 +7,7 @@ Every pattern here reads scanned content, so every one runs on RE2 (linear time)
 from __future__ import annotations
 
 from credgate.engine import linear
-from credgate.engine.filters.entry import GENERIC, Candidate, Example, Filter, Scope
+from credgate.engine.filters.entry import ALL, GENERIC, Candidate, Example, Filter, Scope
 from credgate.engine.filters.text import CREDENTIAL_TAIL_RE, WORDS_RE, is_wordy
 
 _lazy = linear.compile
@@ -150,6 +150,52 @@ LITERAL_CONSTANT = Filter(
     negatives=(Example('password = "%%rand:alnum:14%%"', "settings.ini", "generic-password-assignment"),),
     yields_to=("repeated-or-sequential",),
 )
+
+# Subresource Integrity and lock-file digests: `sha512-<base64>` (npm, yarn, pnpm, HTML `integrity=`),
+# `h1:<base64>` (go.sum). The base64 of a digest is random, so a provider's prefix turns up inside one
+# now and then (`.../YC<38 characters>/...` reads as a Yandex key between two slashes).
+_DIGEST_PREFIXES = (b"sha1-", b"sha256-", b"sha384-", b"sha512-", b"h1:")
+# The base64 length of each digest, padding included: SHA-1, SHA-256, SHA-384, SHA-512.
+_DIGEST_LENGTHS = frozenset({28, 44, 64, 88})
+_B64 = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+
+
+def is_integrity_digest(c: Candidate) -> bool:
+    """The match sits inside the base64 of an integrity digest (`sha512-...`, go.sum's `h1:...`)."""
+    data, start = c.data, c.offset
+    if not data or data[start : start + len(c.secret)] != c.secret:
+        return False
+    left, right = start, start + len(c.secret)
+    # Bounded: a digest is at most 88 characters, so looking further proves nothing (linear time).
+    while left > 0 and start - left < 90 and data[left - 1] in _B64:
+        left -= 1
+    while right < len(data) and right - start < 90 + len(c.secret) and data[right] in _B64:
+        right += 1
+    if right - left not in _DIGEST_LENGTHS:
+        return False
+    return data[max(0, left - 7) : left].endswith(_DIGEST_PREFIXES)
+
+
+INTEGRITY_DIGEST = Filter(
+    name="integrity-digest",
+    test=is_integrity_digest,
+    scope=ALL,
+    summary='A match inside the base64 of an integrity digest (`"integrity": "sha512-..."` in npm, '
+    "yarn and pnpm lock files and HTML, `h1:...` in go.sum): random bytes that spell a token's prefix.",
+    positives=(
+        Example(
+            '    "integrity": "sha512-%%rand:base64:20%%/YC%%rand:alnum:38%%/%%rand:base64:24%%=="',
+            "package-lock.json",
+            "yandex-cloud-static-key-secret",
+        ),
+    ),
+    negatives=(
+        Example(
+            '{"service_account_secret": "YC%%rand:alnum:38%%"}', "yc.json", "yandex-cloud-static-key-secret"
+        ),
+    ),
+)
+
 
 SIGV4_SCOPE = Filter(
     name="sigv4-scope",
