@@ -102,6 +102,7 @@ def test_no_command_imports_another_command() -> None:
             ("click", "credgate.output", "credgate.report", "credgate.gate", "credgate.commands"),
         ),
         ("credgate.gate", ("click", "credgate.output", "credgate.commands")),
+        ("credgate.baseline", ("click", "credgate.output", "credgate.commands")),
         ("credgate.output", ("click", "credgate.gitio", "credgate.commands")),
     ],
 )

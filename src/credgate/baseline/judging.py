@@ -200,11 +200,10 @@ def judge(
 
 
 def _in_advance(path: str, rule: str, entry_path: str) -> str:
-    from credgate.output.escape import safe
-
+    # Raw names: output/text.py escapes every note where it prints it.
     return (
-        f"credgate: warning: {safe(path)}: the baseline entry for this {safe(rule)} value was committed "
-        f"before the value was ever at {safe(entry_path)}; an entry cannot approve a value in advance, so "
+        f"credgate: warning: {path}: the baseline entry for this {rule} value was committed "
+        f"before the value was ever at {entry_path}; an entry cannot approve a value in advance, so "
         "it does not count. Remove that line and commit, then stage the file and accept it with "
         "`credgate baseline --add` (one reviewed commit)"
     )
@@ -263,9 +262,8 @@ def unverified(
 
 
 def unverified_message(e: Entry, source: str, where: str) -> str:
-    from credgate.output.escape import safe
-
+    # Raw names: output/text.py escapes every note where it prints it.
     return (
-        f"credgate: warning: {safe(source)} adds an entry for {safe(e.path)} ({safe(e.rule)}) whose value is "
-        f"not in {safe(e.path)} {where}: it accepts nothing (entries bind to their path); remove it"
+        f"credgate: warning: {source} adds an entry for {e.path} ({e.rule}) whose value is "
+        f"not in {e.path} {where}: it accepts nothing (entries bind to their path); remove it"
     )

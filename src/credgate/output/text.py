@@ -64,7 +64,7 @@ def warnings(report: Report) -> list[str]:
         )
     for path in report.stats.unreadable:
         out.append(f"credgate: warning: {safe(path)} could not be read and was NOT scanned")
-    out.extend(report.notes)
+    out.extend(safe(note) for note in report.notes)  # notes carry repository names raw
     for path, why in report.stats.skipped:
         out.append(f"credgate: warning: {safe(path)} was NOT scanned: {why}")
     return out
