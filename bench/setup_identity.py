@@ -27,6 +27,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from json_identity import _env  # noqa: E402  the fixture repositories' pinned git environment
+
 SEED = "setup-identity-1"
 PIN = ["--repo", "https://git.example.invalid/credgate", "--rev", "0123456789abcdef0123456789abcdef01234567"]
 
@@ -67,23 +71,6 @@ SCENARIOS: dict[str, list[list[str]]] = {
         ["init", "--hooks", "plain"],
     ],
 }
-
-
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "CREDGATE_", "GITHUB_", "CI"))}
-    env.update(
-        HOME=str(home),
-        GIT_CONFIG_NOSYSTEM="1",
-        GIT_CONFIG_GLOBAL=str(home / ".gitconfig"),
-        GIT_AUTHOR_NAME="Fixture Author",
-        GIT_AUTHOR_EMAIL="author@example.invalid",
-        GIT_COMMITTER_NAME="Fixture Author",
-        GIT_COMMITTER_EMAIL="author@example.invalid",
-        GIT_AUTHOR_DATE="2026-01-02T03:04:05Z",
-        GIT_COMMITTER_DATE="2026-01-02T03:04:05Z",
-        NO_COLOR="1",
-    )
-    return env
 
 
 def _git(repo: Path, env: dict[str, str], *args: str) -> str:

@@ -1,21 +1,5 @@
-"""`credgate audit`: the questions every leak leaves behind, answered for one repository.
-
-After `.env.master` leaked, nobody could say which env files had ever been
-committed, whether `.gitignore` now covered them, or whether the "security gate"
-ran anywhere. This command answers each with SAFE or UNSAFE and what to do:
-
-1. tracked:   which credential files the index holds now (the `credgate files --tracked` check);
-2. history:   which ever existed in a commit on any ref or only in the reflog, when they
-              were added and last changed, and whether the adding commit is still reachable;
-3. gitignore: whether `.gitignore` (not just a personal exclude) ignores every protected name;
-4. hooks:     whether this clone runs a credgate gate on commit (and on push);
-5. ci:        whether a committed CI configuration runs credgate.
-
-Any UNSAFE answer is exit 1. `--skip` leaves a question out, for example `--skip hooks` in CI,
-where no clone has hooks installed.
-
-The checks are gate/audit.py's (4 and 5: gate/audit_setup.py's); the text and JSON are output/audit.py's.
-"""
+"""`credgate audit`: the questions every leak leaves behind (gate/audit.py answers them; output/audit.py
+writes the answers). Any UNSAFE answer is exit 1; `--skip` leaves a question out."""
 
 from __future__ import annotations
 
