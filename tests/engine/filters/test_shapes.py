@@ -103,5 +103,11 @@ def test_a_token_shape_inside_an_integrity_digest_is_not_a_token() -> None:
     # The same characters where a digest does not frame them are a key.
     found = scanner.scan(f"secret: {body}\n".encode(), "config.yaml").findings
     assert [f.rule_id for f in found] == ["yandex-cloud-static-key-secret"]
+    # A token whose checksum passes did not land in a digest by chance: framed as one, it still blocks.
+    github = secret("%%github:ghp_%%")
+    framed = digest[:20] + "/" + github + "/" + digest[-26:]
+    assert len(framed) == 88
+    found = scanner.scan(f'"integrity": "sha512-{framed}",\n'.encode(), "package-lock.json").findings
+    assert [f.rule_id for f in found] == ["github-pat"]
     # A digest of another length (not SHA-1/256/384/512) frames nothing.
     assert scanner.scan(f'"integrity": "sha512-{digest[:-2]}AAAA=="\n'.encode(), "x.json").findings

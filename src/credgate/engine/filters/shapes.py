@@ -161,9 +161,12 @@ _B64 = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 
 
 def is_integrity_digest(c: Candidate) -> bool:
-    """The match sits inside the base64 of an integrity digest (`sha512-...`, go.sum's `h1:...`)."""
+    """The match sits inside the base64 of an integrity digest (`sha512-...`, go.sum's `h1:...`).
+
+    Not for a token whose checksum the rule verifies (GitHub, npm...): random bytes do not pass one, so
+    such a token framed as a digest was put there, and is reported."""
     data, start = c.data, c.offset
-    if not data or data[start : start + len(c.secret)] != c.secret:
+    if c.rule.validate or not data or data[start : start + len(c.secret)] != c.secret:
         return False
     left, right = start, start + len(c.secret)
     # Bounded: a digest is at most 88 characters, so looking further proves nothing (linear time).
