@@ -23,6 +23,7 @@ from credgate.engine.scanner import Scanner
 from credgate.errors import InternalError, UsageError
 from credgate.gate import credential_files as files_cmd
 from credgate.gate import range_files as _range_files
+from credgate.gate.parallel import workers_available
 from credgate.gate.range_refs import Range
 from credgate.gate.ranges import iter_added_findings, scan_tips
 from credgate.gate.repo_config import committed_config as committed_config
@@ -117,6 +118,7 @@ class Share:
     max_size: int
     offset: int = 0
     stride: int = 1
+    large: gitio.LargeAdds | None = None  # found once for every share
 
 
 def scan_share(share: Share) -> tuple[list[Added], Stats]:
@@ -128,7 +130,10 @@ def scan_share(share: Share) -> tuple[list[Added], Stats]:
     order = {sha: share.offset + i * share.stride for i, sha in enumerate(share.rng.commits or ())}
     found: list[Added] = []
     seen: dict[str, int] = {}
-    for c, f in iter_added_findings(share.scanner, [share.rng], share.max_size, stats, patch_only=True):
+    shares = iter_added_findings(
+        share.scanner, [share.rng], share.max_size, stats, patch_only=True, large=share.large
+    )
+    for c, f in shares:
         if not f.blocking:
             continue  # history, remediation and postmortems are about secrets, not placeholders
         # git walks newest first: the later a commit comes, the older it is.
@@ -147,7 +152,7 @@ def _merge(total: Stats, part: Stats) -> None:
 
 def _added(scanner: Scanner, rng: Range, max_size: int, stats: Stats) -> list[Added]:
     """Every (commit time, finding) in the range, split over the cores when the history is long."""
-    workers = min(os.cpu_count() or 1, 4)
+    workers = min(workers_available(), 4)
     shas = gitio.rev_list(rng.revs) if workers > 1 else []
     if len(shas) < PARALLEL_MIN_COMMITS:
         alone, part = scan_share(Share(scanner, rng, max_size))
@@ -155,9 +160,17 @@ def _added(scanner: Scanner, rng: Range, max_size: int, stats: Stats) -> list[Ad
         return alone
     import multiprocessing
 
+    large = gitio.large_additions(rng.revs, STREAM_ABOVE)
     # Interleaved shares keep old and new (small and large) commits spread evenly.
     shares = [
-        Share(scanner, Range(rng.tip, rng.exclude, rng.label, tuple(shas[i::workers])), max_size, i, workers)
+        Share(
+            scanner,
+            Range(rng.tip, rng.exclude, rng.label, tuple(shas[i::workers])),
+            max_size,
+            i,
+            workers,
+            large,
+        )
         for i in range(workers)
     ]
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")

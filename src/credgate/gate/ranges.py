@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 from bisect import bisect_right
 from dataclasses import replace
-from typing import Iterator, Sequence
+from itertools import chain
+from typing import Iterable, Iterator, Sequence
 
 from credgate import gitio, policy
 from credgate.engine.finding import Finding
@@ -30,6 +31,7 @@ def iter_added_findings(
     stats: Stats,
     cwd: str | None = None,
     patch_only: bool = False,
+    large: gitio.LargeAdds | None = None,
 ) -> Iterator[tuple[gitio.Commit, Finding]]:
     """(commit, finding) for every finding on lines a commit adds, newest commit first.
 
@@ -39,6 +41,7 @@ def iter_added_findings(
     just the lines each commit adds, as they come in the patch: a whole history
     is several times less data, and no blob is read, except where the patch
     cannot stand in for the file (binary or UTF-16 content, an unmapped merge).
+    `large` (gitio.large_additions) saves finding the large blobs again when the caller knows them.
     """
     shallow = gitio.shallow_commits(cwd)
     seen_commits: set[str] = set()
@@ -51,12 +54,14 @@ def iter_added_findings(
     try:
         for rng in ranges:
             commits = gitio.iter_commits(
-                rng.revs, cwd, keep_text=patch_only, commits=rng.commits, large_above=STREAM_ABOVE
+                rng.revs,
+                cwd,
+                keep_text=patch_only,
+                commits=rng.commits,
+                large_above=STREAM_ABOVE,
+                large=large,
             )
-            for commit in commits:
-                if commit.sha in seen_commits:
-                    continue
-                seen_commits.add(commit.sha)
+            for commit, message in _with_messages(commits, reader, seen_commits):
                 if commit.sha in shallow:
                     raise UsageError(
                         f"this clone is too shallow to scan {rng.label}: the parents of {commit.sha[:12]} "
@@ -64,7 +69,7 @@ def iter_added_findings(
                         "fetch full history (git fetch --unshallow; in CI: fetch-depth: 0) and run again",
                     )
                 stats.commits += 1
-                yield from ((commit, f) for f in _scan_message(scanner, reader, commit.sha, stats))
+                yield from ((commit, f) for f in _scan_message(scanner, message, commit.sha, stats))
                 for change in commit.changes:
                     if not change.scannable:
                         continue
@@ -91,6 +96,23 @@ def iter_added_findings(
                         yield commit, replace(f, path=display, commit=commit.sha)
     finally:
         reader.close()
+
+
+def _with_messages(
+    commits: Iterable[gitio.Commit], reader: gitio.BlobReader, seen: set[str], window: int = 128
+) -> Iterator[tuple[gitio.Commit, gitio.Blob]]:
+    """Each commit not seen before, with its raw object (for the message), read a window of commits
+    at a time: one round trip to git per window, not per commit."""
+    batch: list[gitio.Commit] = []
+    for commit in chain(commits, [None]):
+        if commit is not None:
+            if commit.sha in seen:
+                continue
+            seen.add(commit.sha)
+            batch.append(commit)
+        if batch and (commit is None or len(batch) >= window):
+            yield from zip(batch, reader.read_many([c.sha for c in batch]))
+            batch = []
 
 
 def _blocking_under(
@@ -133,9 +155,8 @@ def _scan_text(
     return [replace(f, path=display, commit=commit) for f in result.findings]
 
 
-def _scan_message(scanner: Scanner, reader: gitio.BlobReader, sha: str, stats: Stats) -> list[Finding]:
+def _scan_message(scanner: Scanner, obj: gitio.Blob, sha: str, stats: Stats) -> list[Finding]:
     """A commit message is published with its commit: every line of it is new."""
-    obj = reader.read(sha)
     if obj.data is None:
         stats.too_large.append((message_path(sha), obj.size))
         return []

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 from credgate.gitio.diff import ZERO_SHA_CHARS, Change, attach_added_lines, parse_raw
 from credgate.gitio.history import (
+    LargeAdds,
     PathHistory,
     commit_additions,
     commits_adding,
     iter_commits,
+    large_additions,
     large_blobs,
     path_blobs,
     path_history,
@@ -45,7 +47,7 @@ from credgate.gitio.index import (
     staged_raw,
     work_tree_dirty,
 )
-from credgate.gitio.log import SECTION_LIMIT, Commit, octopus_changes
+from credgate.gitio.log import SECTION_LIMIT, Commit
 from credgate.gitio.metadata import CommitInfo, commit_info
 from credgate.gitio.objects import (
     Blob,
@@ -113,6 +115,7 @@ __all__ = [
     "CommitInfo",
     "commit_info",
     "Blob",
+    "LargeAdds",
     "BlobReader",
     "BlobStream",
     "Change",
@@ -153,6 +156,7 @@ __all__ = [
     "index_entries",
     "is_ancestor",
     "iter_commits",
+    "large_additions",
     "large_blobs",
     "layout",
     "list_files",
@@ -160,7 +164,6 @@ __all__ = [
     "merge_base",
     "object_header",
     "object_message",
-    "octopus_changes",
     "operation_in_progress",
     "parse_raw",
     "path_blobs",

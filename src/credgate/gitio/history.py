@@ -8,9 +8,22 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, Sequence
 
 from credgate.gitio.diff import Change
-from credgate.gitio.log import _LOG_PINNED, Commit, _iter_log
+from credgate.gitio.log import Commit, _iter_log
 from credgate.gitio.ranges import commit_exists, rev_list
-from credgate.gitio.run import GitCommandError, _env, git_cmd, run
+from credgate.gitio.run import _LOG_PINNED, GitCommandError, _env, git_cmd, run
+
+
+@dataclass(frozen=True)
+class LargeAdds:
+    """The blobs over a size among the objects some revs reach, and the commits that add one."""
+
+    blobs: frozenset[str] = frozenset()
+    commits: frozenset[str] = frozenset()
+
+
+def large_additions(revs: Sequence[str], above: int, cwd: str | None = None) -> LargeAdds:
+    large = large_blobs(revs, above, cwd)
+    return LargeAdds(frozenset(large), frozenset(commits_adding(large, revs, cwd) if large else ()))
 
 
 def iter_commits(
@@ -19,20 +32,17 @@ def iter_commits(
     keep_text: bool = False,
     commits: Sequence[str] | None = None,
     large_above: int | None = None,
+    large: LargeAdds | None = None,
 ) -> Iterator[Commit]:
     """Each commit in revs, newest first, with what it adds.
 
     One streaming `git log`: raw entries (NUL-separated paths) and a zero-context
-    patch per commit. Merges use `--diff-merges=remerge`: the diff between git's
-    automatic merge and the recorded result, which is exactly what a merge
-    introduces (conflict resolutions, evil merges) without re-scanning the
-    merged branch. The header marker starts with \x01, which cannot begin a patch
+    patch per commit. A merge comes with what it introduces itself (conflict
+    resolutions, evil merges): the lines of the files that differ from every parent
+    that no parent has at that path (gitio/merges.py), so the merged branch is not
+    scanned twice. The header marker starts with \x01, which cannot begin a patch
     line, and raw entries are read by count, so file names cannot forge one.
-
-    Not `--reverse`: with `--diff-merges=remerge`, git before 2.48 loses the
-    parents of merges it buffers for reversing and diffs every merge against a
-    wrong base, which is slow (13x on 20,000 commits) and reports lines no merge
-    added. Callers that want "the commit that introduced it" pick the oldest.
+    Callers that want "the commit that introduced it" pick the oldest.
 
     With `commits`, exactly those commits are shown (`--no-walk --stdin`), which
     lets a history be split between workers.
@@ -43,8 +53,9 @@ def iter_commits(
     file. A large file's patch that is still read (an edit, a merge) streams through
     `_LargeSection`, so memory stays bounded either way.
     """
-    large = large_blobs(revs, large_above, cwd) if large_above is not None else set()
-    adding = commits_adding(large, revs, cwd) if large else set()
+    if large is None:
+        large = large_additions(revs, large_above, cwd) if large_above is not None else LargeAdds()
+    adding = set(large.commits)
     if commits is not None:
         adding &= set(commits)
     if not adding:
@@ -58,7 +69,7 @@ def iter_commits(
         if pending:
             yield from _iter_log(revs, cwd, keep_text, pending)
             pending = []
-        yield _commit_adding_large(sha, large, revs, cwd, keep_text)
+        yield _commit_adding_large(sha, large.blobs, revs, cwd, keep_text)
     if pending:
         yield from _iter_log(revs, cwd, keep_text, pending)
 
@@ -102,7 +113,7 @@ def commits_adding(blobs: set[str], revs: Sequence[str], cwd: str | None = None)
 
 
 def _commit_adding_large(
-    sha: str, large: set[str], revs: Sequence[str], cwd: str | None, keep_text: bool
+    sha: str, large: frozenset[str], revs: Sequence[str], cwd: str | None, keep_text: bool
 ) -> Commit:
     """One commit (not a merge) that adds a large blob, without asking git for that file's patch.
 

@@ -11,16 +11,10 @@ from dataclasses import dataclass
 from typing import IO, Iterator, Sequence
 
 from credgate.errors import InternalError
-from credgate.gitio.diff import (
-    ZERO_SHA_CHARS,
-    Change,
-    _attach_sections,
-    _LargeSection,
-    attach_added_lines,
-    parse_raw,
-)
-from credgate.gitio.objects import read_blobs
-from credgate.gitio.run import GitCommandError, _env, _feed, git_cmd, run
+from credgate.gitio.diff import Change, _attach_sections, _LargeSection
+from credgate.gitio.merges import merge_changes
+from credgate.gitio.objects import BlobReader
+from credgate.gitio.run import _LOG_PINNED, GitCommandError, _env, _feed, git_cmd
 
 _LOG_HEADER = b"\x01CG "
 
@@ -125,12 +119,17 @@ def _iter_log(
     patch: bool = True,
     paths: Sequence[str] = (),
 ) -> Iterator[Commit]:
-    """iter_commits() in one `git log` (without `patch`: the raw entries only; `paths` limits it)."""
+    """iter_commits() in one `git log` (without `patch`: the raw entries only; `paths` limits it).
+
+    git prints no diff for a merge here: what a merge adds is read by gitio/merges.py, for a batch of
+    merges at a time, while the commits after them wait (in the order git gave, so callers see the walk's
+    order), held up to a bounded amount of patch text.
+    """
     selection = ["--no-walk=unsorted", "--stdin"] if commits is not None else list(revs)
     args = git_cmd(
         "log", "--format=%x01CG %H %P%x02%at", "--raw", *(_PATCH_FLAGS if patch else ()), "-z", "--no-abbrev",
         "--no-color", "--no-ext-diff", "--no-textconv", "--text", "--find-renames",
-        "--diff-merges=remerge", "--diff-algorithm=myers", "--ignore-submodules=none", "-O/dev/null",
+        "--diff-merges=off", "--diff-algorithm=myers", "--ignore-submodules=none", "-O/dev/null",
         "--src-prefix=a/", "--dst-prefix=b/", *_LOG_PINNED, *selection, "--", *paths,
     )  # fmt: skip
     import tempfile  # only history commands need it; the commit hook does not pay for it
@@ -145,95 +144,62 @@ def _iter_log(
             assert proc.stdin is not None
             data = "".join(f"{c}\n" for c in commits).encode()
             threading.Thread(target=_feed, args=(proc.stdin, data), daemon=True).start()
+        held = _Held(cwd, keep_text) if patch else None
         try:
             for commit in _parse_log(_Stream(proc.stdout), keep_text, patch):
-                if len(commit.parents) > 2:
-                    # git has no remerge diff for an octopus ("Skipping remerge-diff for octopus merges").
-                    commit.changes = octopus_changes(commit.sha, commit.parents, cwd, keep_text)
-                yield commit
+                if held is None:
+                    yield commit
+                elif held.add(commit):
+                    yield from held.flush()
+            if held is not None:
+                yield from held.flush()
         finally:
             proc.stdout.close()
             rc = proc.wait()
+            if held is not None:
+                held.close()
         if rc != 0:
             errfile.seek(0)
             raise GitCommandError(["log", *revs], rc, errfile.read())
 
 
-# Flags that win over any config: every commit (a root or orphan one too) with its full patch,
-# nothing else between commits (signature checks, notes, decorations), and no re-encoding.
-_LOG_PINNED = (
-    "--root", "--no-show-signature", "--no-notes", "--no-decorate", "--no-mailmap", "--no-abbrev-commit",
-    "--encoding=UTF-8", "--submodule=short",
-)  # fmt: skip
+class _Held:
+    """Commits waiting for the merges among them to be read, in the order git walked them."""
 
+    MERGES = 256  # merges read per batch (one `git log` listing them)
+    TEXT = 32 << 20  # patch text held at most while they wait
 
-_DIFF_FLAGS = (
-    "--raw", "-p", "-z", "-U0", "--no-abbrev", "--inter-hunk-context=0", "--no-color", "--no-ext-diff",
-    "--no-textconv", "--text", "--diff-algorithm=myers", "--ignore-submodules=none", "--submodule=short",
-    "-O/dev/null", "--src-prefix=a/", "--dst-prefix=b/",
-)  # fmt: skip
+    def __init__(self, cwd: str | None, keep_text: bool) -> None:
+        self.cwd, self.keep_text = cwd, keep_text
+        self.commits: list[Commit] = []
+        self.merges: dict[str, Commit] = {}
+        self.text = 0
+        self._reader: BlobReader | None = None
 
+    def add(self, commit: Commit) -> bool:
+        """Hold a commit; whether it is time to flush()."""
+        if len(commit.parents) > 1:
+            self.merges[commit.sha] = commit
+        elif not self.merges:
+            self.commits.append(commit)
+            return True  # nothing to wait for
+        else:
+            self.text += sum(len(text) for change in commit.changes for _, _, text in change.added_blocks)
+        self.commits.append(commit)
+        return len(self.merges) >= self.MERGES or self.text >= self.TEXT
 
-def octopus_changes(
-    sha: str, parents: Sequence[str], cwd: str | None = None, keep_text: bool = False
-) -> list[Change]:
-    """What a merge of three or more parents adds: lines no parent has.
+    def flush(self) -> list[Commit]:
+        if self.merges:
+            if self._reader is None:
+                self._reader = BlobReader(SECTION_LIMIT, self.cwd)
+            for merge in merge_changes(list(self.merges), self._reader, self.cwd, self.keep_text):
+                self.merges[merge.sha].changes = merge.changes
+        out, self.commits, self.merges, self.text = self.commits, [], {}, 0
+        return out
 
-    The diff against the first parent, less every added line that another
-    parent already has at the same path (those came from a merged branch, which
-    is judged on its own commits). A file the merge takes unchanged from some
-    parent adds nothing; a line in no parent (an evil merge, a file only the merge
-    creates) is added.
-    """
-    out = run("diff-tree", "-r", "--find-renames", *_DIFF_FLAGS, parents[0], sha, "--", cwd=cwd)
-    changes, patch = parse_raw(out)
-    attach_added_lines(changes, patch, keep_text=True)
-    # Per other parent: path -> that parent's blob there (None: the path is not in it). A path
-    # missing from the map is identical in that parent and in the merge.
-    others: list[dict[bytes, str | None]] = []
-    for parent in parents[1:]:
-        raw, _ = parse_raw(
-            run("diff-tree", "-r", "--raw", "-z", "--no-abbrev", "--no-renames", parent, sha, "--", cwd=cwd)
-        )
-        absent = {c.path for c in raw if set(c.old_sha.encode()) == ZERO_SHA_CHARS or c.old_mode == "160000"}
-        others.append({c.path: None if c.path in absent else c.old_sha for c in raw})
-    wanted = {sha_ for other in others for sha_ in other.values() if sha_}
-    order = list(wanted)
-    # An oversized parent version cannot be compared: its lines are not credited to it (fail closed).
-    lines_of = {
-        blob.sha: set(blob.data.split(b"\n"))
-        for blob in read_blobs(order, 1 << 26, cwd)
-        if blob.data is not None
-    }
-    kept = []
-    for change in changes:
-        if any(change.path not in other for other in others):
-            continue  # the merge takes this file as one of its parents has it
-        inherited: set[bytes] = set()
-        for other in others:
-            blob_sha = other[change.path]
-            if blob_sha:
-                inherited |= lines_of.get(blob_sha, set())
-        blocks: list[tuple[int, int, bytes]] = []
-        added: set[int] = set()
-        for first, _count, text in change.added_blocks:
-            run_start, run_lines = 0, list[bytes]()
-            for i, line in enumerate(text.split(b"\n")):
-                if line in inherited:
-                    if run_lines:
-                        blocks.append((run_start, len(run_lines), b"\n".join(run_lines)))
-                    run_lines = []
-                    continue
-                if not run_lines:
-                    run_start = first + i
-                run_lines.append(line)
-                added.add(first + i)
-            if run_lines:
-                blocks.append((run_start, len(run_lines), b"\n".join(run_lines)))
-        change.added = added
-        change.added_blocks = blocks if keep_text else []
-        kept.append(change)
-    return kept
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
 
 
 def _parse_log(s: _Stream, keep_text: bool = False, patch: bool = True) -> Iterator[Commit]:
@@ -265,7 +231,7 @@ def _parse_log(s: _Stream, keep_text: bool = False, patch: bool = True) -> Itera
         if nxt and nxt != _LOG_HEADER:
             sections = _read_sections(s)
         if patch:
-            _attach_sections(changes, sections, strict=len(parents) < 2, keep_text=keep_text)
+            _attach_sections(changes, sections, strict=True, keep_text=keep_text)
         yield Commit(sha, parents, int(when or 0), changes)
 
 

@@ -13,8 +13,7 @@ from datetime import datetime
 from typing import Sequence
 
 from credgate.errors import InternalError
-from credgate.gitio.log import _LOG_PINNED
-from credgate.gitio.run import run
+from credgate.gitio.run import _LOG_PINNED, run
 
 _FIELDS = 5
 

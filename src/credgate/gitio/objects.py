@@ -53,12 +53,7 @@ def read_blobs(shas: Sequence[str], max_size: int, cwd: str | None = None) -> It
                 raise InternalError(f"git cat-file: object {sha} is missing or unreadable; run `git fsck`")
             size = int(parts[2])
             if size > max_size:
-                remaining = size + 1
-                while remaining > 0:
-                    chunk = out.read(min(remaining, 1 << 20))
-                    if not chunk:
-                        raise InternalError(f"git cat-file ended early while reading {sha}")
-                    remaining -= len(chunk)
+                _skip(out, size + 1, sha)
                 yield Blob(sha, size, None)
                 continue
             data = out.read(size + 1)  # contents and the newline after them
@@ -69,6 +64,15 @@ def read_blobs(shas: Sequence[str], max_size: int, cwd: str | None = None) -> It
         out.close()
         writer.join()
         proc.wait()
+
+
+def _skip(out: IO[bytes], size: int, sha: str) -> None:
+    """Read past `size` bytes of an object's answer, a piece at a time."""
+    while size > 0:
+        chunk = out.read(min(size, 1 << 20))
+        if not chunk:
+            raise InternalError(f"git cat-file ended early while reading {sha}")
+        size -= len(chunk)
 
 
 class BlobReader:
@@ -83,22 +87,47 @@ class BlobReader:
         )  # fmt: skip
 
     def read(self, sha: str) -> Blob:
+        return self.read_many([sha])[0]
+
+    # Requests written ahead of their answers must fit in the pipe to git (64 KiB on Linux), or both
+    # sides could wait on each other: they go in rounds of at most this many bytes.
+    ROUND = 16 << 10
+
+    def read_many(self, shas: Sequence[str]) -> list[Blob]:
+        """read() of several objects for one round trip to git, not one each: a history reads a
+        message per commit, and waiting on git once per commit costs more than the reading."""
         _drain(self._pending)  # a streamed blob's unread chunks come first
         self._pending = None
         stdin, stdout = self._proc.stdin, self._proc.stdout
         assert stdin is not None and stdout is not None
-        stdin.write(sha.encode() + b"\n")
-        stdin.flush()
+        found: list[Blob] = []
+        at = 0
+        while at < len(shas):
+            part: list[str] = []
+            size = 0
+            while at < len(shas) and (not part or size + len(shas[at]) < self.ROUND):
+                part.append(shas[at])
+                size += len(shas[at]) + 1
+                at += 1
+            stdin.write(b"".join(sha.encode() + b"\n" for sha in part))
+            stdin.flush()
+            found += [self._answer(stdout, sha) for sha in part]
+        return found
+
+    def _answer(self, stdout: IO[bytes], sha: str) -> Blob:
         parts = stdout.readline().split()
         if len(parts) != 3:
             raise InternalError(f"git cat-file: object {sha} is missing or unreadable; run `git fsck`")
         size = int(parts[2])
+        # The id git answers with: a ref name asked for comes back as the object it names.
+        oid, kind = parts[0].decode("ascii", "replace"), parts[1].decode("ascii", "replace")
+        if size > self.max_size:
+            _skip(stdout, size + 1, sha)  # a piece at a time: an object over the limit is never held
+            return Blob(oid, size, None, kind)
         data = stdout.read(size + 1)
         if len(data) != size + 1:
             raise InternalError(f"git cat-file ended early while reading {sha}")
-        # The id git answers with: a ref name asked for comes back as the object it names.
-        oid, kind = parts[0].decode("ascii", "replace"), parts[1].decode("ascii", "replace")
-        return Blob(oid, size, data[:-1] if size <= self.max_size else None, kind)
+        return Blob(oid, size, data[:-1], kind)
 
     def read_stream(self, sha: str, whole_limit: int, chunk_size: int = 1 << 20) -> BlobStream:
         """Like read(), but a blob over whole_limit comes as chunks (consume them before the next read)

@@ -1,0 +1,152 @@
+"""What a merge adds: the lines of its files that no parent has at that path.
+
+Every line of a merge's tree came from a parent, unless the merge wrote it: a conflict resolution,
+an "evil merge" edit, a file only the merge creates. So a merge is judged on the files that differ
+from every parent (one `git log --raw --diff-merges=separate` for many merges: trees only, no
+patches), and in each such file on the lines that none of the parents' versions of that path
+holds. That is the same rule for two parents as for an octopus, and it costs a few blob reads for
+the merges that resolved something, instead of a three-way merge for every merge of the history
+(git's `--diff-merges=remerge` takes longer than the whole history's patches without it).
+
+A secret that a merged branch added is judged at the branch's own commit, once; a line the merge
+took from a parent's version of another path is judged again (nothing is credited across paths,
+which would let a rename carry a line from a test fixture into a real file unjudged).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+from credgate.errors import InternalError
+from credgate.gitio.diff import ZERO_SHA_CHARS, Change
+from credgate.gitio.objects import BlobReader
+from credgate.gitio.run import _LOG_PINNED, run
+
+_HEADER = b"\x01CGM "
+BATCH = 256  # merges listed per `git log` (one process, a bounded listing)
+
+
+@dataclass
+class _Entry:
+    """A file that differs from every parent: its mode and blob in each parent, then in the merge."""
+
+    path: bytes
+    old_modes: list[str]
+    old_shas: list[str]
+    new_mode: str
+    new_sha: str
+    statuses: str  # a letter per parent: A (the parent has no such path), M, D, T
+
+
+@dataclass
+class Merge:
+    sha: str
+    parents: list[str]
+    time: int
+    changes: list[Change]
+
+
+def merge_changes(
+    shas: Sequence[str], reader: BlobReader, cwd: str | None = None, keep_text: bool = False
+) -> Iterator[Merge]:
+    """For each merge (in the order given), the changes it makes itself: per file that differs from every
+    parent, the line numbers (and with keep_text, the text) of the lines no parent's version of it has.
+
+    A file over the reader's limit is not read: its change says every line is added (`all_added`,
+    `lines_only`), and a parent's version over it credits no line (fail closed).
+    """
+    for at in range(0, len(shas), BATCH):
+        for sha, parents, when, entries in _listing(shas[at : at + BATCH], cwd):
+            changes = [c for c in (_own_change(e, reader, keep_text) for e in entries) if c is not None]
+            yield Merge(sha, parents, when, changes)
+
+
+def _listing(shas: Sequence[str], cwd: str | None) -> Iterator[tuple[str, list[str], int, list[_Entry]]]:
+    """(merge, parents, time, the files that differ from every parent), from one combined raw listing.
+
+    `--diff-merges=combined` with `--raw` lists exactly the paths whose entry in the merge differs from
+    the entry in each parent; without rename detection that is a comparison of trees, no content read.
+    """
+    out = run(
+        "log", "--no-walk=unsorted", "--stdin", "--format=%x01CGM %H %P%x02%at", "--raw", "-z", "--no-abbrev",
+        "--no-renames", "--diff-merges=combined", "--no-color", "--no-ext-diff", "--ignore-submodules=none",
+        *_LOG_PINNED, "--",
+        cwd=cwd, input="".join(f"{s}\n" for s in shas).encode(),
+    )  # fmt: skip
+    found: list[tuple[str, list[str], int, list[_Entry]]] = []
+    tokens = out.split(b"\0")
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i].lstrip(b"\n")
+        i += 1
+        if tok.startswith(_HEADER):
+            ids, _, stamp = tok[len(_HEADER) :].partition(b"\x02")
+            sha, *parents = ids.decode("ascii").split()
+            if len(parents) < 2:
+                raise InternalError(f"git log listed {sha[:12]}, which is not a merge, among merges")
+            found.append((sha, parents, int(stamp or 0), []))
+            continue
+        if not tok:
+            continue
+        k = len(found[-1][1]) if found else 0
+        if not found or tok[:k] != b":" * k or tok[k : k + 1] == b":" or i >= len(tokens):
+            raise InternalError("unexpected output from git log (a merge's file list)")
+        meta = tok[k:].decode("ascii").split(" ")
+        if len(meta) != 2 * (k + 1) + 1 or len(meta[-1]) != k:
+            raise InternalError("unexpected output from git log (a merge's file entry)")
+        path = tokens[i]
+        i += 1
+        found[-1][3].append(
+            _Entry(path, meta[:k], meta[k + 1 : 2 * k + 1], meta[k], meta[2 * k + 1], meta[-1])
+        )
+    if [m[0] for m in found] != list(shas):
+        raise InternalError("git log did not list the merges asked for, in their order")
+    yield from found
+
+
+def _own_change(entry: _Entry, reader: BlobReader, keep_text: bool) -> Change | None:
+    """The change a merge makes to one file that differs from every parent, or None if it adds nothing."""
+    if entry.new_mode in ("000000", "160000") or set(entry.new_sha.encode()) == ZERO_SHA_CHARS:
+        return None  # deleted, or another repository's commit: nothing to read
+    olds = [sha for mode, sha in zip(entry.old_modes, entry.old_shas) if mode not in ("000000", "160000")]
+    if entry.new_sha in olds:
+        return None  # a parent's content under another mode
+    # Against the first parent, as a patch would be (a file the first parent lacks is added).
+    status = "A" if entry.statuses[0] == "A" else "M"
+    change = Change(status, entry.old_modes[0], entry.new_mode, entry.old_shas[0], entry.new_sha, entry.path)
+    _added_lines(change, olds, reader, keep_text)
+    return change
+
+
+def _added_lines(change: Change, olds: list[str], reader: BlobReader, keep_text: bool) -> None:
+    """The lines of change's new blob that none of the parents' blobs (olds) has."""
+    new, *versions = reader.read_many([change.new_sha, *olds])
+    if new.data is None:
+        change.all_added = change.lines_only = True  # too large to hold: its blob is read in windows
+        return
+    inherited: set[bytes] = set()
+    for version in versions:
+        if version.data is not None:
+            inherited.update(version.data.split(b"\n"))
+    lines = new.data.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()  # the end of the last line, not a line
+    run_start, run_lines = 0, list[bytes]()
+    for number, line in enumerate(lines, 1):
+        if line in inherited:
+            if run_lines:
+                _block(change, run_start, run_lines, keep_text)
+                run_lines = []
+            continue
+        if not run_lines:
+            run_start = number
+        run_lines.append(line)
+    if run_lines:
+        _block(change, run_start, run_lines, keep_text)
+
+
+def _block(change: Change, first: int, lines: list[bytes], keep_text: bool) -> None:
+    change.added.update(range(first, first + len(lines)))
+    if keep_text:
+        change.added_blocks.append((first, len(lines), b"\n".join(lines)))
