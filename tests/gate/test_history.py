@@ -107,11 +107,37 @@ def test_parallel_workers_report_exactly_what_one_worker_does(
     single_stats, parallel_stats = Stats(), Stats()
     single = history.collect(cfg, False, single_stats)
     monkeypatch.setattr(history, "PARALLEL_MIN_COMMITS", 1)
-    monkeypatch.setattr(history.os, "cpu_count", lambda: 2)
+    monkeypatch.setenv("CREDGATE_JOBS", "2")
     parallel = history.collect(cfg, False, parallel_stats)
     assert parallel == single and [f.secret for f in parallel] == [f.secret for f in single]
     assert {f.commit for f in parallel if f.rule_id == "github-pat"} == {introduced}
     assert parallel_stats.commits == single_stats.commits == 11
+
+
+def test_a_secret_a_merge_writes_is_introduced_by_the_merge_in_every_share(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A conflict resolution's own line is the merge's; a line it keeps from a side is that side's commit's."""
+    mine, theirs = secret("%%github:ghp_%%"), secret("%%github:gho_%%")
+    repo.stage("conf.py", "a = 1\nb = 2\n")
+    repo.commit("base")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.stage("conf.py", f"a = 1\nb = '{theirs}'\n")
+    repo.commit("side adds a token")
+    side = repo.git("rev-parse", "HEAD").strip()
+    repo.git("checkout", "-q", "main")
+    repo.stage("conf.py", "a = 1\nb = 'main'\n")
+    repo.commit("main")
+    repo.git("merge", "-q", "side", check=False)
+    repo.stage("conf.py", f"a = 1\nb = '{theirs}'\nc = '{mine}'\n")
+    repo.commit("merge side")
+    merge = repo.git("rev-parse", "HEAD").strip()
+    cfg = history.load_config(None)
+    for jobs in ("1", "2"):
+        monkeypatch.setattr(history, "PARALLEL_MIN_COMMITS", 1)
+        monkeypatch.setenv("CREDGATE_JOBS", jobs)
+        found = {f.secret.decode(): (f.commit, f.line) for f in history.collect(cfg, False, Stats())}
+        assert found == {theirs: (side, 2), mine: (merge, 3)}, jobs
 
 
 def test_shares_of_the_history_add_up_to_the_whole(repo: Repo) -> None:

@@ -116,7 +116,8 @@ def _own_change(entry: _Entry, reader: BlobReader, keep_text: bool) -> Change | 
     status = "A" if entry.statuses[0] == "A" else "M"
     change = Change(status, entry.old_modes[0], entry.new_mode, entry.old_shas[0], entry.new_sha, entry.path)
     _added_lines(change, olds, reader, keep_text)
-    return change
+    # Both sides' edits to one file, merged cleanly: the file is new, none of its lines is.
+    return change if change.added or change.all_added else None
 
 
 def _added_lines(change: Change, olds: list[str], reader: BlobReader, keep_text: bool) -> None:
@@ -132,21 +133,15 @@ def _added_lines(change: Change, olds: list[str], reader: BlobReader, keep_text:
     lines = new.data.split(b"\n")
     if lines and not lines[-1]:
         lines.pop()  # the end of the last line, not a line
-    run_start, run_lines = 0, list[bytes]()
-    for number, line in enumerate(lines, 1):
-        if line in inherited:
-            if run_lines:
-                _block(change, run_start, run_lines, keep_text)
-                run_lines = []
-            continue
-        if not run_lines:
-            run_start = number
-        run_lines.append(line)
-    if run_lines:
-        _block(change, run_start, run_lines, keep_text)
-
-
-def _block(change: Change, first: int, lines: list[bytes], keep_text: bool) -> None:
-    change.added.update(range(first, first + len(lines)))
-    if keep_text:
-        change.added_blocks.append((first, len(lines), b"\n".join(lines)))
+    fresh = set(lines).difference(inherited)
+    if not fresh:
+        return  # most files a merge resolves take every line from one side or the other
+    numbers = [n for n, line in enumerate(lines, 1) if line in fresh]
+    start = 0
+    for k in range(1, len(numbers) + 1):
+        if k == len(numbers) or numbers[k] != numbers[k - 1] + 1:
+            first, count = numbers[start], k - start
+            change.added.update(range(first, first + count))
+            if keep_text:
+                change.added_blocks.append((first, count, b"\n".join(lines[first - 1 : first - 1 + count])))
+            start = k
