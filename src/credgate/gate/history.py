@@ -86,6 +86,7 @@ def present_at_head(secrets: list[Introduced], max_size: int, cwd: str | None = 
 
 
 PARALLEL_MIN_COMMITS = 2000  # below this, starting a second process costs more than it saves
+SHARES_PER_WORKER = 4
 
 
 Added = tuple[int, int, Finding]  # (commit time, rank: larger is older at equal times, finding)
@@ -161,17 +162,20 @@ def _added(scanner: Scanner, rng: Range, max_size: int, stats: Stats) -> list[Ad
     import multiprocessing
 
     large = gitio.large_additions(rng.revs, STREAM_ABOVE)
-    # Interleaved shares keep old and new (small and large) commits spread evenly.
+    # Runs of neighbouring commits, not every n-th commit: git reads a run's objects from the same
+    # stretch of its packs (sympy: 18.9 s of git CPU in two halves, 21.2 s interleaved). Four runs per
+    # worker, handed out as workers free up, even out runs that hold more or larger changes.
+    size = -(-len(shas) // (workers * SHARES_PER_WORKER))
     shares = [
         Share(
             scanner,
-            Range(rng.tip, rng.exclude, rng.label, tuple(shas[i::workers])),
+            Range(rng.tip, rng.exclude, rng.label, tuple(shas[at : at + size])),
             max_size,
-            i,
-            workers,
+            at,
+            1,
             large,
         )
-        for i in range(workers)
+        for at in range(0, len(shas), size)
     ]
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     global _TICK
@@ -180,7 +184,7 @@ def _added(scanner: Scanner, rng: Range, max_size: int, stats: Stats) -> list[Ad
     _TICK = _SharedCount(shared) if shared is not None else None
     try:
         with context.Pool(workers) as pool:
-            pending = pool.map_async(scan_share, shares)
+            pending = pool.map_async(scan_share, shares, chunksize=1)
             while bar is not None and shared is not None and not pending.ready():
                 pending.wait(0.2)
                 bar.update(shared.value - bar.count)

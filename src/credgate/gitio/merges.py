@@ -126,16 +126,15 @@ def _added_lines(change: Change, olds: list[str], reader: BlobReader, keep_text:
     if new.data is None:
         change.all_added = change.lines_only = True  # too large to hold: its blob is read in windows
         return
-    inherited: set[bytes] = set()
-    for version in versions:
-        if version.data is not None:
-            inherited.update(version.data.split(b"\n"))
     lines = new.data.split(b"\n")
     if lines and not lines[-1]:
         lines.pop()  # the end of the last line, not a line
-    fresh = set(lines).difference(inherited)
+    fresh = set(lines)
+    for version in versions:
+        if version.data is not None and fresh:
+            fresh.difference_update(version.data.split(b"\n"))
     if not fresh:
-        return  # most files a merge resolves take every line from one side or the other
+        return  # both sides' lines, joined: most files a merge resolves add none of their own
     numbers = [n for n, line in enumerate(lines, 1) if line in fresh]
     start = 0
     for k in range(1, len(numbers) + 1):
