@@ -117,7 +117,7 @@ def test_parallel_workers_report_exactly_what_one_worker_does(
 def test_a_secret_a_merge_writes_is_introduced_by_the_merge_in_every_share(
     repo: Repo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A conflict resolution's own line is the merge's; a line it keeps from a side is that side's commit's."""
+    """A conflict resolution's own line is the merge's; a line it keeps from a side is that side's."""
     mine, theirs = secret("%%github:ghp_%%"), secret("%%github:gho_%%")
     repo.stage("conf.py", "a = 1\nb = 2\n")
     repo.commit("base")

@@ -80,7 +80,7 @@ def test_a_merge_that_keeps_one_side_whole_adds_nothing(repo: Repo) -> None:
 
 
 def test_no_line_is_credited_across_paths(repo: Repo) -> None:
-    """A line a parent has under another name is judged again: a fixture's line moved into config is new there."""
+    """A line a parent has under another name is judged again: a fixture's line moved into config."""
     repo.stage("tests/fixture.py", "value = 'from a fixture'\n")
     branches(repo, "a = 1\n", "a = 'main'\n", "a = 'side'\n")
     repo.git("merge", "-q", "side", check=False)
