@@ -113,10 +113,10 @@ class _Quiet:
         self.wrapped = wrapped
 
     def flush(self) -> None:
-        try:
+        from contextlib import suppress
+
+        with suppress(OSError):
             self.wrapped.flush()
-        except OSError:
-            pass
 
     def __getattr__(self, attr: str) -> Any:
         return getattr(self.wrapped, attr)

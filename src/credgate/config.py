@@ -225,7 +225,13 @@ def pyproject_table(text: str | bytes, source: str) -> dict[str, Any] | None:
 
     A pyproject.toml that is not valid TOML is only credgate's error when it mentions credgate:
     otherwise it is some other tool's file, and a typo there must not stop every commit."""
-    mentions = b"credgate" in (text if isinstance(text, bytes) else text.encode("utf-8", "replace"))
+    raw = text if isinstance(text, bytes) else text.encode("utf-8", "replace")
+    mentions = b"credgate" in raw
+    if not mentions and b"\\u" not in raw and b"\\U" not in raw:
+        # A key can only say `credgate` spelled out or through a quoted key's \u/\U escapes (the only
+        # escapes that make letters): without either there is no table to read and no error to report.
+        # Not parsing spares the TOML parser (its import too) on every commit in a Python project.
+        return None
     try:
         doc = _load_toml(text, source)
     except UsageError:

@@ -100,6 +100,44 @@ def widen(pattern: str) -> str:
     return "".join(out)
 
 
+def loosen(pattern: str, least: int = 32) -> str | None:
+    """A cheaper superset of the pattern for RE2: every bounded repeat opened (`{m,n}` ->
+    `{m,}`, `{0,n}` -> `*`, `{1,n}` -> `+`), keeping its lower bound. None when that would not save at
+    least `least` copies of repeated sub-patterns, or the pattern quotes text (`\\Q...\\E`).
+
+    RE2 compiles `x{16,600}` into 600 copies of x, which is most of what a generic rule costs to compile
+    (several ms each, on every commit); `x{16,}` is 16 copies. Whatever the pattern matches, the loosened
+    one matches too (a larger repeat only adds strings, and RE2 has no look-around to undo that), so a
+    text it does not match cannot hold a match of the rule, and the rule need not be compiled for it.
+    """
+    import re
+
+    if "\\Q" in pattern:
+        return None
+    counted = re.compile(r"\{(\d+),(\d+)\}")
+    out: list[str] = []
+    saved = 0
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+        elif c == "[":
+            end = _class_end(pattern, i)
+            out.append(pattern[i:end])
+            i = end
+        elif c == "{" and (m := counted.match(pattern, i)):
+            low, high = int(m.group(1)), int(m.group(2))
+            saved += max(high - low, 0)
+            out.append("*" if low == 0 else "+" if low == 1 else f"{{{low},}}")
+            i = m.end()
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out) if saved >= least else None
+
+
 def _class_end(pattern: str, i: int) -> int:
     """The index just past the character class that starts at pattern[i] == '['."""
     j = i + 1
