@@ -139,7 +139,8 @@ def _lazy_tables(path: Path) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
         if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
             for child in node.body:
                 if isinstance(child, ast.ImportFrom) and child.module:
-                    static.setdefault(child.module.rsplit(".", 1)[-1], set()).update(a.name for a in child.names)
+                    names = static.setdefault(child.module.rsplit(".", 1)[-1], set())
+                    names.update(a.name for a in child.names)
         if isinstance(node, ast.Call) and ast.unparse(node.func) == "_lazy.exports":
             literal = ast.literal_eval(node.args[2])
             table = {module: set(names) for module, names in literal.items()}
