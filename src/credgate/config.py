@@ -123,6 +123,8 @@ _UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 
 
 @dataclass
 class Config:
+    """The settings of .credgate.toml (or [tool.credgate]); the defaults when there is none."""
+
     path: str | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     exclude: list[str] = field(default_factory=list)

@@ -29,6 +29,8 @@ _CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
 
 @dataclass(frozen=True, order=True)
 class Entry:
+    """One accepted finding: bound to its path, rule and value key."""
+
     path: str
     rule: str
     key: str
@@ -44,6 +46,8 @@ class Entry:
 
 @dataclass
 class Baseline:
+    """A baseline file's entries, indexed by path and rule."""
+
     source: str
     entries: set[Entry] = field(default_factory=set)
     legacy: bool = False  # read from the old JSON document (version 1)

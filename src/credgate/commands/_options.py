@@ -22,6 +22,8 @@ FORMATS = ("text", "json", "sarif", "github", "junit")
 
 @dataclass(frozen=True)
 class Options:
+    """The shared options of a command (and the streams to write to), as one value."""
+
     fmt: str = "text"
     verbose: bool = False
     config_path: str | None = None

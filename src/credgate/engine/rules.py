@@ -36,6 +36,8 @@ class RuleError(ValueError):
 
 @dataclass(frozen=True)
 class Near:
+    """A rule's partner: the rule whose match must sit within `lines` lines of this one."""
+
     rule: str
     lines: int
 

@@ -12,6 +12,8 @@ ZERO_SHA_CHARS = frozenset(b"0")
 
 @dataclass
 class Change:
+    """One entry of a raw diff, with the lines of its new blob that the change adds."""
+
     status: str  # A, C, M, R, T, D, U, X
     old_mode: str
     new_mode: str

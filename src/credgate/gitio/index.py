@@ -39,6 +39,8 @@ def list_files(paths: Iterable[str], cwd: str | None = None, include_ignored: bo
 
 @dataclass(frozen=True)
 class IndexEntry:
+    """A stage-0 index entry: mode, blob id and path."""
+
     mode: str
     sha: str
     path: bytes

@@ -18,6 +18,8 @@ from credgate.gitio.run import _env, _feed, git_cmd, run
 
 @dataclass
 class Blob:
+    """An object read through `git cat-file --batch`; data is None when it was over the limit."""
+
     sha: str
     size: int
     data: bytes | None  # None when larger than the limit (not read into memory)

@@ -22,6 +22,8 @@ EMPTY_TREE = {
 
 @dataclass(frozen=True)
 class RepoState:
+    """Where the work tree is, its hash algorithm and HEAD, from one `git rev-parse`."""
+
     toplevel: str
     object_format: str
     head: str | None  # None on an unborn branch (the first commit)

@@ -17,6 +17,8 @@ from credgate.engine.rules import Rule
 
 @dataclass(frozen=True)
 class Candidate:
+    """A rule's match as the filters see it: the value, its line and key, and where it sits."""
+
     rule: Rule
     secret: bytes
     line: bytes
@@ -86,6 +88,8 @@ class Example:
 
 @dataclass(frozen=True)
 class Filter:
+    """A named suppression: its test, the scope it applies in, and the examples that prove it."""
+
     name: str
     test: Predicate  # the test alone; the registry checks the scope first
     scope: Scope
