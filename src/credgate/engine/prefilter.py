@@ -114,27 +114,27 @@ def loosen(pattern: str, least: int = 32) -> str | None:
 
     if "\\Q" in pattern:
         return None
-    counted = re.compile(r"\{(\d+),(\d+)\}")
+    # What the copy must look at: an escape (copied whole), a class (copied whole: `{` in it is literal),
+    # a counted repeat; the text between them is copied as it is.
+    token = re.compile(r"\\.|\[|\{(\d+),(\d+)\}", re.S)
     out: list[str] = []
     saved = 0
-    i, n = 0, len(pattern)
-    while i < n:
-        c = pattern[i]
-        if c == "\\":
-            out.append(pattern[i : i + 2])
-            i += 2
-        elif c == "[":
-            end = _class_end(pattern, i)
+    i = 0
+    while (m := token.search(pattern, i)) is not None:
+        if m.group(0) == "[":
+            end = _class_end(pattern, m.start())
             out.append(pattern[i:end])
             i = end
-        elif c == "{" and (m := counted.match(pattern, i)):
-            low, high = int(m.group(1)), int(m.group(2))
-            saved += max(high - low, 0)
-            out.append("*" if low == 0 else "+" if low == 1 else f"{{{low},}}")
+        elif m.group(1) is None:
+            out.append(pattern[i : m.end()])
             i = m.end()
         else:
-            out.append(c)
-            i += 1
+            low, high = int(m.group(1)), int(m.group(2))
+            saved += max(high - low, 0)
+            out.append(pattern[i : m.start()])
+            out.append("*" if low == 0 else "+" if low == 1 else f"{{{low},}}")
+            i = m.end()
+    out.append(pattern[i:])
     return "".join(out) if saved >= least else None
 
 
@@ -241,7 +241,8 @@ class Prefilter:
             options.log_errors = False
             keyword_set = re2.Set.SearchSet(options)
             for word in self.keywords:
-                keyword_set.Add(stdre.escape(word))
+                # Most keywords are letters and digits, which escape to themselves.
+                keyword_set.Add(word if word.isalnum() else stdre.escape(word))
             keyword_set.Compile()
             self._re2_set = keyword_set
         hits = self._re2_set.Match(lowered)
