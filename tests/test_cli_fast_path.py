@@ -14,6 +14,7 @@ import pytest
 from credgate import cli
 from credgate.commands import secrets
 from credgate.commands._options import read_paths_args
+from credgate.gate import staged
 from tests.conftest import Repo, aws_pair, secret
 
 # Runs credgate's main (or, with --click, the click path alone: main without the fast path) and writes
@@ -192,7 +193,7 @@ def test_an_internal_error_on_the_fast_path_fails_closed(
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError(f"scanner broke on {token}")
 
-    monkeypatch.setattr(secrets, "scan_staged", broken)
+    monkeypatch.setattr(staged, "scan_staged", broken)
     monkeypatch.setattr(cli, "click_main", lambda args: pytest.fail("the fast path fell through to click"))
     with pytest.raises(SystemExit) as exited:
         cli.main(["secrets", "--", "a.py"])
@@ -210,7 +211,7 @@ def test_an_interrupted_fast_path_blocks(
     def interrupted(*args: object, **kwargs: object) -> object:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(secrets, "scan_staged", interrupted)
+    monkeypatch.setattr(staged, "scan_staged", interrupted)
     with pytest.raises(SystemExit) as exited:
         cli.main(["secrets", "--"])
     assert exited.value.code == 3

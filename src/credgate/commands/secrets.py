@@ -9,7 +9,8 @@ Large files are scanned a window at a time; one over max-file-size blocks.
 What a commit adds, and how it is judged, lives in gate/staged.py.
 
 This runs on every commit, so it starts fast: `fast_run` reads a plain invocation's arguments without
-click (cli.py tries it first), and the click command is built only when click reads them.
+click (cli.py tries it first), and the click command is built only when click reads them; git starts
+reading the index (gitio/early.py) while the scanner is imported.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from credgate.commands._options import Options, read_paths_args, refuse_unseparated
-from credgate.gate.staged import scan_staged
-from credgate.output.emit import emit
 
 NAME = "secrets"
 FLAGS = ("--all-lines",)
@@ -30,6 +29,10 @@ def run(
     all_lines: bool = False,
     opts: Options = Options(),  # noqa: B008 - frozen: one shared default is safe
 ) -> int:
+    # Imported here, not at the top: fast_run starts git before paying for the scanner's import.
+    from credgate.gate.staged import scan_staged
+    from credgate.output.emit import emit
+
     report = scan_staged(paths, all_lines=all_lines, config_path=opts.config_path)
     return emit(report, opts.fmt, opts.verbose, opts.out, opts.err)
 
@@ -41,7 +44,13 @@ def fast_run(args: Sequence[str]) -> int | None:
     if parsed is None:
         return None
     refuse_unseparated(NAME, args)
-    return run(parsed.paths, all_lines="--all-lines" in parsed.flags, opts=parsed.opts)
+    from credgate.gitio import early
+
+    early.start()  # HEAD and the staged diff, read by git while Python imports the scanner
+    try:
+        return run(parsed.paths, all_lines="--all-lines" in parsed.flags, opts=parsed.opts)
+    finally:
+        early.stop()
 
 
 def _command() -> Any:

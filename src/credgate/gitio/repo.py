@@ -35,6 +35,11 @@ class RepoState:
 
 def repo_state(cwd: str | None = None) -> RepoState:
     """Work tree root, hash algorithm and HEAD in one git call (this is on every commit)."""
+    from credgate.gitio import early
+
+    read = early.take("repo_state", cwd)
+    if read is not None:
+        return read()  # type: ignore[no-any-return]
     try:
         proc = subprocess.run(
             git_cmd("rev-parse", "--show-toplevel", "--show-object-format", "HEAD^{commit}"),
