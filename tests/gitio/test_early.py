@@ -33,7 +33,7 @@ def test_early_reads_are_the_reads_and_are_served_once(repo: Repo) -> None:
         assert state == want_state
         assert "repo_state" not in early._jobs  # taken: the next call runs git itself
         assert _view(gitio.staged_changes_lean(state.diff_base)) == want
-        assert not early._jobs
+        assert set(early._jobs) == {"start_batch"}  # the cat-file, for the blobs
         assert early.take("repo_state", None) is None
     finally:
         early.stop()
@@ -68,3 +68,18 @@ def test_nothing_is_served_to_another_directory_or_after_stop(repo: Repo, tmp_pa
     early.stop()
     assert early.take("repo_state", None) is None
     assert gitio.repo_state().toplevel == os.path.realpath(repo.path)
+
+
+def test_the_early_cat_file_serves_the_blobs_or_is_ended(repo: Repo) -> None:
+    repo.stage("a.py", "x = 1\n")
+    sha = repo.git("rev-parse", ":a.py").strip()
+    early.start()
+    try:
+        [blob] = list(gitio.read_blob_streams([sha], 1 << 20, 1 << 20))
+        assert blob.data == b"x = 1\n" and "start_batch" not in early._jobs  # read through the early one
+    finally:
+        early.stop()
+    early.start()
+    state_job = early._jobs["start_batch"]
+    early.stop()  # the gate never asked for blobs: the waiting cat-file is ended, not left behind
+    assert state_job.value.poll() is not None

@@ -1,16 +1,19 @@
 """The staged gate's first git reads, started before the gate asks for them.
 
 A commit hook spends its first tens of milliseconds importing Python, while git could already be reading
-HEAD and diffing the index on another core. `start()` runs `repo_state()` and then
-`staged_changes_lean()` for HEAD in a thread; when the gate calls either one (with the arguments the
-thread used) it takes that result, or the exception it raised, instead of running git again. Each result
+HEAD and diffing the index on another core. `start()` starts the `git cat-file --batch` the blobs will be
+read through, then runs `repo_state()` and `staged_changes_lean()` for HEAD in a thread; when the gate
+calls one of them (with the arguments the thread used) it takes that result, or the exception it raised,
+instead of running git again. Each result
 is taken once. A call with other arguments, or made before the thread got that far, runs git as always,
 so what is read never differs, only when.
 """
 
 from __future__ import annotations
 
+import subprocess
 import threading
+from contextlib import suppress
 from typing import Any, Callable
 
 _lock = threading.Lock()
@@ -38,25 +41,44 @@ def start() -> None:
         cwd = os.getcwd()
     except OSError:
         return  # a directory that is gone: the gate reports it its own way
+    stop()
     with _lock:
-        _jobs.clear()
+        _jobs["start_batch"] = batch_job = _Job(cwd)
         _jobs["repo_state"] = state_job = _Job(cwd)
         _jobs["staged_changes_lean"] = changes_job = _Job(cwd)
-    threading.Thread(target=_work, args=(state_job, changes_job), name="credgate-git", daemon=True).start()
+    jobs = (batch_job, state_job, changes_job)
+    threading.Thread(target=_work, args=jobs, name="credgate-git", daemon=True).start()
 
 
 def stop() -> None:
-    """Serve nothing more from the last start(): a later gate in this process reads git itself."""
+    """Serve nothing more from the last start(): a later gate in this process reads git itself. A
+    `cat-file` started for it and not taken is ended."""
     with _lock:
+        left = list(_jobs.values())
         _jobs.clear()
+    for job in left:
+        _discard(job)
 
 
-def _work(state_job: _Job, changes_job: _Job) -> None:
+def _discard(job: _Job) -> None:
+    job.done.wait()
+    proc = job.value
+    if isinstance(proc, subprocess.Popen):
+        for pipe in (proc.stdin, proc.stdout):
+            if pipe is not None:
+                pipe.close()  # end of input: cat-file exits
+        proc.wait()
+
+
+def _work(batch_job: _Job, state_job: _Job, changes_job: _Job) -> None:
     _local.worker = True
     from credgate.gitio.index import staged_changes_lean
+    from credgate.gitio.objects import start_batch
     from credgate.gitio.repo import repo_state
 
     try:
+        with suppress(Exception):  # none started: read_blob_streams starts its own
+            _run(batch_job, start_batch)
         try:
             state = _run(state_job, repo_state, None)
         except BaseException:  # noqa: BLE001 - handed to whoever asks for the state
@@ -65,8 +87,8 @@ def _work(state_job: _Job, changes_job: _Job) -> None:
     except BaseException:  # noqa: BLE001 - handed to whoever asks for the changes
         return
     finally:
-        state_job.done.set()
-        changes_job.done.set()
+        for job in (batch_job, state_job, changes_job):
+            job.done.set()
 
 
 def _run(job: _Job, fn: Callable[..., Any], *args: Any) -> Any:
@@ -98,6 +120,7 @@ def take(name: str, *args: Any) -> Callable[[], Any] | None:
     except OSError:
         return None
     if job.args != args or job.cwd != here:
+        _discard(job)
         return None
 
     def outcome() -> Any:

@@ -257,6 +257,14 @@ def _drain(stream: BlobStream | None) -> None:
         stream.drain()
 
 
+def start_batch(cwd: str | None = None) -> subprocess.Popen[bytes]:
+    """A `git cat-file --batch` process, waiting for object ids on its stdin."""
+    return subprocess.Popen(
+        git_cmd("cat-file", "--batch"),
+        cwd=cwd, env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
 def read_blob_streams(
     shas: Sequence[str], max_size: int, whole_limit: int, chunk_size: int = 1 << 20, cwd: str | None = None
 ) -> Iterator[BlobStream]:
@@ -264,10 +272,10 @@ def read_blob_streams(
     chunk_size, and those over max_size skipped unread, through one `git cat-file --batch`."""
     if not shas:
         return
-    proc = subprocess.Popen(
-        git_cmd("cat-file", "--batch"),
-        cwd=cwd, env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    from credgate.gitio import early
+
+    started = early.take("start_batch") if cwd is None else None
+    proc = started() if started is not None else start_batch(cwd)
     assert proc.stdin is not None and proc.stdout is not None
     data = b"".join(sha.encode() + b"\n" for sha in shas)
     writer = threading.Thread(target=_feed, args=(proc.stdin, data), daemon=True)
