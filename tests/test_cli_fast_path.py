@@ -28,7 +28,8 @@ try:
         sys.exit(cli._guarded(lambda: cli.click_main(args)))
     cli.main(args)
 finally:
-    watched = ("click", "tomllib", "datetime", "credgate.gitio.history", "credgate.baseline.judging")
+    watched = ("click", "tomllib", "datetime", "typing", "credgate.gitio.history",
+               "credgate.baseline.judging")
     with open(out, "w") as fh:
         fh.write(" ".join(m for m in watched if m in sys.modules))
 """
@@ -69,7 +70,9 @@ def test_a_clean_commit_runs_without_click_and_as_click_would(repo: Repo, tmp_pa
         fast, slow, loaded = run_both(tmp_path, *args)
         same(fast, slow)
         assert fast.returncode == 0, fast.stderr
-        assert not loaded, loaded  # no click, no TOML parser, no history or baseline-judging code
+        # No click, no TOML parser, no history or baseline-judging code; not even typing (modules on this
+        # path import it under `if TYPE_CHECKING:`, for the type checker only).
+        assert not loaded, loaded
     verbose, _, _ = run_both(tmp_path, "secrets", "-v", "--", "app.py")
     assert "credgate: scanned 1 file" in verbose.stderr
 

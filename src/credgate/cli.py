@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable, NoReturn
 
 from credgate import __version__
 from credgate.errors import INTERNAL, USAGE, CredgateError
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any, Callable, NoReturn
 
 # command name -> module under credgate.commands; each module defines `command` and `run`.
 COMMANDS = {

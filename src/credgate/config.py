@@ -31,9 +31,12 @@ import re
 import stat
 import sys
 from dataclasses import dataclass, field
-from typing import Any
 
 from credgate.errors import UsageError
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 CONFIG_NAME = ".credgate.toml"
 PYPROJECT_NAME = "pyproject.toml"

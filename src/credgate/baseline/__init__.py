@@ -29,10 +29,9 @@ entries are bound to the path they name, with a message asking to convert it.
 # from `credgate.baseline`, where callers have always found it, and is imported on first use: the commit
 # hook, which only looks for a baseline file, does not load the judging code.
 
-from typing import TYPE_CHECKING
-
 from credgate import _lazy
 
+TYPE_CHECKING = False  # typing itself is not imported at run time
 if TYPE_CHECKING:
     from credgate.baseline.detect_secrets_import import detect_secrets_hash as detect_secrets_hash
     from credgate.baseline.detect_secrets_import import detect_secrets_hashes as detect_secrets_hashes

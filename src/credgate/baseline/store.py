@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable
 
 from credgate.baseline.keys import _pbkdf2, value_key
 from credgate.engine.finding import Finding
 from credgate.errors import UsageError
 
+TYPE_CHECKING = False  # typing itself is not imported at run time
 if TYPE_CHECKING:
+    from typing import Callable, Iterable
+
     from credgate.baseline.renames import Renames
 
 BASELINE_NAME = ".credgate-baseline.jsonl"

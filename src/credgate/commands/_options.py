@@ -13,9 +13,12 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence, TextIO
 
 from credgate.errors import UsageError
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any, Callable, Sequence, TextIO
 
 FORMATS = ("text", "json", "sarif", "github", "junit")
 

@@ -15,9 +15,11 @@ reading the index (gitio/early.py) while the scanner is imported.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
-
 from credgate.commands._options import Options, read_paths_args, refuse_unseparated
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any, Sequence
 
 NAME = "secrets"
 FLAGS = ("--all-lines",)

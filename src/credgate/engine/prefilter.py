@@ -31,9 +31,12 @@ whatever the size; an error if the package is missing). Tests run the same input
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
 
 from credgate.errors import UsageError
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 ENV = "CREDGATE_PREFILTER"
 MODES = ("auto", "hyperscan", "re2")

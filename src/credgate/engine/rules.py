@@ -12,9 +12,12 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Iterable
 
 from credgate.errors import InternalError
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any, Iterable
 
 SEVERITIES = ("critical", "high", "medium", "low")
 CONFIDENCES = ("high", "medium", "low")

@@ -15,9 +15,12 @@ Layout: `credgate-rules-cache/3 <count> <sources length> <digest>\n`, the source
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from credgate.engine.rules import Near, Rule, RuleError
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 # The field list is part of what a hit must match: a new Rule field never reads an old cache.
 _CACHED_FIELDS = tuple(f for f in Rule.__dataclass_fields__ if not f.startswith("_"))

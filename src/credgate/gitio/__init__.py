@@ -17,8 +17,6 @@ Callers use `from credgate import gitio` and `gitio.func(...)`: every public nam
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from credgate import _lazy
 from credgate.gitio.diff import ZERO_SHA_CHARS, Change, attach_added_lines, parse_raw
 from credgate.gitio.ignore_sources import (
@@ -94,6 +92,7 @@ from credgate.gitio.run import GitCommandError, git_cmd, run
 
 # What the commit hook does not use (history walks, `git log`, commit metadata, history rewrites) is
 # imported on first use: statically for mypy, through credgate._lazy at run time.
+TYPE_CHECKING = False  # typing itself is not imported at run time
 if TYPE_CHECKING:
     from credgate.gitio.history import (
         PathHistory,

@@ -14,7 +14,10 @@ from __future__ import annotations
 import subprocess
 import threading
 from contextlib import suppress
-from typing import Any, Callable
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 _lock = threading.Lock()
 _jobs: dict[str, _Job] = {}

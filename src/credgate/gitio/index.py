@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from credgate.gitio.diff import Change, attach_added_lines, parse_raw
 from credgate.gitio.run import GitCommandError, run
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Iterable, Sequence
 
 
 def staged_changes(base: str, paths: Sequence[str] = (), cwd: str | None = None) -> list[Change]:

@@ -9,11 +9,14 @@ import os
 import subprocess
 import threading
 from dataclasses import dataclass, field
-from typing import IO, Callable, Iterator, Sequence
 
 from credgate.errors import InternalError
 from credgate.gitio.ranges import commit_exists
 from credgate.gitio.run import _env, _feed, git_cmd, run
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import IO, Callable, Iterator, Sequence
 
 
 @dataclass

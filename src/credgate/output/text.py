@@ -7,11 +7,13 @@ drive the terminal or issue a CI runner command.
 
 from __future__ import annotations
 
-from typing import TextIO
-
 from credgate.engine.finding import Finding
 from credgate.gate.report import Report, human_size
 from credgate.output.escape import safe
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 def summary(report: Report) -> str:

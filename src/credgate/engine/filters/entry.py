@@ -10,9 +10,12 @@ check` runs through the real scanner.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Literal
 
 from credgate.engine.rules import Rule
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Callable, Literal
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,9 @@ class Candidate:
     offset: int = 0
 
 
-Predicate = Callable[[Candidate], bool]
-Verdict = Literal["drop", "notice"]
+if TYPE_CHECKING:  # names for annotations only
+    Predicate = Callable[[Candidate], bool]
+    Verdict = Literal["drop", "notice"]
 
 
 @dataclass(frozen=True)
