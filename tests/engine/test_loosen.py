@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from credgate.engine.check import example_text
 from credgate.engine.prefilter import loosen
-from credgate.engine.rules import load
+from credgate.engine.rules import LOOSE_BELOW, load
 from credgate.engine.scanner import Scanner
 from tests.conftest import aws_pair, secret
 
@@ -97,3 +97,13 @@ def test_a_loosened_regex_that_does_not_compile_leaves_the_rule_to_run() -> None
     rule.regex = rule.regex + "(?P<broken"  # the loosened form cannot compile either
     assert rule.may_match(b"nothing here") is True
     assert rule._loose is False
+
+
+def test_large_texts_are_not_pre_checked() -> None:
+    # Above LOOSE_BELOW scanning costs more than compiling: every keyword candidate runs, as before.
+    line = b"def add(a, b):\n    key = compute(a)\n    return key + b\n"
+    ruleset = load()
+    small = line * 50
+    large = line * (LOOSE_BELOW // len(line) + 1)
+    assert "generic-token-assignment" not in {r.id for r in ruleset.candidates(small.lower(), data=small)}
+    assert "generic-token-assignment" in {r.id for r in ruleset.candidates(large.lower(), data=large)}

@@ -23,6 +23,9 @@ SEVERITIES = ("critical", "high", "medium", "low")
 CONFIDENCES = ("high", "medium", "low")
 IN_TESTS = ("block", "notice", "skip")  # what a match in a test path does (see filters.is_in_test_file)
 SHAPES = ("any", "token")  # "token": the value must look machine-generated (see filters.is_not_token_shaped)
+# Texts this small skip a rule whose loosened regex finds nothing in them (Rule.may_match): compiling a costly
+# regex takes longer than scanning them. In larger texts the extra pass would cost more than the compile.
+LOOSE_BELOW = 1 << 20
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _KNOWN_KEYS = {
     "id", "name", "description", "keywords", "regex", "entropy", "severity", "confidence",
@@ -218,7 +221,8 @@ class RuleSet:
             possible = self.prefilter().possible(data)
             if possible is not None:
                 ordered = [r for r in ordered if r.id in possible]
-            ordered = [r for r in ordered if r.may_match(data)]
+            if len(data) < LOOSE_BELOW:
+                ordered = [r for r in ordered if r.may_match(data)]
         return ordered
 
     def keywords_in(self, lowered: bytes) -> set[bytes]:
