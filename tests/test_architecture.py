@@ -128,3 +128,37 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     bad.write_text("from credgate.commands import scan\nimport click\n")
     assert (1, "credgate.commands.scan") in _imports(bad)
     assert (2, "click") in _imports(bad)
+
+
+def _lazy_tables(path: Path) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """(the TYPE_CHECKING imports, the table given to credgate._lazy.exports) of a package's __init__."""
+    tree = ast.parse(path.read_text())
+    static: dict[str, set[str]] = {}
+    table: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            for child in node.body:
+                if isinstance(child, ast.ImportFrom) and child.module:
+                    names = static.setdefault(child.module.rsplit(".", 1)[-1], set())
+                    names.update(a.name for a in child.names)
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "_lazy.exports":
+            literal = ast.literal_eval(node.args[2])
+            table = {module: set(names) for module, names in literal.items()}
+    return static, table
+
+
+@pytest.mark.parametrize("package", ["credgate.gitio", "credgate.baseline"])
+def test_lazy_package_names_are_the_ones_mypy_sees(package: str) -> None:
+    # The commit hook imports these packages without the submodules it does not use; every name they
+    # export still resolves, to the same object, and mypy checks callers against the same imports.
+    import importlib
+
+    path = SRC.parent / package.replace(".", "/") / "__init__.py"
+    static, table = _lazy_tables(path)
+    assert table and static == table
+    module = importlib.import_module(package)
+    for sub, names in table.items():
+        for name in names:
+            assert getattr(module, name) is getattr(importlib.import_module(f"{package}.{sub}"), name)
+    with pytest.raises(AttributeError):
+        module.no_such_name  # noqa: B018

@@ -141,3 +141,14 @@ def test_ci_with_both_at_the_base_uses_credgate_toml_and_says_so(
     notes = [line for line in err.splitlines() if "is ignored" in line]
     assert len(notes) == 1 and "[tool.credgate] in pyproject.toml is ignored" in notes[0]
     assert "is ignored" not in capsys.readouterr().err
+
+
+def test_a_table_named_through_escapes_is_still_read_and_others_are_not_parsed() -> None:
+    # The hook skips parsing a pyproject.toml that cannot name the table; a quoted key may spell it with
+    # \u or \U escapes, without the word appearing in the file, and is read like the plain one.
+    for key in ('"cred\\u0067ate"', '"\\U00000063redgate"'):
+        table = config.pyproject_table(f'[tool.{key}]\nexclude = ["vendor/**"]\n', "pyproject.toml")
+        assert table == {"exclude": ["vendor/**"]}, key
+    assert config.pyproject_table(b'[tool."cred\\u0067ate"\n', "pyproject.toml") is None  # broken, not ours
+    assert config.pyproject_table(b'[tool.ruff]\nx = "\\u0041"\n', "pyproject.toml") is None
+    assert config.pyproject_table(b"[tool.ruff]\nline-length = 100\n", "pyproject.toml") is None

@@ -31,9 +31,12 @@ import re
 import stat
 import sys
 from dataclasses import dataclass, field
-from typing import Any
 
 from credgate.errors import UsageError
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 CONFIG_NAME = ".credgate.toml"
 PYPROJECT_NAME = "pyproject.toml"
@@ -123,6 +126,8 @@ _UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2, "gb": 
 
 @dataclass
 class Config:
+    """The settings of .credgate.toml (or [tool.credgate]); the defaults when there is none."""
+
     path: str | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     exclude: list[str] = field(default_factory=list)
@@ -225,7 +230,13 @@ def pyproject_table(text: str | bytes, source: str) -> dict[str, Any] | None:
 
     A pyproject.toml that is not valid TOML is only credgate's error when it mentions credgate:
     otherwise it is some other tool's file, and a typo there must not stop every commit."""
-    mentions = b"credgate" in (text if isinstance(text, bytes) else text.encode("utf-8", "replace"))
+    raw = text if isinstance(text, bytes) else text.encode("utf-8", "replace")
+    mentions = b"credgate" in raw
+    if not mentions and b"\\u" not in raw and b"\\U" not in raw:
+        # A key can only say `credgate` spelled out or through a quoted key's \u/\U escapes (the only
+        # escapes that make letters): without either there is no table to read and no error to report.
+        # Not parsing spares the TOML parser (its import too) on every commit in a Python project.
+        return None
     try:
         doc = _load_toml(text, source)
     except UsageError:

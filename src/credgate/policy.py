@@ -20,6 +20,8 @@ ENV_TEMPLATES = frozenset({".env.example", ".env.sample", ".env.template", ".env
 
 @dataclass(frozen=True)
 class Protected:
+    """A credential file name pattern .gitignore must cover, with the probes that show it does."""
+
     pattern: str  # gitignore syntax, matches at any depth unless anchored
     kind: str  # "env", "private-key", "keystore", "cloud-credentials", "tool-credentials", "state", "vault"
     why: str

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Callable
-
 from credgate.engine.finding import Finding
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Callable
 
 
 def is_low_entropy(secret: bytes) -> bool:

@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable
 
 from credgate.baseline.keys import _pbkdf2, value_key
 from credgate.engine.finding import Finding
 from credgate.errors import UsageError
 
+TYPE_CHECKING = False  # typing itself is not imported at run time
 if TYPE_CHECKING:
+    from typing import Callable, Iterable
+
     from credgate.baseline.renames import Renames
 
 BASELINE_NAME = ".credgate-baseline.jsonl"
@@ -29,6 +31,8 @@ _CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
 
 @dataclass(frozen=True, order=True)
 class Entry:
+    """One accepted finding: bound to its path, rule and value key."""
+
     path: str
     rule: str
     key: str
@@ -44,6 +48,8 @@ class Entry:
 
 @dataclass
 class Baseline:
+    """A baseline file's entries, indexed by path and rule."""
+
     source: str
     entries: set[Entry] = field(default_factory=set)
     legacy: bool = False  # read from the old JSON document (version 1)

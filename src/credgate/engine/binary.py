@@ -19,7 +19,10 @@ paired with a `near` partner) still run inside binaries with their full pattern,
 from __future__ import annotations
 
 import warnings
-from typing import Any
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 MIN_PREFIX = 4
 CHECKSUMS = frozenset({"github-crc32", "npm-crc32"})  # validators that prove the exact bytes

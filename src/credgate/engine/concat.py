@@ -17,11 +17,14 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, replace
-from typing import Callable
 
 from credgate.engine import linear
 from credgate.engine.content import LineIndex
 from credgate.engine.finding import Finding
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Callable
 
 MAX_PIECES = 16
 MAX_BYTES = 1024

@@ -15,6 +15,8 @@ _SNIFF = 8000  # git's own binary heuristic looks at the same window
 
 @dataclass(frozen=True)
 class Content:
+    """Text ready for the rules (UTF-16 re-encoded as UTF-8), and what it was."""
+
     data: bytes
     kind: str  # "text", "utf-16" or "binary"
 

@@ -16,9 +16,11 @@ nothing of the key when redacted.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+TYPE_CHECKING = False  # typing itself is not imported at run time
 if TYPE_CHECKING:
+    from typing import Any, Callable, Sequence
+
     from credgate.engine.rules import Rule
     from credgate.engine.scanner import ScanResult
 

@@ -8,11 +8,13 @@ work per level is bounded by the file's own size.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
 
 from credgate.engine.content import LineIndex
 
+TYPE_CHECKING = False  # typing itself is not imported at run time
 if TYPE_CHECKING:
+    from typing import Any
+
     from credgate.engine.scanner import Scanner, ScanResult
 
 

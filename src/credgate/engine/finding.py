@@ -22,6 +22,8 @@ def _printable(text: str) -> str:
 
 @dataclass(frozen=True)
 class Finding:
+    """One match that survived the filters: where it is, which rule, and the secret (redacted when shown)."""
+
     rule_id: str
     rule_name: str
     severity: str

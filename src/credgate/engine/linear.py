@@ -14,7 +14,10 @@ API costs twice as much per call, and filters make dozens of calls per candidate
 from __future__ import annotations
 
 import functools
-from typing import Any, Iterator
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any, Iterator
 
 _NULL = (-1, -1)
 _ANCHORS: tuple[Any, ...] = ()  # RE2's (unanchored, anchored at start, anchored at both ends)

@@ -31,9 +31,12 @@ whatever the size; an error if the package is missing). Tests run the same input
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
 
 from credgate.errors import UsageError
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 ENV = "CREDGATE_PREFILTER"
 MODES = ("auto", "hyperscan", "re2")
@@ -98,6 +101,44 @@ def widen(pattern: str) -> str:
             out.append(c)
             i += 1
     return "".join(out)
+
+
+def loosen(pattern: str, least: int = 32) -> str | None:
+    """A cheaper superset of the pattern for RE2: every bounded repeat opened (`{m,n}` ->
+    `{m,}`, `{0,n}` -> `*`, `{1,n}` -> `+`), keeping its lower bound. None when that would not save at
+    least `least` copies of repeated sub-patterns, or the pattern quotes text (`\\Q...\\E`).
+
+    RE2 compiles `x{16,600}` into 600 copies of x, which is most of what a generic rule costs to compile
+    (several ms each, on every commit); `x{16,}` is 16 copies. Whatever the pattern matches, the loosened
+    one matches too (a larger repeat only adds strings, and RE2 has no look-around to undo that), so a
+    text it does not match cannot hold a match of the rule, and the rule need not be compiled for it.
+    """
+    import re
+
+    if "\\Q" in pattern:
+        return None
+    # What the copy must look at: an escape (copied whole), a class (copied whole: `{` in it is literal),
+    # a counted repeat; the text between them is copied as it is.
+    token = re.compile(r"\\.|\[|\{(\d+),(\d+)\}", re.S)
+    out: list[str] = []
+    saved = 0
+    i = 0
+    while (m := token.search(pattern, i)) is not None:
+        if m.group(0) == "[":
+            end = _class_end(pattern, m.start())
+            out.append(pattern[i:end])
+            i = end
+        elif m.group(1) is None:
+            out.append(pattern[i : m.end()])
+            i = m.end()
+        else:
+            low, high = int(m.group(1)), int(m.group(2))
+            saved += max(high - low, 0)
+            out.append(pattern[i : m.start()])
+            out.append("*" if low == 0 else "+" if low == 1 else f"{{{low},}}")
+            i = m.end()
+    out.append(pattern[i:])
+    return "".join(out) if saved >= least else None
 
 
 def _class_end(pattern: str, i: int) -> int:
@@ -203,7 +244,8 @@ class Prefilter:
             options.log_errors = False
             keyword_set = re2.Set.SearchSet(options)
             for word in self.keywords:
-                keyword_set.Add(stdre.escape(word))
+                # Most keywords are letters and digits, which escape to themselves.
+                keyword_set.Add(word if word.isalnum() else stdre.escape(word))
             keyword_set.Compile()
             self._re2_set = keyword_set
         hits = self._re2_set.Match(lowered)

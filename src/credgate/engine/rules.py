@@ -12,14 +12,20 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Iterable
 
 from credgate.errors import InternalError
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any, Iterable
 
 SEVERITIES = ("critical", "high", "medium", "low")
 CONFIDENCES = ("high", "medium", "low")
 IN_TESTS = ("block", "notice", "skip")  # what a match in a test path does (see filters.is_in_test_file)
 SHAPES = ("any", "token")  # "token": the value must look machine-generated (see filters.is_not_token_shaped)
+# Texts this small skip a rule whose loosened regex finds nothing in them (Rule.may_match): compiling a costly
+# regex takes longer than scanning them. In larger texts the extra pass would cost more than the compile.
+LOOSE_BELOW = 1 << 20
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _KNOWN_KEYS = {
     "id", "name", "description", "keywords", "regex", "entropy", "severity", "confidence",
@@ -36,6 +42,8 @@ class RuleError(ValueError):
 
 @dataclass(frozen=True)
 class Near:
+    """A rule's partner: the rule whose match must sit within `lines` lines of this one."""
+
     rule: str
     lines: int
 
@@ -70,6 +78,8 @@ class Rule:
     _compiled: Any = field(default=None, repr=False, compare=False)
     # (group index, quoted?) for each `secret*` group; a `secret_bare` group is an unquoted value.
     _secret_groups: tuple[tuple[int, bool], ...] = field(default=(), repr=False, compare=False)
+    # The loosened regex (prefilter.loosen), compiled; False: none, or it did not compile.
+    _loose: Any = field(default=None, repr=False, compare=False)
 
     def applies_to(self, path: str) -> bool:
         if not self.files:
@@ -96,6 +106,28 @@ class Rule:
         if self._compiled is None:
             self._compile()
         return self._secret_groups
+
+    def may_match(self, data: bytes) -> bool:
+        """False only when the rule's regex cannot match `data`: an uncompiled rule with a costly regex is
+        first tried as prefilter.loosen's superset of it, which compiles many times faster, and compiled
+        in full only where that matches. A compiled rule just runs."""
+        if self._compiled is not None or self._loose is False:
+            return True
+        if self._loose is None:
+            import re2
+
+            from credgate.engine.prefilter import loosen
+
+            loose = loosen(self.regex) if self.detector is None else None
+            options = re2.Options()
+            options.log_errors = False
+            try:
+                self._loose = re2.compile(loose.encode(), options) if loose else False
+            except Exception:  # noqa: BLE001 - no superset: the rule itself runs, as it always could
+                self._loose = False
+            if self._loose is False:
+                return True
+        return self._loose.search(data) is not None
 
     def _compile(self) -> None:
         import re2
@@ -189,6 +221,8 @@ class RuleSet:
             possible = self.prefilter().possible(data)
             if possible is not None:
                 ordered = [r for r in ordered if r.id in possible]
+            if len(data) < LOOSE_BELOW:
+                ordered = [r for r in ordered if r.may_match(data)]
         return ordered
 
     def keywords_in(self, lowered: bytes) -> set[bytes]:

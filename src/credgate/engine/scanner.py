@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
 
 from credgate.engine import encoded, linear
 from credgate.engine.binary import binary_pattern
@@ -408,5 +407,8 @@ def _dedupe(hits: list[_Hit]) -> list[_Hit]:
     return kept
 
 
+TYPE_CHECKING = False  # typing itself is not imported at run time
 if TYPE_CHECKING:  # at the end: notebook.py is imported only when a notebook is scanned
+    from typing import Any
+
     from credgate.engine.notebook import Notebook

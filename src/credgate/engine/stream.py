@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import replace
-from typing import Callable, Iterable, Iterator
 
 from credgate.engine.content import prepare
 from credgate.engine.scanner import Scanner, ScanResult
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Callable, Iterable, Iterator
 
 WINDOW = 8 << 20  # a window's size, and the size above which a file is streamed at all
 OVERLAP = 256 << 10  # longer than any token, PEM key or decodable base64 run (100 kB) the rules read
@@ -26,7 +29,8 @@ _SNIFF = 8000  # content.prepare() looks for a NUL byte this far into what it is
 _BINARY_PREFIX = b"\x00\n"  # makes prepare() treat a later window of a binary file as binary too
 
 # (window bytes, line number of the window's first line) -> the same number of bytes to scan.
-Transform = Callable[[bytes, int], bytes]
+if TYPE_CHECKING:  # a name for annotations only
+    Transform = Callable[[bytes, int], bytes]
 
 
 def scan_stream(

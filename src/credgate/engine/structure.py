@@ -25,11 +25,11 @@ from __future__ import annotations
 import weakref
 from bisect import bisect_right
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from credgate.engine import linear
 from credgate.engine.content import LineIndex, prepare
 
+TYPE_CHECKING = False  # typing itself is not imported at run time
 if TYPE_CHECKING:
     from credgate.engine.rules import RuleSet
     from credgate.engine.scanner import Scanner, ScanResult

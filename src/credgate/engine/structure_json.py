@@ -49,6 +49,8 @@ _JSON_RE = linear.compile(
 
 @dataclass
 class _Frame:
+    """An object still open on the JSON reader's stack, with the members read so far."""
+
     key: bytes  # the key this object sits under in its parent ("" at the top or in a list)
     is_object: bool
     fields: dict[bytes, tuple[int, int, bytes]]

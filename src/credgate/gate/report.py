@@ -13,6 +13,8 @@ from credgate.engine.finding import Finding
 
 @dataclass
 class Stats:
+    """What a scan read, skipped and accepted: the counts behind the summary line."""
+
     files: int = 0
     bytes: int = 0
     binary: list[str] = field(default_factory=list)
@@ -42,6 +44,8 @@ class Stats:
 
 @dataclass
 class Report:
+    """A finished scan for output to render: the findings, the stats and what the fix steps need."""
+
     scope: str  # "staged changes" or "files"
     findings: list[Finding]
     stats: Stats

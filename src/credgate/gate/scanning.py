@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator, Sequence
 
 from credgate import config as config_mod
 from credgate import gitio, policy
@@ -22,7 +21,10 @@ from credgate.engine.stream import WINDOW
 from credgate.errors import InternalError, UsageError
 from credgate.gate.report import Report, Stats, human_size
 
+TYPE_CHECKING = False  # typing itself is not imported at run time
 if TYPE_CHECKING:
+    from typing import BinaryIO, Callable, Iterator, Sequence
+
     from credgate import baseline as baseline_mod
 
 TOO_LARGE_RULE = "file-too-large"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
 
 from credgate import config as config_mod
 from credgate import gitio
@@ -28,6 +27,10 @@ from credgate.gate.scanning import (
     open_disk,
     scan_file,
 )
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Iterator, Sequence
 
 
 def under(path: bytes, named: Sequence[bytes]) -> bool:

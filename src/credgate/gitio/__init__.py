@@ -17,18 +17,8 @@ Callers use `from credgate import gitio` and `gitio.func(...)`: every public nam
 
 from __future__ import annotations
 
+from credgate import _lazy
 from credgate.gitio.diff import ZERO_SHA_CHARS, Change, attach_added_lines, parse_raw
-from credgate.gitio.history import (
-    LargeAdds,
-    PathHistory,
-    commit_additions,
-    commits_adding,
-    iter_commits,
-    large_additions,
-    large_blobs,
-    path_blobs,
-    path_history,
-)
 from credgate.gitio.ignore_sources import (
     IgnoreSource,
     check_ignore,
@@ -47,8 +37,6 @@ from credgate.gitio.index import (
     staged_raw,
     work_tree_dirty,
 )
-from credgate.gitio.log import SECTION_LIMIT, Commit
-from credgate.gitio.metadata import CommitInfo, commit_info
 from credgate.gitio.objects import (
     Blob,
     BlobReader,
@@ -100,16 +88,69 @@ from credgate.gitio.repo import (
     repo_state,
     toplevel,
 )
-from credgate.gitio.rewrite import (
-    backup_refs,
-    bundle_all,
-    expire_reflogs,
-    filter_repo_exe,
-    filter_repo_works,
-    reflog_exists,
-    run_filter_repo,
-)
 from credgate.gitio.run import GitCommandError, git_cmd, run
+
+# What the commit hook does not use (history walks, `git log`, commit metadata, history rewrites) is
+# imported on first use: statically for mypy, through credgate._lazy at run time.
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from credgate.gitio.history import (
+        LargeAdds,
+        PathHistory,
+        commit_additions,
+        commits_adding,
+        iter_commits,
+        large_additions,
+        large_blobs,
+        path_blobs,
+        path_history,
+    )
+    from credgate.gitio.log import SECTION_LIMIT, Commit
+    from credgate.gitio.metadata import CommitInfo, commit_info
+    from credgate.gitio.rewrite import (
+        backup_refs,
+        bundle_all,
+        expire_reflogs,
+        filter_repo_exe,
+        filter_repo_works,
+        reflog_exists,
+        run_filter_repo,
+    )
+else:
+    __getattr__ = _lazy.exports(
+        __name__,
+        globals(),
+        {
+            "history": (
+                "LargeAdds",
+                "PathHistory",
+                "commit_additions",
+                "commits_adding",
+                "iter_commits",
+                "large_additions",
+                "large_blobs",
+                "path_blobs",
+                "path_history",
+            ),
+            "log": (
+                "SECTION_LIMIT",
+                "Commit",
+            ),
+            "metadata": (
+                "CommitInfo",
+                "commit_info",
+            ),
+            "rewrite": (
+                "backup_refs",
+                "bundle_all",
+                "expire_reflogs",
+                "filter_repo_exe",
+                "filter_repo_works",
+                "reflog_exists",
+                "run_filter_repo",
+            ),
+        },
+    )
 
 __all__ = [
     "CommitInfo",

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from credgate.errors import InternalError
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Sequence
 
 ZERO_SHA_CHARS = frozenset(b"0")
 
 
 @dataclass
 class Change:
+    """One entry of a raw diff, with the lines of its new blob that the change adds."""
+
     status: str  # A, C, M, R, T, D, U, X
     old_mode: str
     new_mode: str

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Sequence
 
 from credgate.errors import InternalError
 from credgate.gitio.index import index_entries
 from credgate.gitio.objects import committed_entries, read_blobs
 from credgate.gitio.repo import config_path_value, git_path
 from credgate.gitio.run import run
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Sequence
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from credgate.gitio.diff import Change, attach_added_lines, parse_raw
 from credgate.gitio.run import GitCommandError, run
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Iterable, Sequence
 
 
 def staged_changes(base: str, paths: Sequence[str] = (), cwd: str | None = None) -> list[Change]:
@@ -39,6 +42,8 @@ def list_files(paths: Iterable[str], cwd: str | None = None, include_ignored: bo
 
 @dataclass(frozen=True)
 class IndexEntry:
+    """A stage-0 index entry: mode, blob id and path."""
+
     mode: str
     sha: str
     path: bytes
@@ -79,6 +84,11 @@ def staged_changes_lean(base: str, cwd: str | None = None, max_pathspec: int = 2
     a 100 MB file costs no 100 MB patch in memory. The patch is read for the other changes only;
     a change it does not describe the same way is judged on every line (fail closed).
     """
+    from credgate.gitio import early
+
+    read = early.take("staged_changes_lean", base) if cwd is None and max_pathspec == 2000 else None
+    if read is not None:
+        return read()  # type: ignore[no-any-return]
     raw = staged_raw(base, cwd)
     if not any(c.status == "A" for c in raw):
         return staged_changes(base, cwd=cwd)

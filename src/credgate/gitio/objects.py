@@ -9,15 +9,20 @@ import os
 import subprocess
 import threading
 from dataclasses import dataclass, field
-from typing import IO, Callable, Iterator, Sequence
 
 from credgate.errors import InternalError
 from credgate.gitio.ranges import commit_exists
 from credgate.gitio.run import _env, _feed, git_cmd, run
 
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import IO, Callable, Iterator, Sequence
+
 
 @dataclass
 class Blob:
+    """An object read through `git cat-file --batch`; data is None when it was over the limit."""
+
     sha: str
     size: int
     data: bytes | None  # None when larger than the limit (not read into memory)
@@ -284,6 +289,14 @@ def _drain(stream: BlobStream | None) -> None:
         stream.drain()
 
 
+def start_batch(cwd: str | None = None) -> subprocess.Popen[bytes]:
+    """A `git cat-file --batch` process, waiting for object ids on its stdin."""
+    return subprocess.Popen(
+        git_cmd("cat-file", "--batch"),
+        cwd=cwd, env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
 def read_blob_streams(
     shas: Sequence[str], max_size: int, whole_limit: int, chunk_size: int = 1 << 20, cwd: str | None = None
 ) -> Iterator[BlobStream]:
@@ -291,10 +304,10 @@ def read_blob_streams(
     chunk_size, and those over max_size skipped unread, through one `git cat-file --batch`."""
     if not shas:
         return
-    proc = subprocess.Popen(
-        git_cmd("cat-file", "--batch"),
-        cwd=cwd, env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    from credgate.gitio import early
+
+    started = early.take("start_batch") if cwd is None else None
+    proc = started() if started is not None else start_batch(cwd)
     assert proc.stdin is not None and proc.stdout is not None
     data = b"".join(sha.encode() + b"\n" for sha in shas)
     writer = threading.Thread(target=_feed, args=(proc.stdin, data), daemon=True)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-from typing import Sequence
 
 from credgate.gitio.run import GitCommandError, _env, git_cmd, run
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Sequence
 
 
 def rev_list(revs: Sequence[str], cwd: str | None = None) -> list[str]:

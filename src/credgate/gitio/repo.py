@@ -22,6 +22,8 @@ EMPTY_TREE = {
 
 @dataclass(frozen=True)
 class RepoState:
+    """Where the work tree is, its hash algorithm and HEAD, from one `git rev-parse`."""
+
     toplevel: str
     object_format: str
     head: str | None  # None on an unborn branch (the first commit)
@@ -33,6 +35,11 @@ class RepoState:
 
 def repo_state(cwd: str | None = None) -> RepoState:
     """Work tree root, hash algorithm and HEAD in one git call (this is on every commit)."""
+    from credgate.gitio import early
+
+    read = early.take("repo_state", cwd)
+    if read is not None:
+        return read()  # type: ignore[no-any-return]
     try:
         proc = subprocess.run(
             git_cmd("rev-parse", "--show-toplevel", "--show-object-format", "HEAD^{commit}"),

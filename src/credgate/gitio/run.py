@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-from typing import IO, Sequence
 
 from credgate.errors import InternalError, UsageError
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import IO, Sequence
 
 _PINNED = (
     "-c", "core.quotePath=false",

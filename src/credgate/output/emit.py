@@ -4,11 +4,14 @@ line on stderr, and the exit code the report calls for."""
 from __future__ import annotations
 
 import sys
-from typing import TextIO
 
 from credgate.errors import CLEAN, FINDINGS, InternalError
 from credgate.gate.report import Report
 from credgate.output.text import accepted_line, always_summary, summary, warnings, write_text
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 def emit(report: Report, fmt: str, verbose: bool, out: TextIO | None, err: TextIO | None) -> int:

@@ -7,12 +7,13 @@ drive the terminal or issue a CI runner command.
 
 from __future__ import annotations
 
-import shlex
-from typing import TextIO
-
 from credgate.engine.finding import Finding
 from credgate.gate.report import Report, human_size
 from credgate.output.escape import safe
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 def summary(report: Report) -> str:
@@ -144,6 +145,8 @@ def write_text(report: Report, out: TextIO, err: TextIO, verbose: bool) -> None:
         )
     elif report.kind != "files":
         for path in sorted({f.path for f in findings}):
+            import shlex  # here: only a blocked commit's fix steps quote paths
+
             quoted = shlex.quote(safe(path))
             if path in report.credential_files:
                 # A credential file (.env.master) does not belong in git at all: untrack it, ignore it.
@@ -185,6 +188,8 @@ def gitignore_fix_command() -> str:
 def _history_steps(findings: list[Finding], credential_files: set[str]) -> list[str]:
     """Purge advice: credential files leave history whole; anywhere else only the value is replaced,
     so README.md, rule files and tests keep their history."""
+    import shlex
+
     paths: set[str] = set()
     for f in findings:
         listed = dict(f.extra).get("paths")

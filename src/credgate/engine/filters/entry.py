@@ -10,13 +10,18 @@ check` runs through the real scanner.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Literal
 
 from credgate.engine.rules import Rule
+
+TYPE_CHECKING = False  # typing itself is not imported at run time
+if TYPE_CHECKING:
+    from typing import Callable, Literal
 
 
 @dataclass(frozen=True)
 class Candidate:
+    """A rule's match as the filters see it: the value, its line and key, and where it sits."""
+
     rule: Rule
     secret: bytes
     line: bytes
@@ -29,8 +34,9 @@ class Candidate:
     offset: int = 0
 
 
-Predicate = Callable[[Candidate], bool]
-Verdict = Literal["drop", "notice"]
+if TYPE_CHECKING:  # names for annotations only
+    Predicate = Callable[[Candidate], bool]
+    Verdict = Literal["drop", "notice"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,8 @@ class Example:
 
 @dataclass(frozen=True)
 class Filter:
+    """A named suppression: its test, the scope it applies in, and the examples that prove it."""
+
     name: str
     test: Predicate  # the test alone; the registry checks the scope first
     scope: Scope
