@@ -75,11 +75,9 @@ def widen(pattern: str) -> str:
     Character classes and escapes are copied as they are. A pattern with a `\\Q...\\E` quote is returned
     unchanged (the quoted text would be read as syntax).
     """
-    import re
-
     if "\\Q" in pattern:
         return pattern
-    counted = re.compile(r"\{(\d+)(?:,\d*)?\}")
+    counted = _counted()
     out: list[str] = []
     i, n = 0, len(pattern)
     while i < n:
@@ -97,6 +95,87 @@ def widen(pattern: str) -> str:
         else:
             out.append(c)
             i += 1
+    return "".join(out)
+
+
+def _counted() -> Any:
+    """A counted repeat in a rule's regex (`{20}`, `{20,40}`, `{1,}`): read in rule sources, never content."""
+    import re
+
+    return re.compile(r"\{(\d+)(?:,\d*)?\}")
+
+
+# Escapes that match one ASCII byte or assert a position on bytes, in RE2 as in Hyperscan's byte mode.
+_NARROW_ESCAPES = frozenset("dswbBAtnrfv")
+_WIDE_ESCAPES = frozenset("DSW")  # these also consume a whole non-ASCII character in RE2's UTF-8 mode
+_BYTE_SAFE_FLAGS = ("(?:", "(?P<", "(?i)", "(?i:")
+
+
+def byte_superset(pattern: str, utf8: bool) -> str | None:
+    """A pattern whose byte-mode Hyperscan language holds every byte string RE2 matches with `pattern`,
+    on any bytes (binaries, Latin-1 text); None when this cannot be shown for the pattern.
+
+    RE2 compiles a rule in UTF-8 mode (`utf8`), where an atom that admits a non-ASCII character (`.`,
+    `[^...]`, `\\S`) consumes its whole multi-byte sequence: each of those bytes is >= 0x80 and is in the
+    atom's byte-mode class, so the atom is given a `+` (a `?` becomes `*`). Atoms of ASCII characters
+    consume one byte either way, and `\\b` and the anchors read bytes in both engines. Counted repeats are
+    opened as in `widen`. What is not covered is refused: non-ASCII or hex/Unicode escapes, POSIX classes,
+    `\\Q`, flags other than `i`, and `(?i)` in UTF-8 mode (RE2 folds `k` into the Kelvin sign there). A
+    Latin-1 pattern (a binary pattern, engine/binary.py) is byte semantics already: only widened.
+    """
+    if not pattern.isascii() or "[:" in pattern or (utf8 and "(?i" in pattern):
+        return None
+    counted = _counted()
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        wide = False
+        if c == "\\":
+            e = pattern[i + 1 : i + 2]
+            if e in _WIDE_ESCAPES:
+                wide = utf8
+            elif e.isalnum() and e not in _NARROW_ESCAPES:
+                return None  # \x, \p, \Q, \C, \z, octal...: not shown safe, so never narrowed
+            out.append(pattern[i : i + 2])
+            i += 2
+        elif c == "[":
+            end = _class_end(pattern, i)
+            body = pattern[i:end]
+            inner = body[1:-1]
+            for k in range(len(inner) - 1):
+                if inner[k] == "\\" and inner[k + 1].isalnum() and inner[k + 1] not in _NARROW_ESCAPES:
+                    if inner[k + 1] not in _WIDE_ESCAPES:
+                        return None
+                    wide = utf8
+            wide = wide or (utf8 and body.startswith("[^"))
+            out.append(body)
+            i = end
+        elif c == "(" and pattern.startswith("(?", i):
+            if not pattern.startswith(_BYTE_SAFE_FLAGS, i):
+                return None
+            out.append(c)
+            i += 1
+            continue
+        elif c == "{" and (m := counted.match(pattern, i)):
+            out.append("+" if int(m.group(1)) > 0 else "*")
+            i = m.end()
+            continue
+        else:
+            wide = utf8 and c == "."
+            out.append(c)
+            i += 1
+        if wide:
+            # One RE2 character may be several bytes: at least one of the atom, as many as come.
+            nxt = pattern[i : i + 1]
+            if nxt == "?":
+                out.append("*")
+                i += 1
+            elif nxt == "{" and (m := counted.match(pattern, i)):
+                out.append("+" if int(m.group(1)) > 0 else "*")
+                i = m.end()
+            elif nxt not in ("*", "+"):
+                out.append("+")
     return "".join(out)
 
 
@@ -124,9 +203,18 @@ def _class_end(pattern: str, i: int) -> int:
 class Prefilter:
     """Keywords found in a text, and the rules that may match it; see the module docstring."""
 
-    def __init__(self, keywords: list[bytes], patterns: list[tuple[str, str]], cache_dir: str | None) -> None:
+    def __init__(
+        self,
+        keywords: list[bytes],
+        patterns: list[tuple[str, str]],
+        cache_dir: str | None,
+        binary: Callable[[], list[tuple[str, str, bool]]] | None = None,
+    ) -> None:
         self.keywords = keywords
         self.patterns = patterns  # (rule id, RE2 regex)
+        # (rule id, pattern, compiled in UTF-8 mode?) of the rules that run inside binaries, as they run there
+        self.binary = binary
+        self._hs_binary: tuple[Any, list[str], frozenset[str]] | None = None
         self.cache_dir = cache_dir
         self.mode = mode()
         self.seen = 0  # bytes of text this process has asked about
@@ -135,7 +223,7 @@ class Prefilter:
         # ASCII text (False), valid UTF-8 (True): (database, rule id per database id, ids always possible)
         self._hs_rules: dict[bool, tuple[Any, list[str], frozenset[str]]] = {}
         self._hs_missing = False
-        self._tried: set[tuple[bool, bool]] = set()
+        self._tried: set[tuple[bool | str, bool]] = set()
 
     @property
     def backend(self) -> str:
@@ -150,6 +238,7 @@ class Prefilter:
         if self._may_build():
             self._rule_db(False, build=True)
             self._rule_db(True, build=True)  # UTF-8 text too, so no worker compiles it for itself
+            self._binary_db(build=True)
         self.seen -= size
 
     def keywords_in(self, lowered: bytes) -> set[bytes]:
@@ -181,6 +270,42 @@ class Prefilter:
         found: set[int] = set()
         db.scan(data, match_event_handler=_collector(found))
         return always.union(ids[i] for i in found)
+
+    def possible_in_binary(self, data: bytes) -> frozenset[str] | None:
+        """The ids of the rules whose pattern inside binaries (engine/binary.py) may match `data`, read as
+        bytes (any bytes: no UTF-8 needed); None when not narrowed. Each pattern is compiled as its
+        `byte_superset`, which holds every match RE2 finds; a pattern that has none is always possible."""
+        if not data or self.mode == "re2" or self.binary is None:
+            return None
+        if self._hs_binary is None:
+            if not self._want(RULES_LOAD_AT):
+                return None
+            self._binary_db(build=self._may_build())
+            if self._hs_binary is None:
+                return None
+        db, ids, always = self._hs_binary
+        found: set[int] = set()
+        db.scan(data, match_event_handler=_collector(found))
+        return always.union(ids[i] for i in found)
+
+    def _binary_db(self, build: bool) -> None:
+        if self._hs_binary is not None or self.binary is None or ("binary", build) in self._tried:
+            return
+        self._tried.add(("binary", build))
+        hs = self._module()
+        if hs is None:
+            return
+        entries = [(rid, byte_superset(source, utf8)) for rid, source, utf8 in self.binary()]
+        kept = [(rid, expr.encode()) for rid, expr in entries if expr is not None]
+        exprs = [expr for _, expr in kept]
+        flags = hs.HS_FLAG_PREFILTER | hs.HS_FLAG_SINGLEMATCH | hs.HS_FLAG_ALLOWEMPTY  # byte mode
+        db, compiled = _database(hs, "binary", exprs, lambda: exprs, flags, self.cache_dir, build)
+        if db is None:
+            return
+        ids = [kept[i][0] for i in compiled]
+        # Every other rule (no byte-mode form, or one Hyperscan does not take) is never ruled out.
+        always = frozenset(rid for rid, _ in self.patterns) - set(ids)
+        self._hs_binary = (db, ids, always)
 
     def _may_build(self) -> bool:
         # "auto" compiles the rule database (seconds) only where it can keep it for the next runs.

@@ -102,8 +102,11 @@ class Scanner:
                 return self._scan_notebook(raw, path, parsed)
         from credgate.engine import structure
 
+        # One preparation and one lower-cased copy serve the scan and the structure pass.
+        content = prepare(raw)
+        prepared = (content, content.data.lower())
         # Names and values that the file's structure joins across lines (engine/structure.py).
-        result = structure.extend(self, raw, path, self._scan(raw, path, 0))
+        result = structure.extend(self, raw, path, self._scan(raw, path, 0, prepared=prepared), prepared)
         if self.ruleset.detectors:  # keystores, DER keys, Terraform state: by structure (engine/credfiles.py)
             from credgate.engine import credfiles
 
@@ -137,13 +140,26 @@ class Scanner:
         result.findings.sort(key=lambda f: (f.line, f.col, f.rule_id))
         return result
 
-    def _scan(self, raw: bytes, path: str, depth: int, binary: bool = False) -> ScanResult:
-        content = Content(raw, "binary") if binary else prepare(raw)
+    def _scan(
+        self,
+        raw: bytes,
+        path: str,
+        depth: int,
+        binary: bool = False,
+        prepared: tuple[Content, bytes] | None = None,
+    ) -> ScanResult:
+        """`prepared`: `prepare(raw)` and its data lower-cased, when the caller has them already."""
+        if prepared is not None:
+            content, lowered = prepared
+        else:
+            content = Content(raw, "binary") if binary else prepare(raw)
+            lowered = content.data.lower()
         data = content.data
         # In a binary the rules run their secret pattern alone (engine/binary.py), which the prefilter's view
-        # of the whole regex does not cover: it narrows by keywords only there.
+        # of the whole regex does not cover: there it reads those patterns, byte by byte (any bytes).
         text = data if content.kind != "binary" else None
-        candidates = self.ruleset.candidates(data.lower(), self.include_hidden, text)
+        inside = data if content.kind == "binary" else None
+        candidates = self.ruleset.candidates(lowered, self.include_hidden, text, inside)
         rules = [r for r in candidates if r.applies_to(path)]
         if content.kind == "binary":
             # Inside a binary only distinctive tokens are trustworthy; generic
