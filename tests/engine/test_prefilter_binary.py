@@ -3,6 +3,7 @@ RE2 would find something with, whatever bytes surround or split the match, and f
 
 from __future__ import annotations
 
+import base64
 import random
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from credgate.engine import prefilter
 from credgate.engine.binary import binary_pattern
 from credgate.engine.check import example_text
+from credgate.engine.credfile_synth import credfile
 from credgate.engine.prefilter import byte_superset
 from credgate.engine.rules import Rule, RuleSet, load
 from credgate.engine.scanner import Scanner, _in_binaries
@@ -125,7 +127,22 @@ def _binaries() -> list[tuple[str, bytes]]:
         files.append((f"lib/m{n}.pyc", b"\x0d\x0a\x00\x00" + body * 3))
         files.append((f"lib/m{n}.so", b"\x7fELF\x00" + "\u00e9".encode() + tok.encode() + b"\xc3\x00"))
     files.append(("lib/noise.so", b"\x7fELF\x00" + bytes(range(256)) * 64 + b"key token pat st. 0."))
+    # A token in UTF-16 (a .NET assembly), and a DER key in base64 inside a binary and inside a large text.
+    files.append(("bin/app.dll", b"MZ\x90\x00" + tokens[0].encode("utf-16-le") + b"\x00\x00" * 8))
+    der = credfile(random.Random(5), "der-rsa")
+    files.append(("bin/key.bin", b"\x00\x01" + base64.b64encode(der) + b"\x00"))
+    filler = b"".join(b"line %d of ordinary text\n" % i for i in range(1200))
+    files.append(("conf/big.yml", filler + b"key: " + base64.b64encode(der) + b"\n" + filler))
     return files
+
+
+def test_the_gates_tell_which_raw_byte_passes_have_work(cache: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    pre = _ruleset("hyperscan", cache, monkeypatch).prefilter()
+    assert pre.gates(b"\x00\x01plain bytes\xff") == frozenset()
+    assert pre.gates("a UTF-16 string, long".encode("utf-16-le")) == {"utf16"}
+    der = credfile(random.Random(5), "der-rsa")
+    assert pre.gates(b"x" + base64.b64encode(der)) == {"b64-file"}
+    assert _ruleset("re2", cache, monkeypatch).prefilter().gates(b"\x00" * 64) is None
 
 
 def test_both_backends_give_identical_findings_in_binaries(
@@ -144,8 +161,9 @@ def test_both_backends_give_identical_findings_in_binaries(
     ]
     assert fast.prefilter()._hs_binary is not None and fallback.prefilter()._hs_binary is None
     assert after == before
-    assert all(kind == "binary" for _, kind, _, _ in before)
-    assert sum(len(f) for _, _, f, _ in before) >= 4
+    assert {kind for _, kind, _, _ in before} == {"binary", "text"}
+    assert sum(len(f) for _, _, f, _ in before) >= 7
+    assert {f.rule_id for _, _, found, _ in before for f in found} >= {"der-private-key"}
 
 
 def test_an_atom_that_takes_a_whole_character_is_not_ruled_out(

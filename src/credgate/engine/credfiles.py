@@ -290,13 +290,20 @@ def _may_hold_one(data: bytes) -> bool:
 
 
 def scan_into(
-    result: ScanResult, data: bytes, path: str, rules: Sequence[Rule], notices: str, include_hidden: bool
+    result: ScanResult,
+    data: bytes,
+    path: str,
+    rules: Sequence[Rule],
+    notices: str,
+    include_hidden: bool,
+    b64_runs: bool = True,
 ) -> None:
     """Add a finding to result for each detector rule whose structure data has: the whole file, or
     for keys and keystores a base64 run that decodes to one (reported at the run).
 
     A match in a test path follows the rule's `in_tests`, as regex rules do: "notice" reports it
-    without blocking (or blocks, or hides it, by `notices`), "skip" leaves it out.
+    without blocking (or blocks, or hides it, by `notices`), "skip" leaves it out. `b64_runs` False: the
+    caller knows data holds no _B64_RUN match (the prefilter's gates), so no run is looked for.
     """
     if not _may_hold_one(data):
         return
@@ -311,7 +318,7 @@ def scan_into(
         if rule.detector not in _B64_DETECTORS:
             continue
         if encoded is None:
-            encoded = _encoded_files(data)
+            encoded = _encoded_files(data) if b64_runs else []
         for line, end_line, start, options in encoded:
             for raw in options:
                 what = DETECTORS[rule.detector](raw)

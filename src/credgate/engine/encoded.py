@@ -42,6 +42,7 @@ def _base64_runs(path: str) -> Any:
 
 _percent: Any = None
 _utf16: Any = None
+UTF16_RUN = rb"(?:[\x20-\x7e]\x00){16,}"  # printable ASCII in UTF-16LE, long enough to hold a token
 
 
 def _utf16_runs() -> Any:
@@ -50,7 +51,7 @@ def _utf16_runs() -> Any:
     if _utf16 is None:
         from credgate.engine import linear
 
-        _utf16 = linear.compile(rb"(?:[\x20-\x7e]\x00){16,}")
+        _utf16 = linear.compile(UTF16_RUN)
     return _utf16
 
 

@@ -215,6 +215,7 @@ class Prefilter:
         # (rule id, pattern, compiled in UTF-8 mode?) of the rules that run inside binaries, as they run there
         self.binary = binary
         self._hs_binary: tuple[Any, list[str], frozenset[str]] | None = None
+        self._hs_gates: tuple[Any, list[str]] | None = None
         self.cache_dir = cache_dir
         self.mode = mode()
         self.seen = 0  # bytes of text this process has asked about
@@ -235,6 +236,7 @@ class Prefilter:
         self.seen += size
         if self._want(KEYWORDS_AT):
             self._keyword_db()
+            self.gates(b" ")
         if self._may_build():
             self._rule_db(False, build=True)
             self._rule_db(True, build=True)  # UTF-8 text too, so no worker compiles it for itself
@@ -287,6 +289,32 @@ class Prefilter:
         found: set[int] = set()
         db.scan(data, match_event_handler=_collector(found))
         return always.union(ids[i] for i in found)
+
+    def gates(self, data: bytes) -> frozenset[str] | None:
+        """Which of the engine's own passes over raw bytes (`gate_patterns()`) can find anything in `data`,
+        by one scan of a small byte-mode database of their patterns; None when that is not known (then
+        every pass runs). The patterns are RE2 Latin-1 patterns (byte semantics, as Hyperscan's byte mode
+        reads them), compiled in prefilter mode: a pass left out has no match of its pattern in `data`."""
+        if not data or not self._want(KEYWORDS_AT):
+            return None
+        if self._hs_gates is None:
+            if ("gates", True) in self._tried:
+                return None
+            self._tried.add(("gates", True))
+            hs = self._module()
+            if hs is None:
+                return None
+            named = gate_patterns()
+            exprs = [pattern for _, pattern in named]
+            flags = hs.HS_FLAG_PREFILTER | hs.HS_FLAG_SINGLEMATCH
+            db, compiled = _database(hs, "gates", exprs, lambda: exprs, flags, self.cache_dir, True)
+            if db is None or len(compiled) != len(exprs):
+                return None  # a gate Hyperscan does not take: every pass runs, as without Hyperscan
+            self._hs_gates = (db, [name for name, _ in named])
+        db, names = self._hs_gates
+        found: set[int] = set()
+        db.scan(data, match_event_handler=_collector(found))
+        return frozenset(names[i] for i in found)
 
     def _binary_db(self, build: bool) -> None:
         if self._hs_binary is not None or self.binary is None or ("binary", build) in self._tried:
@@ -378,6 +406,14 @@ class Prefilter:
         if hs is None:
             self._hs_missing = True
         return hs
+
+
+def gate_patterns() -> list[tuple[str, bytes]]:
+    """(name, RE2 Latin-1 pattern) of the engine's passes that `Prefilter.gates` can tell have nothing to do:
+    UTF-16 strings in binaries (engine/encoded.py) and base64 key or keystore runs (engine/credfiles.py)."""
+    from credgate.engine import credfiles, encoded
+
+    return [("utf16", encoded.UTF16_RUN), ("b64-file", credfiles._B64_RUN)]
 
 
 def _valid_utf8(data: bytes) -> bool:

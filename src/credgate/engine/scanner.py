@@ -27,6 +27,9 @@ MAX_DECODE_DEPTH = 2  # base64 inside base64 is still read; deeper nesting is no
 # Judging one value costs about a millisecond (dozens of filters); a line gets this many different values
 # judged per rule, and any beyond them are reported unjudged (blocking), so one line's work is bounded.
 MAX_JUDGED_PER_LINE = 200
+_GATE_ABOVE = (
+    16 * 1024
+)  # bytes of text from which the prefilter's gates are asked (credfiles' own exit below)
 _MEMO_STRETCH = 4096  # bytes of one line over which a repeated value keeps its verdict (the filters' window)
 
 
@@ -105,12 +108,20 @@ class Scanner:
         # One preparation and one lower-cased copy serve the scan and the structure pass.
         content = prepare(raw)
         prepared = (content, content.data.lower())
+        # A binary or a large text asks the prefilter once which raw-byte passes can find anything.
+        gates = None
+        if content.kind == "binary" or len(raw) > _GATE_ABOVE:
+            gates = self.ruleset.prefilter().gates(raw)
+        scanned = self._scan(raw, path, 0, prepared=prepared, gates=gates if content.data is raw else None)
         # Names and values that the file's structure joins across lines (engine/structure.py).
-        result = structure.extend(self, raw, path, self._scan(raw, path, 0, prepared=prepared), prepared)
+        result = structure.extend(self, raw, path, scanned, prepared)
         if self.ruleset.detectors:  # keystores, DER keys, Terraform state: by structure (engine/credfiles.py)
             from credgate.engine import credfiles
 
-            credfiles.scan_into(result, raw, path, self.ruleset.detectors, self.notices, self.include_hidden)
+            b64_runs = gates is None or "b64-file" in gates
+            credfiles.scan_into(
+                result, raw, path, self.ruleset.detectors, self.notices, self.include_hidden, b64_runs
+            )
         return result
 
     def _scan_notebook(self, raw: bytes, path: str, nb: Notebook) -> ScanResult:
@@ -147,8 +158,10 @@ class Scanner:
         depth: int,
         binary: bool = False,
         prepared: tuple[Content, bytes] | None = None,
+        gates: frozenset[str] | None = None,
     ) -> ScanResult:
-        """`prepared`: `prepare(raw)` and its data lower-cased, when the caller has them already."""
+        """`prepared`: `prepare(raw)` and its data lower-cased, when the caller has them already; `gates`:
+        the prefilter's gates of the data (Prefilter.gates), when the caller has them."""
         if prepared is not None:
             content, lowered = prepared
         else:
@@ -174,7 +187,10 @@ class Scanner:
             # Values split across adjacent string literals (engine/concat.py), scanned joined, one level down.
             result.findings += joined_findings(data, index, lambda blob: self._scan(blob, path, 1).findings)
         if content.kind == "binary" and b"\x00" in data:
-            encoded.scan_utf16_strings(self, data, path, index, result)
+            if gates is None:
+                gates = self.ruleset.prefilter().gates(data)
+            if gates is None or "utf16" in gates:  # else no UTF-16 run of the pattern's length is there
+                encoded.scan_utf16_strings(self, data, path, index, result)
         if not rules:
             return result
         hits: list[_Hit] = []
