@@ -323,9 +323,8 @@ def pairs(
     families: frozenset[str] | tuple[str, ...] = FAMILIES,
     lowered: bytes | None = None,
 ) -> list[Pair]:
-    """Every credential-named key and its value that the file's structure joins, in offset order.
-
-    `lowered`: data lower-cased, when the caller has it already."""
+    """Every credential-named key and its value that the file's structure joins, in offset order (`lowered`:
+    data lower-cased, when the caller has it already)."""
     if lowered is None:
         lowered = data.lower()
     lines: _Lines | None = None
@@ -415,9 +414,8 @@ def synthesize(data: bytes, found: list[Pair]) -> tuple[bytes, list[int]]:
 
 # --------------------------------------------------------------------------- scanner hook
 
-_sub_rulesets: weakref.WeakKeyDictionary[RuleSet, tuple[RuleSet, frozenset[str]] | None] = (
-    weakref.WeakKeyDictionary()
-)
+_sub_rulesets: weakref.WeakKeyDictionary[RuleSet, tuple[RuleSet, frozenset[str]] | None]
+_sub_rulesets = weakref.WeakKeyDictionary()
 
 
 def _structure_rules(ruleset: RuleSet) -> tuple[RuleSet, frozenset[str]] | None:
@@ -447,11 +445,7 @@ def _not_found_yet(found: list[Pair], result: ScanResult) -> list[Pair]:
 
 
 def extend(
-    scanner: Scanner,
-    raw: bytes,
-    path: str,
-    result: ScanResult,
-    prepared: tuple[Content, bytes] | None = None,
+    scanner: Scanner, raw: bytes, path: str, result: ScanResult, prepared: tuple[Content, bytes] | None = None
 ) -> ScanResult:
     """Add to a scan's result the findings of the pairs the file's structure joins.
 
