@@ -282,7 +282,7 @@ def _may_hold_one(data: bytes) -> bool:
     """
     if data[:1] == b"\x30" or data[:4] in _JKS_MAGIC or data[:4] == _KEEPASS_MAGIC:
         return True
-    if b'"terraform_version"' in data[:4099]:
+    if data.find(b'"terraform_version"', 0, 4099) != -1:  # `in data[:4099]`, without the copy
         return True
     if len(data) > _SMALL:
         return True  # five substring searches would cost more than the one regex pass they save
