@@ -16,7 +16,10 @@ code is checked (credgate: 0 or 1; anchors: 0), and a failed run is reported, no
 
 Usage:
     python bench/dir_speed.py DIR [DIR ...] [--rounds 3] [--warmup 1] [--credgate PATH]
-                              [--anchors DIR] [--only credgate,kingfisher] [--json out.json]
+                              [--baseline PATH] [--anchors DIR] [--only credgate,kingfisher] [--json out.json]
+
+`--baseline PATH` times another build of credgate (its own cache directory) in the same rounds, as the
+row `credgate-baseline`: its ratio is the new build's MB/s over the old one's.
 
 The machine's load varies from minute to minute: read the ratios, which come from interleaved
 runs, rather than any absolute figure. HOME, XDG_CACHE_HOME and CREDGATE_CACHE_DIR point inside a
@@ -38,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 TOOLS = ("credgate", "gitleaks", "betterleaks", "kingfisher")
+BASELINE = "credgate-baseline"  # another build of credgate (--baseline), timed in the same rounds
 
 
 def tree_bytes(root: Path) -> tuple[int, int]:
@@ -53,7 +57,7 @@ def tree_bytes(root: Path) -> tuple[int, int]:
 
 
 def command(tool: str, exe: str, target: Path, out: Path) -> list[str]:
-    if tool == "credgate":
+    if tool in ("credgate", BASELINE):
         return [exe, "scan", "--no-git", "--format", "json", str(target)]
     if tool == "gitleaks":
         return [exe, "dir", str(target), "-f", "json", "-r", str(out), "--no-banner", "-l", "error",
@@ -71,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--credgate", help="credgate executable (default: next to this interpreter)")
+    parser.add_argument("--baseline", metavar="CREDGATE", help="another build's credgate, timed alongside")
     parser.add_argument("--anchors", default=os.environ.get("CREDGATE_ANCHOR_BIN") or "/tmp/anchors/bin")
     parser.add_argument("--only", help="comma-separated subset of " + ",".join(TOOLS))
     parser.add_argument("--json", metavar="FILE")
@@ -93,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
     tools = [t for t in TOOLS if t in exes and t in wanted]
+    if args.baseline:
+        exes[BASELINE] = args.baseline
+        tools.insert(1, BASELINE)
     tmp = Path(tempfile.mkdtemp(prefix="credgate-dir-speed-"))
     env = dict(
         os.environ, HOME=str(tmp), XDG_CACHE_HOME=str(tmp / "cache"), CREDGATE_CACHE_DIR=str(tmp / "cg")
@@ -111,10 +119,11 @@ def main(argv: list[str] | None = None) -> int:
                 for tool in tools[k:] + tools[:k]:
                     out = tmp / (f"{tool}.jsonl" if tool == "kingfisher" else f"{tool}.json")
                     argv_ = command(tool, exes[tool], root, out)
+                    run_env = dict(env, CREDGATE_CACHE_DIR=str(tmp / "cg-base")) if tool == BASELINE else env
                     start = time.perf_counter()
-                    proc = subprocess.run(argv_, env=env, cwd=tmp, capture_output=True)
+                    proc = subprocess.run(argv_, env=run_env, cwd=tmp, capture_output=True)
                     elapsed = time.perf_counter() - start
-                    ok = proc.returncode in ((0, 1) if tool == "credgate" else (0,))
+                    ok = proc.returncode in ((0, 1) if tool in ("credgate", BASELINE) else (0,))
                     if not ok:
                         failed = True
                         tail = (proc.stderr or proc.stdout).decode(errors="replace").strip()[-400:]

@@ -1,5 +1,5 @@
-"""A rule's loosened regex (prefilter.loosen) is a superset of it: a text it rules out holds no match, so
-the staged hook skips compiling costly generic rules without changing a finding."""
+"""A rule's loosened regex (prefilter_patterns.loosen) is a superset of it: a text it rules out holds no
+match, so the staged hook skips compiling costly generic rules without changing a finding."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from credgate.engine.check import example_text
-from credgate.engine.prefilter import loosen
+from credgate.engine.prefilter_patterns import loosen
 from credgate.engine.rules import LOOSE_BELOW, load
 from credgate.engine.scanner import Scanner
 from tests.conftest import aws_pair, secret

@@ -28,6 +28,7 @@ MIN_PREFIX = 4
 CHECKSUMS = frozenset({"github-crc32", "npm-crc32"})  # validators that prove the exact bytes
 _SECRET_OPEN = "(?P<secret>"
 _patterns: dict[str, tuple[Any, bool]] = {}  # rule id -> (pattern or None, fixed length?)
+_sources: dict[str, str] = {}  # rule id -> the source of its pattern inside binaries (compiled as Latin-1)
 
 
 def secret_source(regex: str) -> str | None:
@@ -87,6 +88,11 @@ def binary_pattern(rule: Any) -> Any | None:
     return _patterns[rule.id][0]
 
 
+def binary_source(rule: Any) -> str | None:
+    """The source of `binary_pattern(rule)` (RE2 reads it as Latin-1: one byte, one character), or None."""
+    return _sources.get(rule.id) if binary_pattern(rule) is not None else None
+
+
 def fixed_length(rule: Any) -> bool:
     """Whether the rule's token has one length: then it is found even with token characters around it. A
     variable-length token (a PyPI macaroon) needs a byte after it that its alphabet does not hold."""
@@ -122,6 +128,8 @@ def _build(rule: Any) -> tuple[Any | None, bool]:
     options.log_errors = False
     options.encoding = re2.Options.Encoding.LATIN1  # one byte, one character: binaries are not UTF-8
     try:
-        return re2.compile(f"{flags}({source})".encode(), options), low == high
+        compiled = re2.compile(f"{flags}({source})".encode(), options)
     except re2.error:
         return none
+    _sources[rule.id] = f"{flags}({source})"
+    return compiled, low == high

@@ -100,6 +100,10 @@ def joined_findings(
     parts: list[bytes] = []
     joined: list[_Joined] = []
     size = 0
+    # A finding is kept only when it spans two pieces that hold text: a file whose every joined value has at
+    # most one non-empty piece (a one-line docstring `"""Return x."""` reads as `""`, `"Return x."`, `""`)
+    # keeps nothing, and its blob is not scanned at all (the blob's findings are its only output).
+    productive = False
     chains = [m.span() for m in _CHAIN.finditer(data)]
     for i, (base, chain_end) in enumerate(chains):
         # The line's text around a chain, up to the neighbouring chains: no byte of context is read twice,
@@ -112,6 +116,7 @@ def joined_findings(
             value = b"".join(data[s:e] for s, e in group)
             if len(value) < MIN_JOINED:
                 continue
+            productive = productive or sum(1 for s, e in group if e > s) >= 2
             first, last = group[0][0], group[-1][1]
             head = tail = b""
             if g == 0:  # the name the chain is assigned to: `password = 'ab' . 'cd'`
@@ -128,7 +133,7 @@ def joined_findings(
             joined.append(_Joined(size + len(head) + 1, [s for s, _ in group], starts, len(value), last))
             parts.append(head + quote + value + quote + tail)
             size += len(parts[-1]) + 1
-    if not parts:
+    if not parts or not productive:
         return []
     blob_starts = [j.blob_start for j in joined]
     out: list[Finding] = []

@@ -263,15 +263,52 @@ def _encoded_files(data: bytes) -> list[tuple[int, int, int, list[bytes]]]:
     return out
 
 
+_JKS_MAGIC = (b"\xfe\xed\xfe\xed", b"\xce\xce\xce\xce")
+_KEEPASS_MAGIC = b"\x03\xd9\xa2\x9a"
+
+
+_SMALL = 16 * 1024
+
+
+def _may_hold_one(data: bytes) -> bool:
+    """False when no detector can find anything in data: a necessary condition of each, checked first
+    because nearly every file fails all of them (a few byte compares, and in a small text five substring
+    searches, instead of a regex pass and a loop over the detector rules).
+
+    - DER keys and PKCS#12 stores are a SEQUENCE: the first byte is 0x30 (`_der_key`, `_pkcs12_store`);
+    - JKS / JCEKS and KeePass files start with their magic (`_java_keystore`, `_keepass`);
+    - a Terraform state names `"terraform_version"` within 4096 bytes after an optional BOM
+      (`_terraform_state` reads `data[3:4099]` at most);
+    - a base64-encoded key or keystore is a _B64_RUN match, which starts with one of its literals
+      (`MII`, `MIG`, `MIH` share `MI`).
+    """
+    if data[:1] == b"\x30" or data[:4] in _JKS_MAGIC or data[:4] == _KEEPASS_MAGIC:
+        return True
+    if data.find(b'"terraform_version"', 0, 4099) != -1:  # `in data[:4099]`, without the copy
+        return True
+    if len(data) > _SMALL:
+        return True  # five substring searches would cost more than the one regex pass they save
+    return b"MI" in data or b"MHc" in data or b"MC4C" in data or b"/u3+7Q" in data or b"zs7Ozg" in data
+
+
 def scan_into(
-    result: ScanResult, data: bytes, path: str, rules: Sequence[Rule], notices: str, include_hidden: bool
+    result: ScanResult,
+    data: bytes,
+    path: str,
+    rules: Sequence[Rule],
+    notices: str,
+    include_hidden: bool,
+    b64_runs: bool = True,
 ) -> None:
     """Add a finding to result for each detector rule whose structure data has: the whole file, or
     for keys and keystores a base64 run that decodes to one (reported at the run).
 
     A match in a test path follows the rule's `in_tests`, as regex rules do: "notice" reports it
-    without blocking (or blocks, or hides it, by `notices`), "skip" leaves it out.
+    without blocking (or blocks, or hides it, by `notices`), "skip" leaves it out. `b64_runs` False: the
+    caller knows data holds no _B64_RUN match (the prefilter's gates), so no run is looked for.
     """
+    if not _may_hold_one(data):
+        return
     encoded: list[tuple[int, int, int, list[bytes]]] | None = None
     for rule in rules:
         if not (rule.visible or include_hidden) or not rule.applies_to(path) or rule.detector is None:
@@ -283,7 +320,7 @@ def scan_into(
         if rule.detector not in _B64_DETECTORS:
             continue
         if encoded is None:
-            encoded = _encoded_files(data)
+            encoded = _encoded_files(data) if b64_runs else []
         for line, end_line, start, options in encoded:
             for raw in options:
                 what = DETECTORS[rule.detector](raw)

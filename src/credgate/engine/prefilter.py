@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import os
 
+from credgate.engine.prefilter_patterns import byte_superset, widen
 from credgate.errors import UsageError
 
 TYPE_CHECKING = False  # typing itself is not imported at run time
@@ -72,102 +73,22 @@ def _hyperscan(required: bool) -> Any:
     return hyperscan
 
 
-def widen(pattern: str) -> str:
-    """The pattern with every counted repeat made open (`{m,n}` -> `+`, `{0,n}` -> `*`): a superset.
-
-    Character classes and escapes are copied as they are. A pattern with a `\\Q...\\E` quote is returned
-    unchanged (the quoted text would be read as syntax).
-    """
-    import re
-
-    if "\\Q" in pattern:
-        return pattern
-    counted = re.compile(r"\{(\d+)(?:,\d*)?\}")
-    out: list[str] = []
-    i, n = 0, len(pattern)
-    while i < n:
-        c = pattern[i]
-        if c == "\\":
-            out.append(pattern[i : i + 2])
-            i += 2
-        elif c == "[":
-            end = _class_end(pattern, i)
-            out.append(pattern[i:end])
-            i = end
-        elif c == "{" and (m := counted.match(pattern, i)):
-            out.append("+" if int(m.group(1)) > 0 else "*")
-            i = m.end()
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
-
-
-def loosen(pattern: str, least: int = 32) -> str | None:
-    """A cheaper superset of the pattern for RE2: every bounded repeat opened (`{m,n}` ->
-    `{m,}`, `{0,n}` -> `*`, `{1,n}` -> `+`), keeping its lower bound. None when that would not save at
-    least `least` copies of repeated sub-patterns, or the pattern quotes text (`\\Q...\\E`).
-
-    RE2 compiles `x{16,600}` into 600 copies of x, which is most of what a generic rule costs to compile
-    (several ms each, on every commit); `x{16,}` is 16 copies. Whatever the pattern matches, the loosened
-    one matches too (a larger repeat only adds strings, and RE2 has no look-around to undo that), so a
-    text it does not match cannot hold a match of the rule, and the rule need not be compiled for it.
-    """
-    import re
-
-    if "\\Q" in pattern:
-        return None
-    # What the copy must look at: an escape (copied whole), a class (copied whole: `{` in it is literal),
-    # a counted repeat; the text between them is copied as it is.
-    token = re.compile(r"\\.|\[|\{(\d+),(\d+)\}", re.S)
-    out: list[str] = []
-    saved = 0
-    i = 0
-    while (m := token.search(pattern, i)) is not None:
-        if m.group(0) == "[":
-            end = _class_end(pattern, m.start())
-            out.append(pattern[i:end])
-            i = end
-        elif m.group(1) is None:
-            out.append(pattern[i : m.end()])
-            i = m.end()
-        else:
-            low, high = int(m.group(1)), int(m.group(2))
-            saved += max(high - low, 0)
-            out.append(pattern[i : m.start()])
-            out.append("*" if low == 0 else "+" if low == 1 else f"{{{low},}}")
-            i = m.end()
-    out.append(pattern[i:])
-    return "".join(out) if saved >= least else None
-
-
-def _class_end(pattern: str, i: int) -> int:
-    """The index just past the character class that starts at pattern[i] == '['."""
-    j = i + 1
-    if j < len(pattern) and pattern[j] == "^":
-        j += 1
-    if j < len(pattern) and pattern[j] == "]":
-        j += 1  # a leading ']' is a member
-    while j < len(pattern):
-        c = pattern[j]
-        if c == "\\":
-            j += 2
-        elif c == "[" and pattern.startswith("[:", j):
-            close = pattern.find(":]", j + 2)
-            j = close + 2 if close != -1 else j + 1
-        elif c == "]":
-            return j + 1
-        else:
-            j += 1
-    return len(pattern)
-
-
 class Prefilter:
     """Keywords found in a text, and the rules that may match it; see the module docstring."""
 
-    def __init__(self, keywords: list[bytes], patterns: list[tuple[str, str]], cache_dir: str | None) -> None:
+    def __init__(
+        self,
+        keywords: list[bytes],
+        patterns: list[tuple[str, str]],
+        cache_dir: str | None,
+        binary: Callable[[], list[tuple[str, str, bool]]] | None = None,
+    ) -> None:
         self.keywords = keywords
         self.patterns = patterns  # (rule id, RE2 regex)
+        # (rule id, pattern, compiled in UTF-8 mode?) of the rules that run inside binaries, as they run there
+        self.binary = binary
+        self._hs_binary: tuple[Any, list[str], frozenset[str]] | None = None
+        self._hs_gates: tuple[Any, list[str]] | None = None
         self.cache_dir = cache_dir
         self.mode = mode()
         self.seen = 0  # bytes of text this process has asked about
@@ -176,7 +97,7 @@ class Prefilter:
         # ASCII text (False), valid UTF-8 (True): (database, rule id per database id, ids always possible)
         self._hs_rules: dict[bool, tuple[Any, list[str], frozenset[str]]] = {}
         self._hs_missing = False
-        self._tried: set[tuple[bool, bool]] = set()
+        self._tried: set[tuple[bool | str, bool]] = set()
 
     @property
     def backend(self) -> str:
@@ -188,9 +109,11 @@ class Prefilter:
         self.seen += size
         if self._want(KEYWORDS_AT):
             self._keyword_db()
+            self.gates(b" ")
         if self._may_build():
             self._rule_db(False, build=True)
             self._rule_db(True, build=True)  # UTF-8 text too, so no worker compiles it for itself
+            self._binary_db(build=True)
         self.seen -= size
 
     def keywords_in(self, lowered: bytes) -> set[bytes]:
@@ -222,6 +145,68 @@ class Prefilter:
         found: set[int] = set()
         db.scan(data, match_event_handler=_collector(found))
         return always.union(ids[i] for i in found)
+
+    def possible_in_binary(self, data: bytes) -> frozenset[str] | None:
+        """The ids of the rules whose pattern inside binaries (engine/binary.py) may match `data`, read as
+        bytes (any bytes: no UTF-8 needed); None when not narrowed. Each pattern is compiled as its
+        `byte_superset`, which holds every match RE2 finds; a pattern that has none is always possible."""
+        if not data or self.mode == "re2" or self.binary is None:
+            return None
+        if self._hs_binary is None:
+            if not self._want(RULES_LOAD_AT):
+                return None
+            self._binary_db(build=self._may_build())
+            if self._hs_binary is None:
+                return None
+        db, ids, always = self._hs_binary
+        found: set[int] = set()
+        db.scan(data, match_event_handler=_collector(found))
+        return always.union(ids[i] for i in found)
+
+    def gates(self, data: bytes) -> frozenset[str] | None:
+        """Which of the engine's own passes over raw bytes (`gate_patterns()`) can find anything in `data`,
+        by one scan of a small byte-mode database of their patterns; None when that is not known (then
+        every pass runs). The patterns are RE2 Latin-1 patterns (byte semantics, as Hyperscan's byte mode
+        reads them), compiled in prefilter mode: a pass left out has no match of its pattern in `data`."""
+        if not data or not self._want(KEYWORDS_AT):
+            return None
+        if self._hs_gates is None:
+            if ("gates", True) in self._tried:
+                return None
+            self._tried.add(("gates", True))
+            hs = self._module()
+            if hs is None:
+                return None
+            named = gate_patterns()
+            exprs = [pattern for _, pattern in named]
+            flags = hs.HS_FLAG_PREFILTER | hs.HS_FLAG_SINGLEMATCH
+            db, compiled = _database(hs, "gates", exprs, lambda: exprs, flags, self.cache_dir, True)
+            if db is None or len(compiled) != len(exprs):
+                return None  # a gate Hyperscan does not take: every pass runs, as without Hyperscan
+            self._hs_gates = (db, [name for name, _ in named])
+        db, names = self._hs_gates
+        found: set[int] = set()
+        db.scan(data, match_event_handler=_collector(found))
+        return frozenset(names[i] for i in found)
+
+    def _binary_db(self, build: bool) -> None:
+        if self._hs_binary is not None or self.binary is None or ("binary", build) in self._tried:
+            return
+        self._tried.add(("binary", build))
+        hs = self._module()
+        if hs is None:
+            return
+        entries = [(rid, byte_superset(source, utf8)) for rid, source, utf8 in self.binary()]
+        kept = [(rid, expr.encode()) for rid, expr in entries if expr is not None]
+        exprs = [expr for _, expr in kept]
+        flags = hs.HS_FLAG_PREFILTER | hs.HS_FLAG_SINGLEMATCH | hs.HS_FLAG_ALLOWEMPTY  # byte mode
+        db, compiled = _database(hs, "binary", exprs, lambda: exprs, flags, self.cache_dir, build)
+        if db is None:
+            return
+        ids = [kept[i][0] for i in compiled]
+        # Every other rule (no byte-mode form, or one Hyperscan does not take) is never ruled out.
+        always = frozenset(rid for rid, _ in self.patterns) - set(ids)
+        self._hs_binary = (db, ids, always)
 
     def _may_build(self) -> bool:
         # "auto" compiles the rule database (seconds) only where it can keep it for the next runs.
@@ -295,6 +280,14 @@ class Prefilter:
         if hs is None:
             self._hs_missing = True
         return hs
+
+
+def gate_patterns() -> list[tuple[str, bytes]]:
+    """(name, RE2 Latin-1 pattern) of the engine's passes that `Prefilter.gates` can tell have nothing to do:
+    UTF-16 strings in binaries (engine/encoded.py) and base64 key or keystore runs (engine/credfiles.py)."""
+    from credgate.engine import credfiles, encoded
+
+    return [("utf16", encoded.UTF16_RUN), ("b64-file", credfiles._B64_RUN)]
 
 
 def _valid_utf8(data: bytes) -> bool:
@@ -373,13 +366,17 @@ _CODE: list[bytes] = []
 
 
 def _own_code() -> bytes:
+    """This module's code, and engine/prefilter_patterns.py's, which turns rule regexes into expressions."""
     if not _CODE:
-        try:
-            with open(__file__, "rb") as fh:
-                _CODE.append(fh.read())
-        except OSError:
-            _CODE.append(b"")
-    return _CODE[0]
+        from credgate.engine import prefilter_patterns
+
+        for source in (__file__, prefilter_patterns.__file__):
+            try:
+                with open(source, "rb") as fh:
+                    _CODE.append(fh.read())
+            except OSError:
+                _CODE.append(b"")
+    return b"".join(_CODE)
 
 
 def _compilable(hs: Any, exprs: list[bytes], flags: int) -> list[int]:

@@ -26,6 +26,9 @@ MAX_DECODE_DEPTH = 2  # base64 inside base64 is still read; deeper nesting is no
 # Judging one value costs about a millisecond (dozens of filters); a line gets this many different values
 # judged per rule, and any beyond them are reported unjudged (blocking), so one line's work is bounded.
 MAX_JUDGED_PER_LINE = 200
+_GATE_ABOVE = (
+    16 * 1024
+)  # bytes of text from which the prefilter's gates are asked (credfiles' own exit below)
 _MEMO_STRETCH = 4096  # bytes of one line over which a repeated value keeps its verdict (the filters' window)
 
 
@@ -101,12 +104,23 @@ class Scanner:
                 return self._scan_notebook(raw, path, parsed)
         from credgate.engine import structure
 
+        # One preparation and one lower-cased copy serve the scan and the structure pass.
+        content = prepare(raw)
+        prepared = (content, content.data.lower())
+        # A binary or a large text asks the prefilter once which raw-byte passes can find anything.
+        gates = None
+        if content.kind == "binary" or len(raw) > _GATE_ABOVE:
+            gates = self.ruleset.prefilter().gates(raw)
+        scanned = self._scan(raw, path, 0, prepared=prepared, gates=gates if content.data is raw else None)
         # Names and values that the file's structure joins across lines (engine/structure.py).
-        result = structure.extend(self, raw, path, self._scan(raw, path, 0))
+        result = structure.extend(self, raw, path, scanned, prepared)
         if self.ruleset.detectors:  # keystores, DER keys, Terraform state: by structure (engine/credfiles.py)
             from credgate.engine import credfiles
 
-            credfiles.scan_into(result, raw, path, self.ruleset.detectors, self.notices, self.include_hidden)
+            b64_runs = gates is None or "b64-file" in gates
+            credfiles.scan_into(
+                result, raw, path, self.ruleset.detectors, self.notices, self.include_hidden, b64_runs
+            )
         return result
 
     def _scan_notebook(self, raw: bytes, path: str, nb: Notebook) -> ScanResult:
@@ -136,13 +150,28 @@ class Scanner:
         result.findings.sort(key=lambda f: (f.line, f.col, f.rule_id))
         return result
 
-    def _scan(self, raw: bytes, path: str, depth: int, binary: bool = False) -> ScanResult:
-        content = Content(raw, "binary") if binary else prepare(raw)
+    def _scan(
+        self,
+        raw: bytes,
+        path: str,
+        depth: int,
+        binary: bool = False,
+        prepared: tuple[Content, bytes] | None = None,
+        gates: frozenset[str] | None = None,
+    ) -> ScanResult:
+        """`prepared`: `prepare(raw)` and its data lower-cased, when the caller has them already; `gates`:
+        the prefilter's gates of the data (Prefilter.gates), when the caller has them."""
+        if prepared is not None:
+            content, lowered = prepared
+        else:
+            content = Content(raw, "binary") if binary else prepare(raw)
+            lowered = content.data.lower()
         data = content.data
         # In a binary the rules run their secret pattern alone (engine/binary.py), which the prefilter's view
-        # of the whole regex does not cover: it narrows by keywords only there.
+        # of the whole regex does not cover: there it reads those patterns, byte by byte (any bytes).
         text = data if content.kind != "binary" else None
-        candidates = self.ruleset.candidates(data.lower(), self.include_hidden, text)
+        inside = data if content.kind == "binary" else None
+        candidates = self.ruleset.candidates(lowered, self.include_hidden, text, inside)
         rules = [r for r in candidates if r.applies_to(path)]
         if content.kind == "binary":
             # Inside a binary only distinctive tokens are trustworthy; generic
@@ -157,7 +186,10 @@ class Scanner:
             # Values split across adjacent string literals (engine/concat.py), scanned joined, one level down.
             result.findings += joined_findings(data, index, lambda blob: self._scan(blob, path, 1).findings)
         if content.kind == "binary" and b"\x00" in data:
-            encoded.scan_utf16_strings(self, data, path, index, result)
+            if gates is None:
+                gates = self.ruleset.prefilter().gates(data)
+            if gates is None or "utf16" in gates:  # else no UTF-16 run of the pattern's length is there
+                encoded.scan_utf16_strings(self, data, path, index, result)
         if not rules:
             return result
         hits: list[_Hit] = []

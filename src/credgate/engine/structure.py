@@ -27,7 +27,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, replace
 
 from credgate.engine import linear
-from credgate.engine.content import LineIndex, prepare
+from credgate.engine.content import Content, LineIndex, prepare
 
 TYPE_CHECKING = False  # typing itself is not imported at run time
 if TYPE_CHECKING:
@@ -317,16 +317,23 @@ def _pair(
     return Pair(rule, data[name[0] : name[1]], value[0], value[1], value[2], name[0], what)
 
 
-def pairs(data: bytes, path: str, families: frozenset[str] | tuple[str, ...] = FAMILIES) -> list[Pair]:
-    """Every credential-named key and its value that the file's structure joins, in offset order."""
-    lowered = data.lower()
+def pairs(
+    data: bytes,
+    path: str,
+    families: frozenset[str] | tuple[str, ...] = FAMILIES,
+    lowered: bytes | None = None,
+) -> list[Pair]:
+    """Every credential-named key and its value that the file's structure joins, in offset order (`lowered`:
+    data lower-cased, when the caller has it already)."""
+    if lowered is None:
+        lowered = data.lower()
     lines: _Lines | None = None
     found: list[Pair] = []
     env = ENV_ENTRY in families and b"name" in lowered and b"value" in lowered
     if env and _ENV_NAME_RE.search(data) is not None:
         lines = _Lines(data)
         found += _env_entries_yaml(lines)
-    if YAML_MULTILINE in families and _is_yaml(path) and b":" in data:
+    if YAML_MULTILINE in families and b":" in data and _is_yaml(path):
         lines = lines or _Lines(data)
         found += _yaml_multiline(lines)
     if TERRAFORM in families and path.lower().endswith(_HCL_SUFFIXES):
@@ -407,16 +414,17 @@ def synthesize(data: bytes, found: list[Pair]) -> tuple[bytes, list[int]]:
 
 # --------------------------------------------------------------------------- scanner hook
 
-_sub_rulesets: weakref.WeakKeyDictionary[RuleSet, RuleSet | None] = weakref.WeakKeyDictionary()
+_sub_rulesets: weakref.WeakKeyDictionary[RuleSet, tuple[RuleSet, frozenset[str]] | None]
+_sub_rulesets = weakref.WeakKeyDictionary()
 
 
-def _structure_rules(ruleset: RuleSet) -> RuleSet | None:
-    """The structure rules of a rule set (those not disabled), as a rule set of their own."""
+def _structure_rules(ruleset: RuleSet) -> tuple[RuleSet, frozenset[str]] | None:
+    """The structure rules of a rule set (those not disabled), as a rule set of their own, and their ids."""
     if ruleset not in _sub_rulesets:
         from credgate.engine.rules import RuleSet
 
         own = [r for r in ruleset.rules if r.id in FAMILIES]
-        _sub_rulesets[ruleset] = RuleSet(own) if own else None
+        _sub_rulesets[ruleset] = (RuleSet(own), frozenset(r.id for r in own)) if own else None
     return _sub_rulesets[ruleset]
 
 
@@ -436,19 +444,22 @@ def _not_found_yet(found: list[Pair], result: ScanResult) -> list[Pair]:
     return out
 
 
-def extend(scanner: Scanner, raw: bytes, path: str, result: ScanResult) -> ScanResult:
+def extend(
+    scanner: Scanner, raw: bytes, path: str, result: ScanResult, prepared: tuple[Content, bytes] | None = None
+) -> ScanResult:
     """Add to a scan's result the findings of the pairs the file's structure joins.
 
     A pair whose value already holds a finding (a provider token under `value:`) adds nothing.
+    `prepared`: `prepare(raw)` and its data lower-cased, when the caller has them already.
     """
     if result.kind == "binary":
         return result
-    rules = _structure_rules(scanner.ruleset)
-    if rules is None:
+    own = _structure_rules(scanner.ruleset)
+    if own is None:
         return result
-    families = frozenset(r.id for r in rules.rules)
-    data = prepare(raw).data
-    found = pairs(data, path, families)
+    rules, families = own
+    data, lowered = (prepared[0].data, prepared[1]) if prepared is not None else (prepare(raw).data, None)
+    found = pairs(data, path, families, lowered)
     if not found:
         return result
     found = _not_found_yet(found, result)
