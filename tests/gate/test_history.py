@@ -172,3 +172,25 @@ def test_credential_file_is_judged_by_name_and_by_what_was_found(repo: Repo) -> 
     assert history.credential_file(".env.master", classifier)
     assert not history.credential_file("docs/GUIDE.md", classifier, {"aws-access-key-id"})
     assert history.credential_file("assets/cert.bin", classifier, {"pkcs12-keystore"})  # found by structure
+
+
+def test_work_alongside_the_workers_fails_the_run_when_it_fails(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What runs beside the workers (the credential-file pass) fails the history as it would serially."""
+    from credgate.errors import InternalError
+
+    _branchy_history(repo)
+    cfg = history.load_config(None)
+    ran: list[str] = []
+
+    def broken() -> None:
+        ran.append("alongside")
+        raise InternalError("could not list the history's paths", "run `git fsck`")
+
+    for jobs in ("1", "2"):
+        monkeypatch.setattr(history, "PARALLEL_MIN_COMMITS", 1)
+        monkeypatch.setenv("CREDGATE_JOBS", jobs)
+        with pytest.raises(InternalError, match="could not list"):
+            history.collect(cfg, False, Stats(), alongside=broken)
+    assert ran == ["alongside", "alongside"]

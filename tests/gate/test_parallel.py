@@ -140,3 +140,17 @@ def test_a_job_needs_exactly_one_source() -> None:
         Job("a.py")
     with pytest.raises(ValueError):
         Job("a.py", data=b"x", file="a.py")
+
+
+def test_background_gives_its_value_and_raises_what_it_raised() -> None:
+    from credgate.errors import InternalError
+    from credgate.gate.parallel import Background
+
+    assert Background(lambda: 41 + 1).result() == 42
+
+    def broken() -> None:
+        raise InternalError("git failed", "run git fsck")
+
+    failing = Background(broken)
+    with pytest.raises(InternalError, match="git failed"):
+        failing.result()

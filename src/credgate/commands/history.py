@@ -10,11 +10,9 @@ import click
 
 from credgate import gitio
 from credgate.commands._options import Options, shared_options
+from credgate.engine.finding import Finding
 from credgate.gate import history as history_gate
 from credgate.gate.report import Stats
-
-# Moved to gate/ and kept importable here (baseline, secrets and audit use them) until the lead
-# rewrites their imports: accept_known, collect, credential_files, committed_config.
 from credgate.output import history as history_out
 from credgate.output import progress
 from credgate.output.emit import emit
@@ -27,9 +25,15 @@ def run(*, include_reflog: bool = False, opts: Options = DEFAULTS) -> int:
     stats = Stats()
     revs = history_gate.history_revs(include_reflog)
     bar = progress.Bar("scanning history", "commits", opts.err, total=lambda: len(gitio.rev_list(revs)))
+    named: list[Finding] = []  # credential files by name: found while the workers scan
+
+    def find_named() -> None:
+        named.extend(history_gate.named_files(cfg, include_reflog))
+
     with bar:
-        findings = history_gate.collect(cfg, include_reflog, stats, bar if bar.enabled else None)
-    report = history_out.annotate(history_gate.history_report(cfg, findings, stats, include_reflog))
+        findings = history_gate.collect(cfg, include_reflog, stats, bar if bar.enabled else None, find_named)
+    report = history_gate.history_report(cfg, findings, stats, include_reflog, named)
+    report = history_out.annotate(report)
     return emit(report, opts.fmt, opts.verbose, opts.out, opts.stderr)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable
 
 from credgate import config as config_mod
 from credgate import gitio
@@ -23,7 +23,8 @@ from credgate.engine.scanner import Scanner
 from credgate.errors import InternalError, UsageError
 from credgate.gate import credential_files as files_cmd
 from credgate.gate import range_files as _range_files
-from credgate.gate.parallel import workers_available
+from credgate.gate.at_head import allowed_in_chunks, present_at_head
+from credgate.gate.parallel import Background, workers_available
 from credgate.gate.range_refs import Range
 from credgate.gate.ranges import iter_added_findings, scan_tips
 from credgate.gate.repo_config import committed_config as committed_config
@@ -42,47 +43,6 @@ class Introduced:
     date: int
     paths: list[str] = field(default_factory=list)
     commits: int = 0
-
-
-def present_at_head(secrets: list[Introduced], max_size: int, cwd: str | None = None) -> dict[int, list[str]]:
-    """For each secret (by index), the paths at HEAD whose content still holds it."""
-    if not gitio.commit_exists("HEAD", cwd):
-        return {}
-    tree = gitio.head_tree(cwd)
-    wanted: dict[str, list[tuple[int, str]]] = {}
-    for i, s in enumerate(secrets):
-        for path in s.paths:
-            sha = tree.get(path)
-            if sha:
-                wanted.setdefault(sha, []).append((i, path))
-    still: dict[int, list[str]] = {}
-    shas = list(wanted)
-    from credgate.engine import credfiles
-
-    # A large blob is searched a chunk at a time (a value cut by a chunk's edge is seen whole in the next
-    # search, which starts that value's length early), never read whole. A detector's finding (a
-    # keystore, a DER key) carries a digest of the file, not its bytes.
-    for blob in gitio.read_blob_streams(shas, max_size, STREAM_ABOVE, CHUNK, cwd):
-        needles = {i: secrets[i].finding.secret for i, _ in wanted[blob.sha]}
-        whole = {i for i in needles if secrets[i].finding.rule_id in credfiles.DETECTORS}
-        if blob.data is not None:
-            present = {
-                i
-                for i, value in needles.items()
-                if (credfiles.content_id(blob.data) == value if i in whole else value in blob.data)
-            }
-        elif blob.chunks is not None:
-            present, keep, tail = set(whole), max(len(v) for v in needles.values()), b""
-            for chunk in blob.chunks:
-                window = tail + chunk
-                present |= {i for i, value in needles.items() if i not in whole and value in window}
-                tail = window[-keep:] if keep else b""
-        else:
-            present = set(needles)  # over max-file-size, so not checked: assume it is still there
-        for i, path in wanted[blob.sha]:
-            if i in present:
-                still.setdefault(i, []).append(path)
-    return still
 
 
 PARALLEL_MIN_COMMITS = 2000  # below this, starting a second process costs more than it saves
@@ -151,17 +111,25 @@ def _merge(total: Stats, part: Stats) -> None:
     total.unreadable.extend(part.unreadable)
 
 
-def _added(scanner: Scanner, rng: Range, max_size: int, stats: Stats) -> list[Added]:
-    """Every (commit time, finding) in the range, split over the cores when the history is long."""
+def _added(
+    scanner: Scanner, rng: Range, max_size: int, stats: Stats, alongside: Callable[[], Any] | None = None
+) -> list[Added]:
+    """Every (commit time, finding) in the range, split over the cores when the history is long.
+
+    `alongside` runs on a thread while the workers scan (git does most of its work), or after a serial scan.
+    """
     workers = min(workers_available(), 4)
+    finding_large = Background(lambda: gitio.large_additions(rng.revs, STREAM_ABOVE))  # while rev-list runs
     shas = gitio.rev_list(rng.revs) if workers > 1 else []
+    large = finding_large.result()
     if len(shas) < PARALLEL_MIN_COMMITS:
-        alone, part = scan_share(Share(scanner, rng, max_size))
+        alone, part = scan_share(Share(scanner, rng, max_size, large=large))
         _merge(stats, part)
+        if alongside is not None:
+            alongside()
         return alone
     import multiprocessing
 
-    large = gitio.large_additions(rng.revs, STREAM_ABOVE)
     # Runs of neighbouring commits, not every n-th commit: git reads a run's objects from the same
     # stretch of its packs (sympy: 18.9 s of git CPU in two halves, 21.2 s interleaved). Four runs per
     # worker, handed out as workers free up, even out runs that hold more or larger changes.
@@ -184,6 +152,8 @@ def _added(scanner: Scanner, rng: Range, max_size: int, stats: Stats) -> list[Ad
     _TICK = _SharedCount(shared) if shared is not None else None
     try:
         with context.Pool(workers) as pool:
+            # The workers are forked by now: a thread may start (see Background).
+            beside = Background(alongside) if alongside is not None else None
             pending = pool.map_async(scan_share, shares, chunksize=1)
             while bar is not None and shared is not None and not pending.ready():
                 pending.wait(0.2)
@@ -191,6 +161,8 @@ def _added(scanner: Scanner, rng: Range, max_size: int, stats: Stats) -> list[Ad
             results = pending.get()
             if bar is not None and shared is not None:
                 bar.update(shared.value - bar.count)
+            if beside is not None:
+                beside.result()
     finally:
         _TICK = bar
     found: list[Added] = []
@@ -216,14 +188,18 @@ def _tip_findings(scanner: Scanner, revs: tuple[str, ...], max_size: int, stats:
 
 
 def introductions(
-    cfg: config_mod.Config, revs: tuple[str, ...], label: str, stats: Stats
+    cfg: config_mod.Config,
+    revs: tuple[str, ...],
+    label: str,
+    stats: Stats,
+    alongside: Callable[[], Any] | None = None,
 ) -> list[Introduced]:
     """Each secret on the given refs once, at the oldest commit that added it, oldest first."""
     scanner = build_scanner(cfg)
     rng = Range(revs[0], revs[1:], label)
     by_secret: dict[tuple[str, bytes], Introduced] = {}
     try:
-        added = _added(scanner, rng, cfg.max_file_size, stats)
+        added = _added(scanner, rng, cfg.max_file_size, stats, alongside)
     except gitio.GitCommandError as exc:
         raise InternalError(
             f"could not read the history: {exc.message}", "run `git fsck` and fetch missing objects"
@@ -260,16 +236,22 @@ def history_revs(include_reflog: bool) -> tuple[str, ...]:
 
 
 def collect(
-    cfg: config_mod.Config, include_reflog: bool, stats: Stats, tick: Bar | None = None
+    cfg: config_mod.Config,
+    include_reflog: bool,
+    stats: Stats,
+    tick: Bar | None = None,
+    alongside: Callable[[], Any] | None = None,
 ) -> list[Finding]:
     """Each secret once, at its introduction, with `extra` facts: date, paths, HEAD presence.
 
-    `tick` (a progress bar that draws) is moved by every commit scanned, in the workers too."""
+    `tick` (a progress bar that draws) is moved by every commit scanned, in the workers too; `alongside`
+    runs while they scan (see _added)."""
     global _TICK
     revs = history_revs(include_reflog)
+    label = "all refs" + (" and the reflog" if include_reflog else "")
     _TICK = tick
     try:
-        secrets = introductions(cfg, revs, "all refs" + (" and the reflog" if include_reflog else ""), stats)
+        secrets = introductions(cfg, revs, label, stats, alongside)
     finally:
         _TICK = None
     still = present_at_head(secrets, cfg.max_file_size)
@@ -288,13 +270,23 @@ def collect(
     return findings
 
 
+def named_files(cfg: config_mod.Config, include_reflog: bool) -> list[Finding]:
+    """Credential files by name that any ref reaches (the whole file leaves history, token or not)."""
+    return _range_files.history_credential_files(cfg, history_revs(include_reflog), root_or_none())
+
+
 def history_report(
-    cfg: config_mod.Config, findings: list[Finding], stats: Stats, include_reflog: bool
+    cfg: config_mod.Config,
+    findings: list[Finding],
+    stats: Stats,
+    include_reflog: bool,
+    named: list[Finding] | None = None,
 ) -> Report:
-    """The history's report: the secrets found, credential files by name that any ref reaches (the
-    whole file leaves history, token or not), less what the baseline or a marker at HEAD accepts."""
+    """The history's report: the secrets found, credential files by name (named_files(), unless the
+    caller found them already), less what the baseline or a marker at HEAD accepts."""
     refs = history_revs(include_reflog)
-    named = _range_files.history_credential_files(cfg, refs, root_or_none())
+    if named is None:
+        named = named_files(cfg, include_reflog)
     report = Report(
         "commits of all refs",
         findings,
@@ -419,43 +411,6 @@ def accept_known(report: Report, cfg: config_mod.Config) -> Report:
     report.stats.baselined += by_baseline
     report.stats.allowed_at_head += by_marker
     return report
-
-
-def allowed_in_chunks(chunks: Iterable[bytes], secret: bytes, rule: object, path: str) -> bool:
-    """baseline.allowed_inline() over a blob given as chunks: each occurrence of the value is judged
-    with its whole line and the line above, and only whole lines are held (plus one being read)."""
-    from credgate.engine.filters import Candidate, is_inline_allowed
-
-    if not secret:
-        return False
-    above, partial, seen = b"", b"", 0
-    for chunk in _with_end(chunks):
-        buf = partial + (chunk or b"")
-        end = len(buf) if chunk is None else buf.rfind(b"\n")
-        if end == -1:
-            partial = buf
-            continue
-        data, partial = buf[:end], buf[end + 1 :]
-        at = data.find(secret)
-        while at != -1:
-            if seen >= 1000:  # as allowed_inline(): a value repeated more often is judged on the first ones
-                return True
-            start = data.rfind(b"\n", 0, at) + 1
-            stop = data.find(b"\n", at)
-            stop = len(data) if stop == -1 else stop
-            prev = data[data.rfind(b"\n", 0, start - 1) + 1 : start - 1] if start else above
-            c = Candidate(rule=rule, secret=secret, line=data[start:stop], prev_line=prev, path=path)  # type: ignore[arg-type]
-            if not is_inline_allowed(c):
-                return False
-            seen += 1
-            at = data.find(secret, stop)
-        above = data[data.rfind(b"\n") + 1 :]
-    return seen > 0
-
-
-def _with_end(chunks: Iterable[bytes]) -> Iterator[bytes | None]:
-    yield from chunks
-    yield None
 
 
 def root_or_none() -> str | None:

@@ -223,3 +223,32 @@ def _map_parallel(
     if len(results) != count:  # pragma: no cover - guarded per batch above
         raise InternalError(f"the parallel scan returned {len(results)} results for {count} files")
     return results
+
+
+class Background:
+    """A call run on a thread while this process waits on other work (git, a worker pool); `result()`
+    joins it and raises what it raised, so an error there fails the run as it would have serially.
+
+    Start one only where no process is forked before it is joined: a fork while the thread holds a lock
+    would hand the child that lock, held forever."""
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        import threading
+
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+        def work() -> None:
+            try:
+                self._value = fn()
+            except BaseException as exc:  # noqa: BLE001 - re-raised by result(), in the caller's thread
+                self._error = exc
+
+        self._thread = threading.Thread(target=work, daemon=True)
+        self._thread.start()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
