@@ -29,7 +29,7 @@ try:
     cli.main(args)
 finally:
     watched = ("click", "tomllib", "datetime", "typing", "credgate.gitio.history",
-               "credgate.baseline.judging")
+               "credgate.baseline.judging", "credgate.gate.history")
     with open(out, "w") as fh:
         fh.write(" ".join(m for m in watched if m in sys.modules))
 """
@@ -91,6 +91,10 @@ def test_a_finding_blocks_on_the_fast_path_exactly_as_on_the_click_path(repo: Re
         same(fast, slow)
         assert fast.returncode == 1 and "click" not in loaded, (args, fast.stderr)
         assert key_secret not in fast.stdout + fast.stderr
+        if args == ["secrets"]:
+            # A blocked commit's advice (which files to untrack) needs the credential-file gate, not the
+            # history walk, and nothing on its path imports typing at run time either.
+            assert not loaded & {"typing", "credgate.gate.history", "credgate.gitio.history"}, loaded
     as_json, _, _ = run_both(tmp_path, "secrets", "--format=json", "--")
     assert {f["rule"] for f in json.loads(as_json.stdout)["findings"]} >= {"github-pat"}
 

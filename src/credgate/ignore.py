@@ -28,11 +28,14 @@ from __future__ import annotations
 import functools
 import posixpath
 from dataclasses import dataclass, field
-from typing import Any, Sequence
 
 from credgate import wildmatch
 from credgate.gitio import IgnoreSource
 from credgate.policy import ENV_TEMPLATES, Protected
+
+TYPE_CHECKING = False  # typing itself is not imported at run time (a blocked commit loads this module)
+if TYPE_CHECKING:
+    from typing import Any, Sequence
 
 PERSONAL_KINDS = frozenset({"info/exclude", "core.excludesFile"})
 _RANK = {"core.excludesFile": 0, "info/exclude": 1}  # .gitignore files rank above both, deeper higher

@@ -5,14 +5,14 @@ import zlib
 
 import pytest
 
-from credgate.engine import synth
+from credgate.engine import synth, validate
 
 
 def test_github_token_checksum_is_crc32_base62() -> None:
     token = synth.expand("%%github:ghp_%%", "seed")
     assert re.fullmatch(r"ghp_[A-Za-z0-9]{36}", token)
     body, check = token[4:34], token[34:]
-    assert check == synth.base62(zlib.crc32(body.encode()), 6)
+    assert check == validate.base62(zlib.crc32(body.encode()), 6)
 
 
 def test_expansion_is_deterministic_per_seed() -> None:

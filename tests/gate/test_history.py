@@ -8,6 +8,7 @@ import pytest
 
 from credgate import gitio
 from credgate.engine.finding import Finding
+from credgate.gate import credential_files as files_gate
 from credgate.gate import history
 from credgate.gate.range_refs import Range
 from credgate.gate.report import Stats
@@ -169,9 +170,11 @@ def test_credential_file_is_judged_by_name_and_by_what_was_found(repo: Repo) -> 
     from credgate.gate import credential_files as files_cmd
 
     classifier = files_cmd.Classifier(history.load_config(None))
-    assert history.credential_file(".env.master", classifier)
-    assert not history.credential_file("docs/GUIDE.md", classifier, {"aws-access-key-id"})
-    assert history.credential_file("assets/cert.bin", classifier, {"pkcs12-keystore"})  # found by structure
+    assert files_gate.credential_file(".env.master", classifier)
+    assert not files_gate.credential_file("docs/GUIDE.md", classifier, {"aws-access-key-id"})
+    assert files_gate.credential_file(
+        "assets/cert.bin", classifier, {"pkcs12-keystore"}
+    )  # found by structure
 
 
 def test_work_alongside_the_workers_fails_the_run_when_it_fails(

@@ -14,13 +14,15 @@ holds no key material): `credgate rules list` shows the detectors beside the rul
 
 from __future__ import annotations
 
-import json
 import posixpath
 from dataclasses import dataclass
-from typing import Callable
 
 from credgate.engine import linear
 from credgate.engine.finding import Finding
+
+TYPE_CHECKING = False  # typing itself is not imported at run time (a blocked commit loads this module)
+if TYPE_CHECKING:
+    from typing import Callable
 
 # A run this long of base64 characters is key material, not a placeholder like "..." or "${KEY}".
 KEY_MATERIAL = linear.compile(rb"[A-Za-z0-9+/=]{40,}")  # RE2: linear in the scanned bytes
@@ -91,6 +93,8 @@ def service_account_key(data: bytes, path: str) -> list[Finding]:
         return []
     values: list[str] = []
     try:
+        import json  # a file that names a private key only
+
         doc = json.loads(data)
     except ValueError:
         doc = None

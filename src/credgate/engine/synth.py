@@ -11,9 +11,10 @@ from __future__ import annotations
 import base64
 import json
 import random
-import zlib
 from collections import Counter
 from typing import Callable
+
+from credgate.engine.validate import crc32_base62
 
 ALPHABETS = {
     "upper": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
@@ -28,24 +29,10 @@ ALPHABETS = {
     "base64": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
     "base64url": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
 }
-BASE62 = ALPHABETS["alnum"]
 
 
 class TemplateError(ValueError):
     pass
-
-
-def base62(number: int, width: int) -> str:
-    digits = []
-    while number:
-        number, rem = divmod(number, 62)
-        digits.append(BASE62[rem])
-    return "".join(reversed(digits)).rjust(width, "0")
-
-
-def crc32_base62(body: str) -> str:
-    """GitHub's and npm's token checksum: CRC32 of the random part, base62, 6 wide."""
-    return base62(zlib.crc32(body.encode()) & 0xFFFFFFFF, 6)
 
 
 def rand(rng: random.Random, alphabet: str, length: int) -> str:

@@ -10,13 +10,30 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
-from typing import Callable, Optional
+import zlib
 
 from credgate.engine import linear
-from credgate.engine.synth import crc32_base62
 
-Validator = Callable[[bytes], Optional[bool]]
+TYPE_CHECKING = False  # typing itself is not imported at run time (a blocked commit loads this module)
+if TYPE_CHECKING:
+    from typing import Callable, Optional
+
+    Validator = Callable[[bytes], Optional[bool]]
+
+BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def base62(number: int, width: int) -> str:
+    digits = []
+    while number:
+        number, rem = divmod(number, 62)
+        digits.append(BASE62[rem])
+    return "".join(reversed(digits)).rjust(width, "0")
+
+
+def crc32_base62(body: str) -> str:
+    """GitHub's and npm's token checksum: CRC32 of the random part, base62, 6 wide."""
+    return base62(zlib.crc32(body.encode()) & 0xFFFFFFFF, 6)
 
 
 def github_crc32(secret: bytes) -> bool | None:
@@ -38,6 +55,8 @@ def npm_crc32(secret: bytes) -> bool | None:
 
 def _b64url_json(part: bytes) -> object:
     padded = part + b"=" * (-len(part) % 4)
+    import json  # JWTs only
+
     return json.loads(base64.urlsafe_b64decode(padded))
 
 
@@ -69,6 +88,8 @@ def grafana_key(secret: bytes) -> bool | None:
     Other base64 JSON that opens with `{"k":` (a Power BI report link's `r=`) lacks the name.
     """
     try:
+        import json  # service-account documents only
+
         doc = json.loads(base64.b64decode(secret + b"=" * (-len(secret) % 4)))
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return False

@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
 
 from credgate import config as config_mod
 from credgate import gitio, policy
@@ -31,6 +30,10 @@ from credgate.engine.rules import RuleSet
 from credgate.engine.scanner import Scanner
 from credgate.errors import InternalError, UsageError
 from credgate.gate.report import Stats
+
+TYPE_CHECKING = False  # typing itself is not imported at run time (a blocked commit loads this module)
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable, Sequence
 
 # Engine rules whose finding means "this file holds a private key" (the whole key is the match).
 KEY_RULE_PREFIX = "private-key"
@@ -349,3 +352,42 @@ def _judge(
     if verdict is not None:
         verdict.status = status
         blocked.append(verdict)
+
+
+def matchable(path: str) -> str:
+    """A name that was not UTF-8 (surrogate-escaped bytes) in a form the pattern matcher accepts."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def credential_file(path: str, classifier: Classifier, rule_ids: set[str] | None = None) -> bool:
+    """A file the `credgate-files` gate blocks by name (.env.master, id_rsa, *.p12): the only kind that is
+    untracked, gitignored, or removed whole from history. A name that is a credential only by content
+    (`*.pem`, `.npmrc`) counts when what was found in it is a private key. Docs, source, rule files and
+    tests are not: there the value is replaced and the file keeps its history.
+    """
+    from credgate.engine.credfiles import DETECTORS
+
+    if any(r in DETECTORS for r in rule_ids or ()):
+        return True  # a keystore, DER key or state file found by its structure: the whole file is the finding
+    hit = classifier.by_name(matchable(path))
+    if hit is None:
+        return False
+    if not hit.by_content:
+        return True
+    return any(r.startswith(KEY_RULE_PREFIX) or r in KEY_RULE_IDS for r in rule_ids or ())
+
+
+def paths_of(f: Finding) -> list[str]:
+    """Every path a history finding's secret appeared in (its own path for any other finding)."""
+    paths = dict(f.extra).get("paths")
+    return list(paths) if isinstance(paths, list) else [f.path]
+
+
+def credential_files(findings: list[Finding], cfg: config_mod.Config) -> set[str]:
+    """The paths among the findings (every path a secret appeared in) that are credential files."""
+    classifier = Classifier(cfg)
+    rules: dict[str, set[str]] = {}
+    for f in findings:
+        for p in paths_of(f):
+            rules.setdefault(p, set()).add(f.rule_id)
+    return {p for p, ids in rules.items() if credential_file(p, classifier, ids)}

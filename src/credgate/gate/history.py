@@ -21,9 +21,9 @@ from credgate import gitio
 from credgate.engine.finding import Finding
 from credgate.engine.scanner import Scanner
 from credgate.errors import InternalError, UsageError
-from credgate.gate import credential_files as files_cmd
 from credgate.gate import range_files as _range_files
 from credgate.gate.at_head import allowed_in_chunks, present_at_head
+from credgate.gate.credential_files import credential_files, paths_of
 from credgate.gate.parallel import Background, workers_available
 from credgate.gate.range_refs import Range
 from credgate.gate.ranges import iter_added_findings, scan_tips
@@ -314,45 +314,6 @@ def history_report(
         left = [f for f in left if f.path not in covered]
     report.findings.extend(left)
     return report
-
-
-def _matchable(path: str) -> str:
-    """A name that was not UTF-8 (surrogate-escaped bytes) in a form the pattern matcher accepts."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def credential_file(path: str, classifier: files_cmd.Classifier, rule_ids: set[str] | None = None) -> bool:
-    """A file the `credgate-files` gate blocks by name (.env.master, id_rsa, *.p12): the only kind that is
-    untracked, gitignored, or removed whole from history. A name that is a credential only by content
-    (`*.pem`, `.npmrc`) counts when what was found in it is a private key. Docs, source, rule files and
-    tests are not: there the value is replaced and the file keeps its history.
-    """
-    from credgate.engine.credfiles import DETECTORS
-
-    if any(r in DETECTORS for r in rule_ids or ()):
-        return True  # a keystore, DER key or state file found by its structure: the whole file is the finding
-    hit = classifier.by_name(_matchable(path))
-    if hit is None:
-        return False
-    if not hit.by_content:
-        return True
-    return any(r.startswith(files_cmd.KEY_RULE_PREFIX) or r in files_cmd.KEY_RULE_IDS for r in rule_ids or ())
-
-
-def paths_of(f: Finding) -> list[str]:
-    """Every path a history finding's secret appeared in (its own path for any other finding)."""
-    paths = dict(f.extra).get("paths")
-    return list(paths) if isinstance(paths, list) else [f.path]
-
-
-def credential_files(findings: list[Finding], cfg: config_mod.Config) -> set[str]:
-    """The paths among the findings (every path a secret appeared in) that are credential files."""
-    classifier = files_cmd.Classifier(cfg)
-    rules: dict[str, set[str]] = {}
-    for f in findings:
-        for p in paths_of(f):
-            rules.setdefault(p, set()).add(f.rule_id)
-    return {p for p, ids in rules.items() if credential_file(p, classifier, ids)}
 
 
 def accept_known(report: Report, cfg: config_mod.Config) -> Report:

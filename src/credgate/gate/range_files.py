@@ -56,11 +56,6 @@ class _CommitClassifier(files_cmd.Classifier):
         return self._venvs[key]
 
 
-def _matchable(path: str) -> str:
-    """A name that was not UTF-8 (surrogate-escaped bytes) in a form the pattern matcher accepts."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
 def fix_hint(path: str, ignore_line: str) -> str:
     """The files gate's recovery steps, for a file that is already in a commit."""
     quoted = shlex.quote(path)
@@ -102,7 +97,7 @@ def added_credential_files(
                 path = os.fsdecode(raw)
                 if cfg.is_excluded(path):
                     continue
-                hit = classifier.by_name(_matchable(path))
+                hit = classifier.by_name(files_cmd.matchable(path))
                 if hit is None or hit.by_content:
                     continue  # the content rules judge these (private keys, keystores, .npmrc tokens)
                 if renamed_from is not None and _named(classifier, os.fsdecode(renamed_from)):
@@ -129,7 +124,7 @@ def tree_tip_credential_files(
             path = os.fsdecode(raw)
             if mode == "160000" or cfg.is_excluded(path):
                 continue
-            hit = classifier.by_name(_matchable(path))
+            hit = classifier.by_name(files_cmd.matchable(path))
             if hit is None or hit.by_content:
                 continue
             f = _finding(files_cmd.Verdict(path, hit.kind, "name", hit.why, hit.pattern), "")
@@ -139,7 +134,7 @@ def tree_tip_credential_files(
 
 
 def _named(classifier: files_cmd.Classifier, path: str) -> bool:
-    hit = classifier.by_name(_matchable(path))
+    hit = classifier.by_name(files_cmd.matchable(path))
     return hit is not None and not hit.by_content
 
 
@@ -173,7 +168,7 @@ def history_credential_files(
     classifier = _CommitClassifier(cfg, cwd)
 
     def named(path: str) -> bool:
-        hit = classifier.by_name(_matchable(path))
+        hit = classifier.by_name(files_cmd.matchable(path))
         return hit is not None and not hit.by_content
 
     # Without a commit every dotenv-named directory counts; each is checked below at its own commit.
@@ -184,7 +179,7 @@ def history_credential_files(
         if cfg.is_excluded(path):
             continue
         classifier.commit = h.first_commit or h.last_commit
-        hit = classifier.by_name(_matchable(path))
+        hit = classifier.by_name(files_cmd.matchable(path))
         if hit is None or hit.by_content:
             continue  # a virtualenv's file, once the commit shows its pyvenv.cfg
         when = datetime.fromtimestamp(h.first_time or h.last_time, timezone.utc)

@@ -26,7 +26,8 @@ from credgate import config as config_mod
 from credgate import gitio
 from credgate.errors import InternalError, UsageError, redact
 from credgate.gate import credential_files as files_cmd
-from credgate.gate.history import ALL_REFS, Introduced, credential_file, introductions
+from credgate.gate.credential_files import credential_file
+from credgate.gate.history import ALL_REFS, Introduced, introductions
 from credgate.gate.report import Stats
 
 REPLACEMENT = b"***REMOVED-by-credgate***"

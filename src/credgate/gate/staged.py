@@ -192,7 +192,6 @@ def _credential_files(findings: list[Finding], cfg: config_mod.Config) -> set[st
     blocking = [f for f in findings if f.blocking]
     if not blocking:
         return set()  # the common case, on every commit: nothing to advise on
-    # Where the credential-file gate's definition lives today; it moves to gate/ in this wave.
-    from credgate.gate.history import credential_files
+    from credgate.gate.credential_files import credential_files
 
     return credential_files(blocking, cfg)
