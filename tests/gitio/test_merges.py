@@ -175,3 +175,29 @@ def test_a_symlink_the_merge_creates_is_judged_on_its_target(repo: Repo) -> None
     repo.commit("merge")
     change = own(repo, head(repo))[b"link"]
     assert change.new_mode == "120000" and change.added_blocks == [(1, 1, b"somewhere/else")]
+
+
+def test_a_file_one_side_renamed_and_the_other_edited_adds_nothing_when_merged(repo: Repo) -> None:
+    """The edit comes from the branch that made it (judged there, under its old name): the merge joins."""
+    repo.stage("old.txt", "a\nb\nc\n")
+    repo.commit("base")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.stage("old.txt", "a\nb\nc\nedited on the side\n")
+    repo.commit("side edits")
+    repo.git("checkout", "-q", "main")
+    repo.git("mv", "old.txt", "new.txt")
+    repo.commit("main renames")
+    repo.git("merge", "-q", "--no-edit", "side")
+    assert (repo.path / "new.txt").read_text().endswith("edited on the side\n")
+    assert own(repo, head(repo)) == {}
+    # a line the merge writes into the renamed file is still its own
+    repo.git("checkout", "-q", "-b", "side2", "side")
+    repo.stage("old.txt", "a\nb\nc\nedited on the side\nagain\n")
+    repo.commit("side edits again")
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-commit", "side2")
+    repo.stage("new.txt", "a\nb\nc\nedited on the side\nagain\nwritten by the merge\n")
+    repo.commit("merge side2")
+    assert {p: c.added_blocks for p, c in own(repo, head(repo)).items()} == {
+        b"new.txt": [(6, 1, b"written by the merge")]
+    }

@@ -57,21 +57,31 @@ def merge_changes(
     `lines_only`), and a parent's version over it credits no line (fail closed).
     """
     for at in range(0, len(shas), BATCH):
-        for sha, parents, when, entries in _listing(shas[at : at + BATCH], cwd):
+        listed = list(_listing(shas[at : at + BATCH], cwd))
+        # A file some parent lacks may be another parent's file renamed (one branch renamed it, the other
+        # edited it): listed again with rename detection, that parent's version is its file's old name.
+        moved = [m[0] for m in listed if any("A" in e.statuses for e in m[3])]
+        if moved:
+            again = {m[0]: m for m in _listing(moved, cwd, renames=True)}
+            listed = [again.get(m[0], m) for m in listed]
+        for sha, parents, when, entries in listed:
             changes = [c for c in (_own_change(e, reader, keep_text) for e in entries) if c is not None]
             yield Merge(sha, parents, when, changes)
 
 
-def _listing(shas: Sequence[str], cwd: str | None) -> Iterator[tuple[str, list[str], int, list[_Entry]]]:
+def _listing(
+    shas: Sequence[str], cwd: str | None, renames: bool = False
+) -> Iterator[tuple[str, list[str], int, list[_Entry]]]:
     """(merge, parents, time, the files that differ from every parent), from one combined raw listing.
 
     `--diff-merges=combined` with `--raw` lists exactly the paths whose entry in the merge differs from
-    the entry in each parent; without rename detection that is a comparison of trees, no content read.
+    the entry in each parent, with each parent's blob; without rename detection that is a comparison of
+    trees, no content read. With it (`renames`), a parent's blob is the one at the path's old name there.
     """
     out = run(
         "log", "--no-walk=unsorted", "--stdin", "--format=%x01CGM %H %P%x02%at", "--raw", "-z", "--no-abbrev",
-        "--no-renames", "--diff-merges=combined", "--no-color", "--no-ext-diff", "--ignore-submodules=none",
-        *_LOG_PINNED, "--",
+        "--find-renames" if renames else "--no-renames", "--diff-merges=combined", "--no-color",
+        "--no-ext-diff", "--ignore-submodules=none", *_LOG_PINNED, "--",
         cwd=cwd, input="".join(f"{s}\n" for s in shas).encode(),
     )  # fmt: skip
     found: list[tuple[str, list[str], int, list[_Entry]]] = []
