@@ -2,15 +2,17 @@
 
 Every line of a merge's tree came from a parent, unless the merge wrote it: a conflict resolution,
 an "evil merge" edit, a file only the merge creates. So a merge is judged on the files that differ
-from every parent (one `git log --raw --diff-merges=separate` for many merges: trees only, no
+from every parent (one `git log --raw --diff-merges=combined` for many merges: trees only, no
 patches), and in each such file on the lines that none of the parents' versions of that path
 holds. That is the same rule for two parents as for an octopus, and it costs a few blob reads for
 the merges that resolved something, instead of a three-way merge for every merge of the history
 (git's `--diff-merges=remerge` takes longer than the whole history's patches without it).
 
-A secret that a merged branch added is judged at the branch's own commit, once; a line the merge
-took from a parent's version of another path is judged again (nothing is credited across paths,
-which would let a rename carry a line from a test fixture into a real file unjudged).
+A secret that a merged branch added is judged at the branch's own commit, once. A parent's version of
+a path is the file at that path there, or, when one side renamed the file and the other edited it, the
+file under its old name (found by git's rename detection, asked only for merges where some parent lacks
+a listed path). A line the merge took from another file is judged again: nothing else is credited
+across paths, which would let a merge carry a line from a test fixture into a real file unjudged.
 """
 
 from __future__ import annotations
