@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from credgate.engine.filters import prose
+from tests.conftest import secret
 from tests.engine.filters.judge import assert_judges_its_examples, cand, declared, judged
 
 NAMES = (
@@ -35,3 +36,26 @@ def test_prose_words_only_count_in_config_files(rules) -> None:  # type: ignore[
     assert not prose.is_prose_word(cand(rules, b"create", quoted=False, path=".env.production"))
     assert prose.is_prose_word(cand(rules, b"credgate/gitleaks", quoted=False, path="RESULTS.md"))
     assert not prose.is_prose_word(cand(rules, b"create2", quoted=False, path="docs/guide.md"))
+
+
+def test_one_run_of_letters_in_no_words_case_is_a_password_not_prose(rules) -> None:  # type: ignore[no-untyped-def]
+    """A password drawn from letters alone has no digit either: not words unless its case is a word's."""
+    for _ in range(20):
+        drawn = secret("%%rand:upper:1%%%%rand:lower:4%%%%rand:upper:2%%%%rand:lower:6%%").encode()
+        assert not prose.is_prose_word(cand(rules, drawn, quoted=False, path="db/init.sql")), drawn
+    assert not prose.is_prose_word(cand(rules, b"Bcdfgtrz", quoted=False, path="docs/guide.md"))  # no vowel
+    for word in (
+        b"create",
+        b"Create",
+        b"CREATE",
+        b"newPassword",
+        b"PasswordHash",
+        b"create.",
+        b"credgate/gitleaks",
+    ):
+        assert prose.is_prose_word(cand(rules, word, quoted=False, path="docs/guide.md")), word
+    # end to end: an unquoted SQL password of letters alone blocks
+    drawn = secret("%%rand:upper:1%%%%rand:lower:4%%%%rand:upper:2%%%%rand:lower:6%%")
+    assert judged(
+        f"CREATE USER app IDENTIFIED BY {drawn};", "db/init.sql", "sql-grant-identified-password"
+    ) == [""]

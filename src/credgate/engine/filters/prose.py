@@ -44,7 +44,26 @@ def is_prose_word(c: Candidate) -> bool:
         return True
     if c.quoted or _is_config_file(c.path):
         return False
-    return not any(48 <= ch <= 57 for ch in c.secret)
+    return not any(48 <= ch <= 57 for ch in c.secret) and not _random_case(c.secret)
+
+
+# A word in any case (`create`, `Create`, `CREATE`) or words run together in camelCase (`newPassword`).
+_WORDS_RE = _lazy(rb"^(?:[a-z]+|[A-Z][a-z]*|[A-Z]+)(?:[A-Z][a-z]+)*$")
+_CAMEL_PART_RE = _lazy(rb"[A-Z]?[a-z]+|[A-Z]+")
+
+
+def _random_case(value: bytes) -> bool:
+    """One run of letters whose case is not that of words (`AbcDEfgh`), or whose camelCase parts have
+    no vowel: a password drawn from letters alone, not prose, though it holds no digit either."""
+    token = value.rstrip(b".,;:!?")
+    if not token.isalpha() or token.islower() or token.isupper():
+        return False
+    if not _WORDS_RE.match(token):
+        return True
+    return any(
+        len(part) >= 4 and not any(v in part.lower() for v in b"aeiouy")
+        for part in _CAMEL_PART_RE.findall(token)
+    )
 
 
 _SLUG_RE = _lazy(rb"^[a-z]+(?:[-/.][a-z]+)+\.?$")
@@ -129,9 +148,18 @@ PROSE_WORD = Filter(
     test=is_prose_word,
     scope=GENERIC,
     summary="Outside config files, an unquoted value without a digit reads as words (`tokens: create a new "
-    'one`); so does text in a script of ideographs or syllables (`"意外的标记。"`), a translated message.',
+    "one`), unless it is one run of letters in no word's case (`AbcDEfgh`); so does text in a script "
+    'of ideographs or syllables (`"意外的标记。"`), a translated message.',
     positives=(Example("tokens: create a new one", "docs/guide.md", "generic-password-assignment"),),
-    negatives=(Example("tokens: create a new one", ".env.production", "generic-password-assignment"),),
+    negatives=(
+        Example("tokens: create a new one", ".env.production", "generic-password-assignment"),
+        # Letters only, two capitals side by side: in no word's case, whatever letters are drawn.
+        Example(
+            "CREATE USER app IDENTIFIED BY %%rand:upper:1%%%%rand:lower:4%%%%rand:upper:2%%%%rand:lower:6%%;",
+            "db/init.sql",
+            "sql-grant-identified-password",
+        ),
+    ),
     yields_to=("weak-password", "repeated-or-sequential"),
 )
 
