@@ -134,7 +134,9 @@ def _own_change(entry: _Entry, reader: BlobReader, keep_text: bool) -> Change | 
 
 def _added_lines(change: Change, olds: list[str], reader: BlobReader, keep_text: bool) -> None:
     """The lines of change's new blob that none of the parents' blobs (olds) has."""
-    new, *versions = reader.read_many([change.new_sha, *olds])
+    # Two parents' versions per round trip to git: a plain merge is one, and an octopus of many parents
+    # holds three files at a time, not one per parent.
+    new, *versions = reader.read_many([change.new_sha, *olds[:2]])
     if new.data is None:
         change.all_added = change.lines_only = True  # too large to hold: its blob is read in windows
         return
@@ -142,9 +144,12 @@ def _added_lines(change: Change, olds: list[str], reader: BlobReader, keep_text:
     if lines and not lines[-1]:
         lines.pop()  # the end of the last line, not a line
     fresh = set(lines)
-    for version in versions:
-        if version.data is not None and fresh:
-            fresh.difference_update(version.data.split(b"\n"))
+    for at in range(0, len(olds), 2):
+        if not fresh:
+            break
+        for version in versions if at == 0 else reader.read_many(olds[at : at + 2]):
+            if version.data is not None:
+                fresh.difference_update(version.data.split(b"\n"))
     if not fresh:
         return  # both sides' lines, joined: most files a merge resolves add none of their own
     numbers = [n for n, line in enumerate(lines, 1) if line in fresh]

@@ -86,10 +86,7 @@ class BlobReader:
     def __init__(self, max_size: int, cwd: str | None = None) -> None:
         self.max_size = max_size
         self._pending: BlobStream | None = None  # a streamed blob whose chunks are not all read yet
-        self._proc = subprocess.Popen(
-            git_cmd("cat-file", "--batch"),
-            cwd=cwd, env=_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        self._proc = start_batch(cwd)
 
     def read(self, sha: str) -> Blob:
         return self.read_many([sha])[0]
